@@ -1,0 +1,81 @@
+# Commonweal: `make demo` to run it, `make test` to test it. Both install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+STATIC := src/commonweal/static
+NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
+CSS := $(STATIC)/commonweal/commonweal.css
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export COMMONWEAL_HOME := $(CURDIR)
+
+.PHONY: help install assets browser demo serve test lint typecheck bench clean lock
+
+help:
+	@echo "make demo   install everything, build a SQLite database with the example systems, serve it"
+	@echo "make test   install what the tests need and run the whole suite (lint, types, tests)"
+	@echo "make bench  run the benchmarks"
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@PY=$$(scripts/find-python) && echo "using $$PY" && $$PY -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed: apt-get install nodejs npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CSS): node_modules/.installed src/commonweal/assets/scss/commonweal.scss
+	@mkdir -p $(dir $@)
+	npx sass --no-source-map --quiet-deps --load-path=node_modules --style=compressed \
+	  src/commonweal/assets/scss/commonweal.scss $@
+
+$(STATIC)/nhsuk/.copied: node_modules/.installed
+	@mkdir -p $(STATIC)/nhsuk
+	cp -r $(NHSUK)/assets $(STATIC)/nhsuk/
+	cp $(NHSUK)/nhsuk-frontend.min.js $(STATIC)/nhsuk/
+	cp node_modules/axe-core/axe.min.js $(STATIC)/nhsuk/../axe.min.js
+	@touch $@
+
+install: $(BIN)/.installed
+assets: $(CSS) $(STATIC)/nhsuk/.copied
+
+# Page tests drive Debian's Chromium (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Install Debian's chromium (sudo apt-get install chromium) for the page tests"; exit 1; fi; }
+
+demo: install assets
+	$(BIN)/commonweal migrate --no-input -v 0
+	$(BIN)/commonweal setup-demo
+	@echo "Commonweal is at http://$(HOST):$(PORT)/ (sign in as demo / commonweal-demo)"
+	$(BIN)/commonweal runserver $(HOST):$(PORT)
+
+serve: install assets
+	$(BIN)/commonweal runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install assets browser lint typecheck
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python benchmarks/import_england.py
+
+# Regenerate requirements.lock after changing dependencies in pyproject.toml.
+lock:
+	$(BIN)/pip install --quiet uv && $(BIN)/uv lock && \
+	$(BIN)/uv export --frozen --no-emit-project --all-groups --format requirements-txt -o requirements.lock && rm uv.lock
+
+clean:
+	rm -rf $(VENV) node_modules var $(STATIC)/nhsuk $(STATIC)/axe.min.js $(CSS)

@@ -1,0 +1,46 @@
+"""The `commonweal` console script: Django's management commands, with hyphenated names.
+
+commonweal load-system devon-2019
+commonweal check-structure devon-2019 --json
+"""
+
+import os
+import sys
+
+OUR_COMMANDS = {
+    "load-system": "Load a system document (YAML) and check it",
+    "check-structure": "Print the structure findings of a system",
+    "import-ods": "Import ODS and QOF files (practices, PCNs, mapping, list sizes)",
+    "add-pcns": "Add a commissioner's primary care networks to a system",
+    "add-person": "Create a person who acts for an organisation in a role",
+    "make-token": "Make an API token for a person",
+    "setup-demo": "Build the example systems (and real Devon data when present)",
+    "worker": "Run the background task worker",
+    "runserver": "Serve Commonweal for development",
+    "migrate": "Create or update the database tables",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "commonweal.settings")
+    if len(argv) < 2 or (argv[1] in {"-h", "--help", "help"} and len(argv) == 2):
+        print("usage: commonweal COMMAND [options]\n\nCommands:")
+        for name, text in OUR_COMMANDS.items():
+            print(f"  {name:<17} {text}")
+        print("\n`commonweal COMMAND --help` describes a command; every Django command works too.")
+        return
+    if not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(argv)
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

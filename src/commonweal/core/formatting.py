@@ -1,0 +1,42 @@
+"""How the field writes dates, numbers and money (British English, NHS.UK content style)."""
+
+from datetime import date, datetime
+
+
+def long_date(value: date | datetime | None) -> str:
+    """22 November 2026 (no leading zero, full month name)."""
+    if value is None:
+        return ""
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+def number(value: int | float | None) -> str:
+    if value is None:
+        return "not known"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
+def pounds(pence: int | None, thousands: bool = False) -> str:
+    """Money is held as integer pence; show £1,234 or £'000 figures for finance tables."""
+    if pence is None:
+        return ""
+    if thousands:
+        return f"{round(pence / 100_000):,}"
+    sign = "-" if pence < 0 else ""
+    return f"{sign}£{abs(pence) / 100:,.2f}".removesuffix(".00")
+
+
+LEVEL_LABELS = {
+    "region": "Region",
+    "system": "System",
+    "local_authority": "Local authority",
+    "place": "Place",
+    "neighbourhood": "Neighbourhood / primary care network",
+    "local_community": "Local community",
+}
+
+
+def level_label(level: str) -> str:
+    return LEVEL_LABELS.get(level, level)

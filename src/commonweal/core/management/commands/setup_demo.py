@@ -1,0 +1,49 @@
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import CommandParser
+
+from commonweal.core.actions import Actor
+from commonweal.core.commands import Command as Base
+from commonweal.core.models import Role
+from commonweal.core.people import add_person, assign_role
+from commonweal.registry import importers
+from commonweal.registry.actions import add_pcns, example_path, load_system
+from commonweal.registry.models import Organisation
+
+
+class Command(Base):
+    help = (
+        "Build the example systems from the seeds (devon-2019, south-east-london-2020); where the "
+        "data directory is present, import the real ODS and QOF data and add NHS Devon CCG's "
+        "primary care networks. Creates the demo person 'demo' (password 'commonweal-demo')."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-data", action="store_true", help="skip the ODS and QOF import")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = Actor.command_line()
+        data_dir = settings.COMMONWEAL_DATA_DIR
+        if data_dir and not options["no_data"]:
+            for r in importers.import_all(actor, data_dir):
+                self.stdout.write(r.describe())
+        else:
+            self.stdout.write("no data directory: the examples load from the seeds alone")
+        for name in ("devon-2019", "south-east-london-2020"):
+            path = example_path(name)
+            assert path is not None
+            result = load_system(actor, path)
+            self.stdout.write(f"loaded {name}: {result.areas} areas")
+        if Organisation.objects.filter(
+            kind="primary_care_network", commissioner__code="15N"
+        ).exists():
+            from commonweal.registry.models import System
+
+            r = add_pcns(actor, System.objects.get(slug="devon-2019"), "15N", parent="wider-devon")
+            self.stdout.write(f"added {r.networks} primary care networks to devon-2019")
+        if not get_user_model().objects.filter(username="demo").exists():
+            person = add_person(actor, "demo", "commonweal-demo", full_name="Demo Commissioner")
+            assign_role(actor, person, Organisation.objects.get(code="15N"), Role.COMMISSIONER)
+            self.stdout.write("sign in as demo / commonweal-demo")

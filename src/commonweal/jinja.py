@@ -1,0 +1,48 @@
+"""The Jinja2 environment: our templates first, then the NHS.UK design system's macros."""
+
+from datetime import date
+from typing import Any
+
+from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
+from django.templatetags.static import static
+from django.urls import reverse
+from jinja2 import ChoiceLoader, Environment, PackageLoader, pass_context
+from markupsafe import Markup
+
+from commonweal.core import formatting
+
+
+@pass_context
+def csrf_input(context: Any) -> Markup:
+    return Markup('<input type="hidden" name="csrfmiddlewaretoken" value="{}">').format(
+        get_token(context["request"])
+    )
+
+
+def url(name: str, *args: Any) -> str:
+    return reverse(name, args=args or None)
+
+
+def environment(**options: Any) -> Environment:
+    # Django passes a loader for our template directory; the design system's macros
+    # (nhsuk/components/<name>/macro.jinja) come from the nhsuk-frontend-jinja package.
+    own_loader = options.pop("loader")
+    env = Environment(
+        loader=ChoiceLoader([own_loader, PackageLoader("nhsuk_frontend_jinja", "templates")]),
+        **options,
+    )
+    env.globals.update(
+        url=url,
+        static=static,
+        csrf_input=csrf_input,
+        get_messages=get_messages,
+        today=date.today,
+    )
+    env.filters.update(
+        long_date=formatting.long_date,
+        number=formatting.number,
+        pounds=formatting.pounds,
+        level_label=formatting.level_label,
+    )
+    return env

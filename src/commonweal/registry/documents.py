@@ -1,0 +1,230 @@
+"""The system document: a declarative YAML description of a health and care system.
+
+    system:        slug, name, description, as_at, sources, guidance (population ranges by level)
+    organisations: code, name, type, opened, closed, part_of, commissioner, postcode,
+                   predecessors (merged into this organisation on the date it opened)
+    areas:         code, name, level, parent, ons_code, description,
+                   populations [{on, population, source}],
+                   responsible [{organisation, role, starts, ends}],
+                   practices   [code or {practice, starts, ends}]
+
+An organisation may be named in an area without being described in the document when the
+database already holds it (practices and PCNs imported from ODS).
+"""
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from commonweal.core.documents import DocumentProblem, Located
+from commonweal.registry.models import OrganisationKind, Responsibility
+from commonweal.registry.rules import Level
+
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def _code(value: Any) -> Any:
+    # YAML reads an ODS code such as 15N as a string, but 00123 or 1E3 would become numbers.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("write codes in quotes so YAML keeps them as text, for example '00L'")
+    if isinstance(value, str) and not CODE.match(value):
+        raise ValueError(f"'{value}' is not a code: use letters, digits, '-', '_' or '.'")
+    return value
+
+
+Code = Annotated[str, BeforeValidator(_code), Field(min_length=1, max_length=40)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OrganisationDoc(Strict):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+    type: OrganisationKind
+    opened: date | None = None
+    closed: date | None = None
+    part_of: Code | None = None
+    commissioner: Code | None = None
+    postcode: str = ""
+    predecessors: list[Code] = []
+
+    @model_validator(mode="after")
+    def _dates(self) -> "OrganisationDoc":
+        if self.opened and self.closed and self.closed < self.opened:
+            raise ValueError(f"closed ({self.closed}) is before opened ({self.opened})")
+        if self.predecessors and not self.opened:
+            raise ValueError("predecessors need the date the organisation opened")
+        return self
+
+
+class PopulationDoc(Strict):
+    on: date
+    population: int = Field(ge=0)
+    source: str = ""
+
+
+class ResponsibleDoc(Strict):
+    organisation: Code
+    role: Responsibility
+    starts: date | None = None
+    ends: date | None = None
+
+
+class PracticeDoc(Strict):
+    practice: Code
+    starts: date | None = None
+    ends: date | None = None
+
+
+def _practice(value: Any) -> Any:
+    return {"practice": value} if isinstance(value, str) else value
+
+
+class AreaDoc(Strict):
+    code: Code
+    name: str = Field(min_length=1, max_length=200)
+    level: Level
+    parent: Code | None = None
+    ons_code: str = ""
+    description: str = ""
+    populations: list[PopulationDoc] = []
+    responsible: list[ResponsibleDoc] = []
+    practices: list[Annotated[PracticeDoc, BeforeValidator(_practice)]] = []
+
+
+class RangeDoc(Strict):
+    minimum: int | None = Field(default=None, ge=0)
+    maximum: int | None = Field(default=None, ge=0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "RangeDoc":
+        if self.minimum is None and self.maximum is None:
+            raise ValueError("give a minimum, a maximum or both")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"minimum {self.minimum:,} is above maximum {self.maximum:,}")
+        return self
+
+
+class SystemDoc(Strict):
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    as_at: date | None = None
+    sources: list[str] = []
+    guidance: dict[Level, RangeDoc] = {}
+
+    @field_validator("slug", mode="before")
+    @classmethod
+    def _slug_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class SystemDocument(Strict):
+    system: SystemDoc
+    organisations: list[OrganisationDoc] = []
+    areas: list[AreaDoc] = []
+
+
+def cross_check(
+    located: Located, doc: SystemDocument, known: dict[str, str]
+) -> list[DocumentProblem]:
+    """What pydantic cannot see: references between entries, duplicates, and cycles.
+
+    `known` maps organisation codes already in the database to their kind.
+    """
+    problems: list[DocumentProblem] = []
+    kinds = dict(known)
+    seen_orgs: dict[str, int] = {}
+    for i, org in enumerate(doc.organisations):
+        if org.code in seen_orgs:
+            problems.append(
+                located.problem(
+                    ("organisations", i, "code"),
+                    f"'{org.code}' is described twice (also organisations[{seen_orgs[org.code]}])",
+                )
+            )
+        seen_orgs[org.code] = i
+        kinds[org.code] = org.type.value
+
+    def need_org(loc: tuple[str | int, ...], code: str | None, want: Iterable[str] = ()) -> None:
+        if code is None:
+            return
+        if code not in kinds:
+            problems.append(
+                located.problem(
+                    loc,
+                    f"no organisation '{code}': describe it under organisations, or import it "
+                    "from ODS first",
+                )
+            )
+        elif want and kinds[code] not in want:
+            wanted = " or ".join(OrganisationKind(w).label for w in want)
+            problems.append(
+                located.problem(
+                    loc, f"'{code}' is a {OrganisationKind(kinds[code]).label}, not a {wanted}"
+                )
+            )
+
+    for i, org in enumerate(doc.organisations):
+        need_org(("organisations", i, "part_of"), org.part_of)
+        need_org(
+            ("organisations", i, "commissioner"),
+            org.commissioner,
+            [OrganisationKind.NHS_COMMISSIONER],
+        )
+        for j, code in enumerate(org.predecessors):
+            need_org(("organisations", i, "predecessors", j), code)
+            if code == org.code:
+                problems.append(
+                    located.problem(
+                        ("organisations", i, "predecessors", j), "cannot succeed itself"
+                    )
+                )
+
+    areas: dict[str, int] = {}
+    for i, area in enumerate(doc.areas):
+        if area.code in areas:
+            problems.append(
+                located.problem(
+                    ("areas", i, "code"),
+                    f"'{area.code}' is used twice (also areas[{areas[area.code]}])",
+                )
+            )
+        areas[area.code] = i
+    for i, area in enumerate(doc.areas):
+        if area.parent is not None:
+            if area.parent not in areas:
+                problems.append(
+                    located.problem(
+                        ("areas", i, "parent"), f"no area '{area.parent}' in this document"
+                    )
+                )
+            else:
+                parent = doc.areas[areas[area.parent]]
+                if parent.level.rank >= area.level.rank:
+                    problems.append(
+                        located.problem(
+                            ("areas", i, "parent"),
+                            f"'{area.parent}' is a {parent.level.label}, which is not wider than "
+                            f"this area's level ({area.level.label})",
+                        )
+                    )
+        for j, resp in enumerate(area.responsible):
+            need_org(("areas", i, "responsible", j, "organisation"), resp.organisation)
+        for j, member in enumerate(area.practices):
+            need_org(("areas", i, "practices", j), member.practice, [OrganisationKind.GP_PRACTICE])
+        dates = [p.on for p in area.populations]
+        for j, when in enumerate(dates):
+            if when in dates[:j]:
+                problems.append(
+                    located.problem(
+                        ("areas", i, "populations", j, "on"), f"a second population for {when}"
+                    )
+                )
+    return problems
