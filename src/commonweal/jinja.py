@@ -4,20 +4,11 @@ from datetime import date
 from typing import Any
 
 from django.contrib.messages import get_messages
-from django.middleware.csrf import get_token
 from django.templatetags.static import static
 from django.urls import reverse
-from jinja2 import ChoiceLoader, Environment, PackageLoader, pass_context
-from markupsafe import Markup
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from commonweal.core import formatting
-
-
-@pass_context
-def csrf_input(context: Any) -> Markup:
-    return Markup('<input type="hidden" name="csrfmiddlewaretoken" value="{}">').format(
-        get_token(context["request"])
-    )
 
 
 def url(name: str, *args: Any) -> str:
@@ -28,6 +19,9 @@ def environment(**options: Any) -> Environment:
     # Django passes a loader for our template directory; the design system's macros
     # (nhsuk/components/<name>/macro.jinja) come from the nhsuk-frontend-jinja package.
     own_loader = options.pop("loader")
+    # The design system's macros read optional nested parameters (params.search.action) and
+    # expect missing ones to chain to empty, as Nunjucks does.
+    options["undefined"] = ChainableUndefined
     env = Environment(
         loader=ChoiceLoader([own_loader, PackageLoader("nhsuk_frontend_jinja", "templates")]),
         **options,
@@ -35,7 +29,6 @@ def environment(**options: Any) -> Environment:
     env.globals.update(
         url=url,
         static=static,
-        csrf_input=csrf_input,
         get_messages=get_messages,
         today=date.today,
     )

@@ -144,7 +144,10 @@ def read_yaml(source: str | Path, text: str | None = None) -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        message = " ".join(str(m) for m in (exc.context, exc.problem) if m)
+        context = exc.context or ""
+        if exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            context += f" (which starts on line {exc.context_mark.line + 1})"
+        message = "; ".join(m for m in (context.strip(), exc.problem or "") if m)
         raise DocumentError(
             [DocumentProblem(file, line, "", f"is not valid YAML: {message}")]
         ) from None

@@ -72,6 +72,9 @@ class ApiToken(models.Model):
     last_used = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.person})"
+
     @staticmethod
     def hash(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
@@ -79,9 +82,6 @@ class ApiToken(models.Model):
     @classmethod
     def new_key(cls) -> str:
         return "cw_" + secrets.token_urlsafe(32)
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.person})"
 
 
 class AuditEvent(models.Model):

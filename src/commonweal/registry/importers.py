@@ -12,6 +12,7 @@ audit event. A progress bar shows on a terminal.
 
 import csv
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -272,7 +273,7 @@ def _sheet_rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
         raise DocumentError([DocumentProblem(str(path), None, "", "no such file")]) from None
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise DocumentError(
             [DocumentProblem(path.name, None, "", f"is not an Excel workbook (.xlsx): {exc}")]
         ) from None
@@ -633,7 +634,7 @@ def import_list_sizes(
         sizes[code] = size
     problems.raise_if_any()
     ids = _ids(sizes)
-    for code in set(sizes) - set(ids):
+    for _code in set(sizes) - set(ids):
         result.skip("practice not in the registry")
     before = ListSize.objects.filter(on=on).count()
     ListSize.objects.bulk_create(
