@@ -81,7 +81,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     if "DATABASE_URL" not in os.environ:
-        (BASE_DIR / "var").mkdir(exist_ok=True)
+        (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})
     # WAL lets the task worker and the web server share the file without locking each other out.
     DATABASES["default"]["OPTIONS"].update(

@@ -22,10 +22,10 @@ class Paged(PaginationBase):
 
     items_attribute = "items"
 
-    def paginate_queryset(
-        self, queryset: QuerySet[Any], pagination: Input, **params: Any
+    def paginate_queryset(  # type: ignore[override]
+        self, queryset: QuerySet[Any] | list[Any], pagination: Input, **params: Any
     ) -> dict[str, Any]:
-        count = queryset.count()
+        count = len(queryset) if isinstance(queryset, list) else queryset.count()
         pages = max(1, -(-count // pagination.page_size))
         if pagination.page > pages:
             raise HttpError(404, f"There is no page {pagination.page}; there are {pages}.")

@@ -4,7 +4,7 @@ from typing import Any, Literal
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -28,7 +28,7 @@ class OrganisationRef(Schema):
 
 
 class OrganisationOut(OrganisationRef):
-    kind_label: str = Field(alias="get_kind_display")
+    kind_label: str
     opened: date | None
     closed: date | None
     postcode: str
@@ -47,6 +47,20 @@ class OrganisationDetail(OrganisationOut):
     successors: list[SuccessionOut]
     networks: list[OrganisationRef]
     members: list[OrganisationRef]
+
+
+def _organisation(org: Organisation) -> dict[str, Any]:
+    return {
+        "code": org.code,
+        "name": org.name,
+        "kind": org.kind,
+        "kind_label": org.get_kind_display(),
+        "opened": org.opened,
+        "closed": org.closed,
+        "postcode": org.postcode,
+        "commissioner": org.commissioner,
+        "part_of": org.part_of,
+    }
 
 
 class SystemOut(Schema):
@@ -213,9 +227,9 @@ def findings(
 def organisations(
     request: HttpRequest,
     kind: OrganisationKind | None = None,
-    q: str | None = Field(None, max_length=100, description="part of a name or code"),
+    q: str | None = Query(None, max_length=100, description="part of a name or code"),
     commissioner: str | None = None,
-) -> QuerySet[Organisation]:
+) -> list[dict[str, Any]]:
     rows = Organisation.objects.select_related("commissioner", "part_of").order_by("name", "code")
     if kind:
         rows = rows.filter(kind=kind)
@@ -223,7 +237,20 @@ def organisations(
         rows = rows.filter(Q(name__icontains=q) | Q(code__iexact=q))
     if commissioner:
         rows = rows.filter(commissioner__code=commissioner)
-    return rows
+    return _LazyOrganisations(rows)  # type: ignore[return-value]
+
+
+class _LazyOrganisations:
+    """Lets the paginator count and slice in the database, then shapes only the page."""
+
+    def __init__(self, rows: QuerySet[Organisation]):
+        self.rows = rows
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return [_organisation(o) for o in self.rows[page]]
 
 
 @router.get("/organisations/{code}", response=OrganisationDetail, summary="An organisation")
@@ -233,8 +260,7 @@ def organisation(request: HttpRequest, code: str) -> dict[str, Any]:
     )
     detail = queries.organisation_detail(org)
     return {
-        **OrganisationOut.from_orm(org).dict(by_alias=False),
-        "kind_label": org.get_kind_display(),
+        **_organisation(org),
         "predecessors": [
             {"organisation": s.predecessor, "on": s.on, "kind": s.kind}
             for s in detail["predecessors"]
