@@ -34,7 +34,9 @@ def assert_error(response, status, code):
 def test_openapi_document_describes_the_registry(client):
     doc = client.get("/api/openapi.json").json()
     assert doc["info"]["title"] == "Commonweal API"
-    assert {"/api/systems", "/api/systems/{slug}/findings", "/api/organisations/{code}"} <= set(doc["paths"])
+    assert {"/api/systems", "/api/systems/{slug}/findings", "/api/organisations/{code}"} <= set(
+        doc["paths"]
+    )
 
 
 def test_unauthenticated_and_bad_token_get_401_bodies(client, devon):
@@ -53,7 +55,9 @@ def test_system_detail_and_findings(client, token):
     assert {"level": "place", "areas": 4} in body["levels"]
     assert body["findings"]["information"] >= 4
     findings = get(client, "/api/systems/devon-2019/findings", token, severity="information").json()
-    assert findings["findings"] and all(f["severity"] == "information" for f in findings["findings"])
+    assert findings["findings"] and all(
+        f["severity"] == "information" for f in findings["findings"]
+    )
     assert {"rule", "severity", "subject", "explanation", "related"} == set(findings["findings"][0])
 
 
@@ -64,9 +68,13 @@ def test_areas_are_paginated_and_filterable(client, token):
     places = get(client, "/api/systems/devon-2019/areas", token, level="place").json()
     assert places["count"] == 4
     assert_error(get(client, "/api/systems/devon-2019/areas", token, page=9), 404, "not_found")
-    error = assert_error(get(client, "/api/systems/devon-2019/areas", token, page_size=0), 422, "invalid_request")
+    error = assert_error(
+        get(client, "/api/systems/devon-2019/areas", token, page_size=0), 422, "invalid_request"
+    )
     assert error["problems"][0]["field"] == "page_size"
-    error = assert_error(get(client, "/api/systems/devon-2019/areas", token, level="county"), 422, "invalid_request")
+    error = assert_error(
+        get(client, "/api/systems/devon-2019/areas", token, level="county"), 422, "invalid_request"
+    )
     assert error["problems"][0]["field"] == "level"
 
 
@@ -81,7 +89,9 @@ def test_area_detail(client, token):
 def test_organisations_search_and_detail(client, token):
     found = get(client, "/api/organisations", token, kind="nhs_commissioner", q="devon").json()
     assert {"15N", "99P", "99Q"} <= {o["code"] for o in found["items"]}
-    assert all(o["kind"] == "nhs_commissioner" and "devon" in o["name"].lower() for o in found["items"])
+    assert all(
+        o["kind"] == "nhs_commissioner" and "devon" in o["name"].lower() for o in found["items"]
+    )
     ccg = get(client, "/api/organisations/15N", token).json()
     assert sorted(p["organisation"]["code"] for p in ccg["predecessors"]) == ["99P", "99Q"]
     assert ccg["part_of"]["code"] == "QJK" and ccg["opened"] == "2019-04-01"
@@ -90,7 +100,9 @@ def test_organisations_search_and_detail(client, token):
 
 def test_loading_a_document_needs_an_administrator(client, token, actor):
     response = client.post(
-        "/api/systems", "system: {slug: x, name: X}", content_type="application/yaml",
+        "/api/systems",
+        "system: {slug: x, name: X}",
+        content_type="application/yaml",
         headers={"Authorization": f"Bearer {token}"},
     )
     assert_error(response, 403, "forbidden")
@@ -109,12 +121,19 @@ def test_a_refused_document_gets_every_problem_and_writes_nothing(client, actor,
     )
     error = assert_error(response, 422, "document_refused")
     assert error["problems"] == [
-        {"file": "request body", "line": 5, "field": "areas[0].level", "message": error["problems"][0]["message"]}
+        {
+            "file": "request body",
+            "line": 5,
+            "field": "areas[0].level",
+            "message": error["problems"][0]["message"],
+        }
     ]
     assert not System.objects.filter(slug="bad").exists() and AuditEvent.objects.count() == events
     ok = client.post(
-        "/api/systems", "system: {slug: good, name: Good}\nareas:\n  - {code: a, name: A, level: system}\n",
-        content_type="application/yaml", headers={"Authorization": f"Bearer {key}"},
+        "/api/systems",
+        "system: {slug: good, name: Good}\nareas:\n  - {code: a, name: A, level: system}\n",
+        content_type="application/yaml",
+        headers={"Authorization": f"Bearer {key}"},
     )
     assert ok.status_code == 200 and ok.json()["system"]["slug"] == "good"
     assert AuditEvent.objects.filter(action="registry.load_system").first().actor_label == "admin"

@@ -19,7 +19,9 @@ WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed (make test installs it)", allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed (make test installs it)", allow_module_level=True
+    )
 if not AXE.exists():
     pytest.skip("axe-core is not installed (make test runs npm ci)", allow_module_level=True)
 
@@ -31,8 +33,14 @@ def browser():
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield b
         b.close()
@@ -40,7 +48,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, devon, sel):
-    get_user_model().objects.create_user("ann", password="a-long-password", first_name="Ann", last_name="Analyst")
+    get_user_model().objects.create_user(
+        "ann", password="a-long-password", first_name="Ann", last_name="Analyst"
+    )
     context = browser.new_context()
     page = context.new_page()
     page.requested_hosts = set()
@@ -52,7 +62,9 @@ def page(browser, live_server, devon, sel):
 
 def axe_violations(page):
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
+    )
     return [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
 
 
@@ -77,11 +89,19 @@ def test_sign_in_open_the_system_and_an_area_with_no_accessibility_violations(pa
     assert page.get_by_role("heading", level=1).inner_text() == "Torbay"
     assert axe_violations(page) == []
 
-    for path in ("/systems/devon-2019/tree/", "/organisations/", "/organisations/15N/",
-                 "/systems/south-east-london-2020/", "/public/systems/devon-2019/", "/no/such/page/"):
+    for path in (
+        "/systems/devon-2019/tree/",
+        "/organisations/",
+        "/organisations/15N/",
+        "/systems/south-east-london-2020/",
+        "/public/systems/devon-2019/",
+        "/no/such/page/",
+    ):
         page.goto(page.base + path)
         assert axe_violations(page) == [], path
-    assert page.requested_hosts == {urlparse(page.base).netloc}, "no page may ask another host for anything"
+    assert page.requested_hosts == {urlparse(page.base).netloc}, (
+        "no page may ask another host for anything"
+    )
 
 
 def test_keyboard_reaches_the_skip_link_and_the_main_content(page):
@@ -96,9 +116,15 @@ def test_keyboard_reaches_the_skip_link_and_the_main_content(page):
 def test_readable_on_a_phone(page):
     page.set_viewport_size({"width": 375, "height": 800})
     sign_in(page)
-    for path in ("/systems/devon-2019/", "/systems/devon-2019/areas/wider-devon/", "/organisations/"):
+    for path in (
+        "/systems/devon-2019/",
+        "/systems/devon-2019/areas/wider-devon/",
+        "/organisations/",
+    ):
         page.goto(page.base + path)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
         assert axe_violations(page) == [], path
 

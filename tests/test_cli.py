@@ -27,7 +27,9 @@ def env(tmp_path_factory):
 
 
 def run(env, *args, ok=True):
-    result = subprocess.run([COMMONWEAL, *args], env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [COMMONWEAL, *args], env=env, capture_output=True, text=True, timeout=300
+    )
     if ok:
         assert result.returncode == 0, result.stderr
     return result
@@ -47,7 +49,9 @@ def test_load_and_check_structure_as_json(env):
     assert "(nothing changed)" in again
     report = json.loads(run(env, "check-structure", "devon-2019", "--json").stdout)
     assert report["system"] == "devon-2019" and report["counts"]["error"] == 0
-    assert {"place-not-coterminous", "population-unknown"} <= {f["rule"] for f in report["findings"]}
+    assert {"place-not-coterminous", "population-unknown"} <= {
+        f["rule"] for f in report["findings"]
+    }
     text = run(env, "check-structure", "devon-2019").stdout
     assert text.startswith("Wider Devon (2019) on ")
     failing = run(env, "check-structure", "devon-2019", "--fail-on", "warning", ok=False)
@@ -56,7 +60,9 @@ def test_load_and_check_structure_as_json(env):
 
 def test_a_malformed_document_fails_with_file_line_field_and_writes_nothing(env, tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("system:\n  slug: bad\n  name: Bad\nareas:\n  - code: x\n    name: X\n    level: county\n")
+    bad.write_text(
+        "system:\n  slug: bad\n  name: Bad\nareas:\n  - code: x\n    name: X\n    level: county\n"
+    )
     result = run(env, "load-system", str(bad), ok=False)
     assert result.returncode != 0
     assert f"{bad}:7: areas[0].level: " in result.stderr
@@ -66,16 +72,27 @@ def test_a_malformed_document_fails_with_file_line_field_and_writes_nothing(env,
 
 def test_a_malformed_csv_fails_with_line_and_field(env, tmp_path):
     bad = tmp_path / "epraccur.csv"
-    bad.write_text('"A81001","X","Y63","QHM","","","","","","TS18 1HU","1974-04-01","","A","B","16C"' + ',""' * 10 + ',"4",""\n')
+    bad.write_text(
+        '"A81001","X","Y63","QHM","","","","","","TS18 1HU","1974-04-01","","A","B","16C"'
+        + ',""' * 10
+        + ',"4",""\n'
+    )
     result = run(env, "import-ods", "--epraccur", str(bad), ok=False)
     assert result.returncode != 0
-    assert "epraccur.csv:1: open date (field 11): '1974-04-01' is not a date in the form YYYYMMDD" in result.stderr
+    assert (
+        "epraccur.csv:1: open date (field 11): '1974-04-01' is not a date in the form YYYYMMDD"
+        in result.stderr
+    )
 
 
 def test_unknown_things_fail_cleanly(env):
     assert run(env, "add-pcns", "nowhere", "--commissioner", "15N", ok=False).returncode != 0
     result = run(env, "load-system", "no-such-example", ok=False)
-    assert result.returncode != 0 and "no such file" in result.stderr and "Traceback" not in result.stderr
+    assert (
+        result.returncode != 0
+        and "no such file" in result.stderr
+        and "Traceback" not in result.stderr
+    )
 
 
 @pytest.mark.skipif(data_dir() is None, reason="the shared data directory is absent")
@@ -84,4 +101,7 @@ def test_setup_demo_with_real_data_gives_devon_31_pcns(env):
     run(environment, "setup-demo")
     report = json.loads(run(environment, "check-structure", "devon-2019", "--json").stdout)
     assert sum(f["rule"] == "pcn-without-place" for f in report["findings"]) == 31
-    assert any(f["rule"] == "practice-commissioner-differs" and f["subject"] == "L82008" for f in report["findings"])
+    assert any(
+        f["rule"] == "practice-commissioner-differs" and f["subject"] == "L82008"
+        for f in report["findings"]
+    )

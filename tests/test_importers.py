@@ -16,10 +16,25 @@ from commonweal.registry.structure import structure_on
 from .conftest import needs_data
 
 
-def epraccur_row(code, name="A PRACTICE", commissioner="15N", opened="19740401", closed="", status="A", setting="4"):
+def epraccur_row(
+    code,
+    name="A PRACTICE",
+    commissioner="15N",
+    opened="19740401",
+    closed="",
+    status="A",
+    setting="4",
+):
     row = [""] * 27
     row[0], row[1], row[9], row[10], row[11], row[12], row[14], row[25] = (
-        code, name, "EX1 1AA", opened, closed, status, commissioner, setting,
+        code,
+        name,
+        "EX1 1AA",
+        opened,
+        closed,
+        status,
+        commissioner,
+        setting,
     )
     return row
 
@@ -34,15 +49,39 @@ def write_epcn(path, details, members):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "PCNDetails"
-    sheet.append(["PCN Code", "PCN Name", "Current Sub ICB Loc Code", "Sub ICB Location", "Open Date", "Close Date",
-                  "Address Line 1", "Address Line 2", "Address Line 3", "Address Line 4", "Address Line 5", "Postcode"])
+    sheet.append(
+        [
+            "PCN Code",
+            "PCN Name",
+            "Current Sub ICB Loc Code",
+            "Sub ICB Location",
+            "Open Date",
+            "Close Date",
+            "Address Line 1",
+            "Address Line 2",
+            "Address Line 3",
+            "Address Line 4",
+            "Address Line 5",
+            "Postcode",
+        ]
+    )
     for row in details:
         sheet.append(row)
     sheet = book.create_sheet("PCN Core Partner Details")
-    sheet.append(["Partner\nOrganisation\nCode", "Partner\nName", "Practice\nParent\nSub ICB Loc Code",
-                  "Practice\nParent\nSub ICB Loc Name", "PCN Code", "PCN Name", "PCN Parent\nSub ICB Loc Code",
-                  "PCN Parent\nSub ICB Loc Name", "Practice to PCN\nRelationship\nStart Date",
-                  "Practice to PCN\nRelationship\nEnd Date"])
+    sheet.append(
+        [
+            "Partner\nOrganisation\nCode",
+            "Partner\nName",
+            "Practice\nParent\nSub ICB Loc Code",
+            "Practice\nParent\nSub ICB Loc Name",
+            "PCN Code",
+            "PCN Name",
+            "PCN Parent\nSub ICB Loc Code",
+            "PCN Parent\nSub ICB Loc Name",
+            "Practice to PCN\nRelationship\nStart Date",
+            "Practice to PCN\nRelationship\nEnd Date",
+        ]
+    )
     for row in members:
         sheet.append(row)
     book.save(path)
@@ -51,11 +90,14 @@ def write_epcn(path, details, members):
 
 @pytest.mark.django_db
 def test_epraccur_imports_gp_practices_only(actor, tmp_path):
-    path = write_csv(tmp_path / "epraccur.csv", [
-        epraccur_row("L83001", "RIVERSIDE SURGERY"),
-        epraccur_row("L83002", "OLD SURGERY", closed="20200331", status="C"),
-        epraccur_row("Y99999", "OUT OF HOURS", setting="10"),
-    ])
+    path = write_csv(
+        tmp_path / "epraccur.csv",
+        [
+            epraccur_row("L83001", "RIVERSIDE SURGERY"),
+            epraccur_row("L83002", "OLD SURGERY", closed="20200331", status="C"),
+            epraccur_row("Y99999", "OUT OF HOURS", setting="10"),
+        ],
+    )
     result = importers.import_epraccur(actor, path)
     assert (result.rows, result.created) == (3, 2)
     assert result.skipped == {"not a GP practice: prescribing setting is not 4": 1}
@@ -72,12 +114,15 @@ def test_epraccur_imports_gp_practices_only(actor, tmp_path):
 
 @pytest.mark.django_db
 def test_a_bad_epraccur_row_names_its_line_and_field_and_writes_nothing(actor, tmp_path):
-    path = write_csv(tmp_path / "epraccur.csv", [
-        epraccur_row("L83001"),
-        epraccur_row("L83002", opened="1974-04-01"),
-        epraccur_row("", status="X"),
-        ["too", "short"],
-    ])
+    path = write_csv(
+        tmp_path / "epraccur.csv",
+        [
+            epraccur_row("L83001"),
+            epraccur_row("L83002", opened="1974-04-01"),
+            epraccur_row("", status="X"),
+            ["too", "short"],
+        ],
+    )
     with pytest.raises(DocumentError) as caught:
         importers.import_epraccur(actor, path)
     problems = [str(p) for p in caught.value.problems]
@@ -94,16 +139,56 @@ def test_a_bad_epraccur_row_names_its_line_and_field_and_writes_nothing(actor, t
 def test_epcn_imports_networks_and_memberships(actor, tmp_path):
     path = write_epcn(
         tmp_path / "ePCN.xlsx",
-        [["U00001", "SEA VIEW PCN", "15N", "NHS DEVON ICB - 15N", "20190701", "", "", "", "", "", "", "EX1 1AA"]],
-        [["L83001", "RIVERSIDE SURGERY", "15N", "NHS DEVON ICB - 15N", "U00001", "SEA VIEW PCN", "15N", "x", "20190701", None],
-         ["L82008", "STRATTON MEDICAL CENTRE", "11N", "NHS CORNWALL ICB - 11N", "U00001", "SEA VIEW PCN", "15N", "x", "20191001", None]],
+        [
+            [
+                "U00001",
+                "SEA VIEW PCN",
+                "15N",
+                "NHS DEVON ICB - 15N",
+                "20190701",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "EX1 1AA",
+            ]
+        ],
+        [
+            [
+                "L83001",
+                "RIVERSIDE SURGERY",
+                "15N",
+                "NHS DEVON ICB - 15N",
+                "U00001",
+                "SEA VIEW PCN",
+                "15N",
+                "x",
+                "20190701",
+                None,
+            ],
+            [
+                "L82008",
+                "STRATTON MEDICAL CENTRE",
+                "11N",
+                "NHS CORNWALL ICB - 11N",
+                "U00001",
+                "SEA VIEW PCN",
+                "15N",
+                "x",
+                "20191001",
+                None,
+            ],
+        ],
     )
     importers.import_epcn(actor, path)
     network = Organisation.objects.get(code="U00001")
     assert network.name == "Sea View PCN" and network.commissioner.code == "15N"
     assert network.commissioner.name == "NHS Devon ICB"
     assert sorted(NetworkMembership.objects.values_list("practice__code", "starts")) == [
-        ("L82008", date(2019, 10, 1)), ("L83001", date(2019, 7, 1))
+        ("L82008", date(2019, 10, 1)),
+        ("L83001", date(2019, 7, 1)),
     ]
     assert Organisation.objects.get(code="L82008").commissioner.code == "11N"
 
@@ -130,12 +215,36 @@ def test_a_bad_epcn_workbook_is_refused_with_sheet_and_row(actor, tmp_path):
 @pytest.mark.django_db
 def test_qof_mapping_and_list_sizes_refuse_bad_rows(actor, tmp_path):
     header = importers.QOF_MAPPING
-    path = write_csv(tmp_path / "mapping.csv", [header, ["Y58", "South West", "QJK", "Devon", "15N", "NHS Devon CCG", "", "X PCN", "L83001", "Riverside"]])
+    path = write_csv(
+        tmp_path / "mapping.csv",
+        [
+            header,
+            [
+                "Y58",
+                "South West",
+                "QJK",
+                "Devon",
+                "15N",
+                "NHS Devon CCG",
+                "",
+                "X PCN",
+                "L83001",
+                "Riverside",
+            ],
+        ],
+    )
     with pytest.raises(DocumentError, match=r"mapping.csv:2: PCN_ODS_CODE: is empty"):
         importers.import_qof_mapping(actor, path)
-    sizes = write_csv(tmp_path / "prev.csv", [["PRACTICE_CODE", "GROUP_CODE", "REGISTER", "PATIENT_LIST_TYPE", "PRACTICE_LIST_SIZE"],
-                                                ["L83001", "AF", "10", "TOTAL", "many"]])
-    with pytest.raises(DocumentError, match=r"prev.csv:2: PRACTICE_LIST_SIZE: 'many' is not a whole number"):
+    sizes = write_csv(
+        tmp_path / "prev.csv",
+        [
+            ["PRACTICE_CODE", "GROUP_CODE", "REGISTER", "PATIENT_LIST_TYPE", "PRACTICE_LIST_SIZE"],
+            ["L83001", "AF", "10", "TOTAL", "many"],
+        ],
+    )
+    with pytest.raises(
+        DocumentError, match=r"prev.csv:2: PRACTICE_LIST_SIZE: 'many' is not a whole number"
+    ):
         importers.import_list_sizes(actor, sizes)
     missing = write_csv(tmp_path / "nohead.csv", [["PRACTICE", "SIZE"]])
     with pytest.raises(DocumentError, match=r"nohead.csv:1: missing column PRACTICE_CODE"):
@@ -149,11 +258,20 @@ def test_real_data_gives_devon_its_31_pcns_and_finds_the_cornwall_practice(real_
     assert Organisation.objects.filter(kind="gp_practice").count() > 8000
     result = add_pcns(actor, devon, "15N", parent="wider-devon")
     assert result.networks == 31
-    assert 115 <= devon.areas.filter(level="neighbourhood").values("memberships__practice").distinct().count() <= 135
+    assert (
+        115
+        <= devon.areas.filter(level="neighbourhood")
+        .values("memberships__practice")
+        .distinct()
+        .count()
+        <= 135
+    )
     findings = structure_on(devon).findings
     mismatch = {f.subject for f in findings if f.rule == "practice-commissioner-differs"}
     assert "L82008" in mismatch, "Stratton Medical Centre (Cornwall) sits in a Devon PCN"
-    assert sum(f.rule == "pcn-without-place" for f in findings) == 31, "the seeds assign no PCN to a place"
+    assert sum(f.rule == "pcn-without-place" for f in findings) == 31, (
+        "the seeds assign no PCN to a place"
+    )
     coast = devon.areas.get(code="U41591")
     assert coast.populations.get().population > 20_000
     # Merger history from the document survives the import of current ODS data.
@@ -163,7 +281,9 @@ def test_real_data_gives_devon_its_31_pcns_and_finds_the_cornwall_practice(real_
 @needs_data
 @pytest.mark.django_db
 def test_real_qof_mapping_links_practice_to_region(real_data):
-    practice = Organisation.objects.select_related("commissioner__part_of__part_of").get(code="L83002")
+    practice = Organisation.objects.select_related("commissioner__part_of__part_of").get(
+        code="L83002"
+    )
     ccg = practice.commissioner
     assert ccg.code == "15N" or ccg.kind == "nhs_commissioner"
     stp = Organisation.objects.get(code="QJK")

@@ -15,9 +15,16 @@ def signed_in(client, devon, sel):
 def test_pages_need_a_login_except_public_ones(client, devon):
     for url in ("/", "/systems/devon-2019/", "/organisations/", "/organisations/15N/"):
         response = client.get(url)
-        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=")
-    for url in ("/public/", "/public/systems/devon-2019/", "/public/systems/devon-2019/tree/",
-                "/public/systems/devon-2019/areas/torbay/", "/accounts/login/"):
+        assert response.status_code == 302 and response["Location"].startswith(
+            "/accounts/login/?next="
+        )
+    for url in (
+        "/public/",
+        "/public/systems/devon-2019/",
+        "/public/systems/devon-2019/tree/",
+        "/public/systems/devon-2019/areas/torbay/",
+        "/accounts/login/",
+    ):
         assert client.get(url).status_code == 200, url
 
 
@@ -51,8 +58,13 @@ def test_area_page_and_tree(signed_in):
 def test_organisation_pages(signed_in):
     html = signed_in.get("/organisations/15N/").content.decode()
     assert "NHS Devon CCG" in html and "1 April 2019" in html
-    assert "NHS Northern, Eastern and Western Devon CCG</a> became part of NHS Devon CCG on 1 April 2019" in html
-    found = signed_in.get("/organisations/", {"q": "lambeth", "kind": "london_borough_council"}).content.decode()
+    assert (
+        "NHS Northern, Eastern and Western Devon CCG</a> became part of NHS Devon CCG on 1 April 2019"
+        in html
+    )
+    found = signed_in.get(
+        "/organisations/", {"q": "lambeth", "kind": "london_borough_council"}
+    ).content.decode()
     assert "London Borough of Lambeth" in found and "Lewisham" not in found
 
 

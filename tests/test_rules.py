@@ -28,7 +28,9 @@ def test_a_sound_structure_has_no_findings():
         SYSTEM,
         AreaFact("la", "Council", Level.LOCAL_AUTHORITY, "sys"),
         AreaFact("place", "Place", Level.PLACE, "la", 300_000),
-        AreaFact("pcn1", "PCN 1", Level.NEIGHBOURHOOD, "place", 40_000, frozenset({"A", "B"}), "15N"),
+        AreaFact(
+            "pcn1", "PCN 1", Level.NEIGHBOURHOOD, "place", 40_000, frozenset({"A", "B"}), "15N"
+        ),
         AreaFact("pcn2", "PCN 2", Level.NEIGHBOURHOOD, "place", 35_000, frozenset({"C"}), "15N"),
     ]
     practices = [PracticeFact(c, f"Practice {c}", "15N") for c in "ABC"]
@@ -61,7 +63,9 @@ def test_practice_in_two_pcns_is_an_error_and_in_none_a_warning():
     findings = check_structure(areas, practices)
     twice = [f for f in findings if f.rule == "practice-in-several-pcns"]
     none = [f for f in findings if f.rule == "practice-in-no-pcn"]
-    assert [(f.subject, f.severity, f.related) for f in twice] == [("B", Severity.ERROR, ("n1", "n2"))]
+    assert [(f.subject, f.severity, f.related) for f in twice] == [
+        ("B", Severity.ERROR, ("n1", "n2"))
+    ]
     assert [(f.subject, f.severity) for f in none] == [("C", Severity.WARNING)]
     assert findings[0].severity is Severity.ERROR, "errors come first"
 
@@ -69,11 +73,23 @@ def test_practice_in_two_pcns_is_an_error_and_in_none_a_warning():
 def test_commissioner_mismatch_names_both_commissioners():
     areas = [
         SYSTEM,
-        AreaFact("U41591", "Coast and Country PCN", Level.NEIGHBOURHOOD, "sys", 34_000, frozenset({"L82008"}), "15N"),
+        AreaFact(
+            "U41591",
+            "Coast and Country PCN",
+            Level.NEIGHBOURHOOD,
+            "sys",
+            34_000,
+            frozenset({"L82008"}),
+            "15N",
+        ),
     ]
     practices = [PracticeFact("L82008", "Stratton Medical Centre", "11N")]
     names = {"11N": "NHS Kernow CCG", "15N": "NHS Devon CCG"}
-    [f] = [f for f in check_structure(areas, practices, organisations=names) if f.rule == "practice-commissioner-differs"]
+    [f] = [
+        f
+        for f in check_structure(areas, practices, organisations=names)
+        if f.rule == "practice-commissioner-differs"
+    ]
     assert f.subject == "L82008"
     assert "NHS Kernow CCG (11N)" in f.explanation and "NHS Devon CCG (15N)" in f.explanation
 
@@ -108,7 +124,11 @@ def test_overlapping_places_and_uncovered_practices():
     practices = [PracticeFact(c, c) for c in "ABC"]
     findings = check_structure(areas, practices)
     [overlap] = [f for f in findings if f.rule == "areas-overlap"]
-    assert overlap.subject == "east" and overlap.related == ("west",) and "share 1 practice (B)" in overlap.explanation
+    assert (
+        overlap.subject == "east"
+        and overlap.related == ("west",)
+        and "share 1 practice (B)" in overlap.explanation
+    )
     [gap] = [f for f in findings if f.rule == "practices-uncovered"]
     assert gap.related == ("C",) and "1 of the system's 3 practices" in gap.explanation
 
@@ -149,7 +169,8 @@ pcn_members = st.lists(st.frozensets(practice_codes, max_size=6), min_size=1, ma
 @given(pcn_members, st.frozensets(practice_codes))
 def test_every_practice_is_reported_unless_in_exactly_one_pcn(members, registered):
     areas = [SYSTEM] + [
-        AreaFact(f"N{i}", f"PCN {i}", Level.NEIGHBOURHOOD, "sys", 40_000, m) for i, m in enumerate(members)
+        AreaFact(f"N{i}", f"PCN {i}", Level.NEIGHBOURHOOD, "sys", 40_000, m)
+        for i, m in enumerate(members)
     ]
     practices = [PracticeFact(c, c) for c in registered]
     findings = check_structure(areas, practices)
@@ -171,7 +192,10 @@ def test_population_finding_exactly_when_outside_range(level, population):
     areas = [AreaFact("a", "Area", level, parent, population)]
     if parent:
         areas.append(SYSTEM)
-    flagged = any(f.rule == "population-outside-guidance" and f.subject == "a" for f in check_structure(areas, []))
+    flagged = any(
+        f.rule == "population-outside-guidance" and f.subject == "a"
+        for f in check_structure(areas, [])
+    )
     assert flagged == (population < band.minimum or population > band.maximum)
 
 
@@ -182,7 +206,9 @@ def structures(draw):
     areas = []
     for i in range(n):
         level = draw(st.sampled_from(levels))
-        parent = draw(st.one_of(st.none(), st.sampled_from([f"A{j}" for j in range(n)] + ["missing"])))
+        parent = draw(
+            st.one_of(st.none(), st.sampled_from([f"A{j}" for j in range(n)] + ["missing"]))
+        )
         population = draw(st.one_of(st.none(), st.integers(0, 4_000_000)))
         members = draw(st.frozensets(practice_codes, max_size=4))
         areas.append(AreaFact(f"A{i}", f"Area {i}", level, parent, population, members))

@@ -62,14 +62,18 @@ def test_both_examples_load_and_are_checked(devon, sel):
     assert sel.areas.filter(level="place").count() == 6
     merger = Succession.objects.filter(successor__code="15N")
     assert sorted(merger.values_list("predecessor__code", flat=True)) == ["99P", "99Q"]
-    assert sorted(Succession.objects.filter(successor__code="72Q").values_list("predecessor__code", flat=True)) == [
-        "07N", "07Q", "08A", "08K", "08L", "08Q"
-    ]
+    assert sorted(
+        Succession.objects.filter(successor__code="72Q").values_list("predecessor__code", flat=True)
+    ) == ["07N", "07Q", "08A", "08K", "08L", "08Q"]
     rules = {f.rule for f in structure_on(devon).findings}
     assert "place-not-coterminous" in rules, "Devon's four local areas cross council boundaries"
     sel_rules = {(f.rule, f.subject) for f in structure_on(sel).findings}
-    assert not any(r == "place-not-coterminous" for r, _ in sel_rules), "each borough is its own place"
-    assert not any(r == "population-outside-guidance" for r, _ in sel_rules), "seed 004's 150k floor applies"
+    assert not any(r == "place-not-coterminous" for r, _ in sel_rules), (
+        "each borough is its own place"
+    )
+    assert not any(r == "population-outside-guidance" for r, _ in sel_rules), (
+        "seed 004's 150k floor applies"
+    )
 
 
 def test_loading_twice_changes_nothing(actor, tmp_path):
@@ -89,10 +93,17 @@ def test_a_changed_document_replaces_its_areas(actor, tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text(GOOD)
     load_system(actor, path)
-    path.write_text(GOOD.replace("    name: Town\n", "    name: Market town\n").replace("  - code: town", "  - code: market"))
+    path.write_text(
+        GOOD.replace("    name: Town\n", "    name: Market town\n").replace(
+            "  - code: town", "  - code: market"
+        )
+    )
     result = load_system(actor, path)
     assert result.changed
-    assert sorted(result.system.areas.values_list("code", "name")) == [("market", "Market town"), ("tiny", "Tiny")]
+    assert sorted(result.system.areas.values_list("code", "name")) == [
+        ("market", "Market town"),
+        ("tiny", "Tiny"),
+    ]
     event = AuditEvent.objects.filter(action="registry.load_system").first()
     assert "town" in event.before["areas"] and "market" in event.after["areas"]
 
@@ -105,21 +116,30 @@ def test_syntax_error_names_file_and_line(actor, tmp_path):
 
 
 def test_every_field_error_is_reported_with_its_line(actor, tmp_path):
-    text = GOOD.replace("type: unitary_council", "type: parish_council").replace(
-        "population: 1200000", "population: lots"
-    ).replace("level: place", "level: county")
+    text = (
+        GOOD.replace("type: unitary_council", "type: parish_council")
+        .replace("population: 1200000", "population: lots")
+        .replace("level: place", "level: county")
+    )
     problems = refused(actor, tmp_path, text)
     path = tmp_path / "system.yaml"
     assert any(p.startswith(f"{path}:6: organisations[1].type:") for p in problems), problems
-    assert any(p.startswith(f"{path}:12: areas[0].populations[0].population:") for p in problems), problems
+    assert any(p.startswith(f"{path}:12: areas[0].populations[0].population:") for p in problems), (
+        problems
+    )
     assert any(p.startswith(f"{path}:17: areas[1].level:") for p in problems), problems
 
 
 def test_references_are_checked(actor, tmp_path):
-    text = GOOD.replace("parent: tiny", "parent: tinny").replace("{organisation: 99X", "{organisation: 99Y")
+    text = GOOD.replace("parent: tiny", "parent: tinny").replace(
+        "{organisation: 99X", "{organisation: 99Y"
+    )
     problems = refused(actor, tmp_path, text)
     path = tmp_path / "system.yaml"
-    assert f"{path}:14: areas[0].responsible[0].organisation: no organisation '99Y': describe it under organisations, or import it from ODS first" in problems
+    assert (
+        f"{path}:14: areas[0].responsible[0].organisation: no organisation '99Y': describe it under organisations, or import it from ODS first"
+        in problems
+    )
     assert f"{path}:18: areas[1].parent: no area 'tinny' in this document" in problems
 
 
@@ -130,12 +150,18 @@ def test_parent_must_be_wider(actor, tmp_path):
 
 
 def test_duplicate_keys_and_codes_and_unknown_fields(actor, tmp_path):
-    text = GOOD.replace("  name: Tiny system\n", "  name: Tiny system\n  name: Again\n  colour: blue\n")
+    text = GOOD.replace(
+        "  name: Tiny system\n", "  name: Tiny system\n  name: Again\n  colour: blue\n"
+    )
     text = text.replace("  - code: town", "  - code: tiny")
     problems = refused(actor, tmp_path, text)
     joined = "\n".join(problems)
     assert ":4: system.name: appears twice" in joined
-    problems = refused(actor, tmp_path, GOOD.replace("  name: Tiny system\n", "  name: Tiny system\n  colour: blue\n"))
+    problems = refused(
+        actor,
+        tmp_path,
+        GOOD.replace("  name: Tiny system\n", "  name: Tiny system\n  colour: blue\n"),
+    )
     assert any("system.colour: is not a field this document knows" in p for p in problems)
     # References and duplicates are checked once every field is valid.
     problems = refused(actor, tmp_path, GOOD.replace("  - code: town", "  - code: tiny"))
@@ -173,5 +199,7 @@ def test_examples_are_shipped():
 
 def test_rules_module_imports_no_django():
     code = "import sys, commonweal.registry.rules; print(sorted(m for m in sys.modules if m.startswith('django')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path.cwd())
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path.cwd()
+    )
     assert out.stdout.strip() == "[]"

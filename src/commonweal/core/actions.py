@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Concatenate
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 
 from commonweal.core.models import AuditEvent
@@ -21,7 +21,7 @@ class Actor:
     """Who is acting: a signed-in person, or a named process such as the command line."""
 
     label: str
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     action: str = ""
     events: list[AuditEvent] = field(default_factory=list)
 

@@ -1,14 +1,18 @@
 """People, the roles they hold for organisations, and their API tokens."""
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model, Q
 
 from commonweal.core.actions import Actor, action
 from commonweal.core.models import ApiToken, Role, RoleAssignment
+
+if TYPE_CHECKING:
+    from commonweal.registry.models import Organisation
 
 
 @action("core.add_person")
@@ -19,9 +23,8 @@ def add_person(
     *,
     full_name: str = "",
     email: str = "",
-) -> AbstractBaseUser:
-    User = get_user_model()
-    person, created = User.objects.get_or_create(username=username)
+) -> User:
+    person, created = get_user_model().objects.get_or_create(username=username)
     first, _, last = full_name.partition(" ")
     person.first_name, person.last_name, person.email = first, last, email  # type: ignore[attr-defined]
     person.set_password(password)
@@ -38,8 +41,8 @@ def add_person(
 @action("core.assign_role")
 def assign_role(
     actor: Actor,
-    person: AbstractBaseUser,
-    organisation: Model,
+    person: User,
+    organisation: "Organisation",
     role: Role,
     scope: Model | None = None,
     starts: date | None = None,
@@ -68,7 +71,7 @@ def assign_role(
 
 
 @action("core.make_token")
-def make_token(actor: Actor, person: AbstractBaseUser, name: str) -> str:
+def make_token(actor: Actor, person: User, name: str) -> str:
     """Make an API token; the key is returned once and only its hash is kept."""
     key = ApiToken.new_key()
     ApiToken.objects.create(person=person, name=name, key_hash=ApiToken.hash(key))
@@ -76,7 +79,7 @@ def make_token(actor: Actor, person: AbstractBaseUser, name: str) -> str:
     return key
 
 
-def roles_of(person: AbstractBaseUser, on: date | None = None) -> list[RoleAssignment]:
+def roles_of(person: User, on: date | None = None) -> list[RoleAssignment]:
     on = on or date.today()
     return list(
         RoleAssignment.objects.filter(person=person)
@@ -87,9 +90,9 @@ def roles_of(person: AbstractBaseUser, on: date | None = None) -> list[RoleAssig
 
 
 def may_act(
-    person: AbstractBaseUser,
+    person: User,
     role: Role,
-    organisation: Model | None = None,
+    organisation: "Organisation | None" = None,
     scope: Model | None = None,
     on: date | None = None,
 ) -> bool:

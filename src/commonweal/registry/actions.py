@@ -127,6 +127,7 @@ def load_system(actor: Actor, source: str | Path, text: str | None = None) -> Lo
         org.commissioner = orgs[d.commissioner] if d.commissioner else None
         org.save(update_fields=["part_of", "commissioner"])
         for code in d.predecessors:
+            assert d.opened is not None  # the document's validation requires it
             Succession.objects.update_or_create(
                 predecessor=orgs[code], successor=org, defaults={"on": d.opened}
             )
@@ -146,27 +147,27 @@ def load_system(actor: Actor, source: str | Path, text: str | None = None) -> Lo
     described = {a.code for a in doc.areas}
     system.areas.filter(origin=Area.Origin.DOCUMENT).exclude(code__in=described).delete()
     areas: dict[str, Area] = {}
-    for d in doc.areas:
+    for ad in doc.areas:
         area, _ = Area.objects.update_or_create(
             system=system,
-            code=d.code,
+            code=ad.code,
             defaults={
-                "name": d.name,
-                "level": d.level.value,
-                "ons_code": d.ons_code,
-                "description": d.description,
+                "name": ad.name,
+                "level": ad.level.value,
+                "ons_code": ad.ons_code,
+                "description": ad.description,
                 "origin": Area.Origin.DOCUMENT,
             },
         )
-        areas[d.code] = area
-    for d in doc.areas:
-        area = areas[d.code]
-        area.parent = areas[d.parent] if d.parent else None
+        areas[ad.code] = area
+    for ad in doc.areas:
+        area = areas[ad.code]
+        area.parent = areas[ad.parent] if ad.parent else None
         area.save(update_fields=["parent"])
         area.populations.all().delete()
         AreaPopulation.objects.bulk_create(
             AreaPopulation(area=area, on=p.on, population=p.population, source=p.source)
-            for p in d.populations
+            for p in ad.populations
         )
         area.responsibilities.all().delete()
         AreaResponsibility.objects.bulk_create(
@@ -177,12 +178,12 @@ def load_system(actor: Actor, source: str | Path, text: str | None = None) -> Lo
                 starts=r.starts,
                 ends=r.ends,
             )
-            for r in d.responsible
+            for r in ad.responsible
         )
         area.memberships.all().delete()
         AreaPractice.objects.bulk_create(
             AreaPractice(area=area, practice=orgs[m.practice], starts=m.starts, ends=m.ends)
-            for m in d.practices
+            for m in ad.practices
         )
 
     after = _snapshot(system)
@@ -215,7 +216,7 @@ def _org_state(org: Organisation) -> tuple[Any, ...]:
 
 
 def _organisations(doc: documents.SystemDocument) -> set[str]:
-    codes = set()
+    codes: set[str] = set()
     for org in doc.organisations:
         codes.update(c for c in (org.part_of, org.commissioner, *org.predecessors) if c)
     for area in doc.areas:

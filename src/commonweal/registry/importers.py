@@ -555,12 +555,8 @@ def import_qof_mapping(actor: Actor, path: str | Path) -> ImportResult:
         obj.id = ids[obj.code]
         obj.part_of_id = ids.get(d.get("part_of", ""))
         obj.commissioner_id = ids.get(d.get("commissioner", ""))
-    Organisation.objects.bulk_update(
-        [o for o in objs if o.part_of_id], ["part_of"], batch_size=BATCH
-    )
-    Organisation.objects.bulk_update(
-        [o for o in objs if o.commissioner_id], ["commissioner"], batch_size=BATCH
-    )
+    # A second upsert sets the links; bulk_update's CASE expressions are far slower.
+    _upsert(objs, ["name", "kind", "part_of", "commissioner"])
     # Memberships from this mapping stand only where ePCN has said nothing of the practice.
     described = set(
         NetworkMembership.objects.exclude(source="QOF mapping").values_list(
