@@ -20,7 +20,9 @@ from pathlib import Path
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("COMMONWEAL_DATA_DIR", "../shared/data"))
+    parser.add_argument(
+        "--data-dir", default=os.environ.get("COMMONWEAL_DATA_DIR", "../shared/data")
+    )
     args = parser.parse_args()
     data = Path(args.data_dir)
     files = {
@@ -59,7 +61,9 @@ def main() -> None:
     for sheet in ("PCNDetails", "PCN Core Partner Details"):
         parsed += len(importers._sheet_rows(files["epcn"], sheet))
     baseline = time.perf_counter() - started
-    print(f"baseline (read and parse only): {parsed:,} rows in {baseline:.2f} s ({parsed / baseline:,.0f} rows/s)")
+    print(
+        f"baseline (read and parse only): {parsed:,} rows in {baseline:.2f} s ({parsed / baseline:,.0f} rows/s)"
+    )
 
     actor = Actor(label="benchmark")
     steps = [
@@ -76,7 +80,9 @@ def main() -> None:
             seconds = time.perf_counter() - t
             total_rows += result.rows
             total += seconds
-            print(f"{label:<12} {result.rows:>8,} rows {seconds:6.2f} s {result.rows / seconds:>10,.0f} rows/s")
+            print(
+                f"{label:<12} {result.rows:>8,} rows {seconds:6.2f} s {result.rows / seconds:>10,.0f} rows/s"
+            )
         print(
             f"{'practices+PCNs':<12} {total_rows:>8,} rows {total:6.2f} s {total_rows / total:>10,.0f} rows/s"
             f"  (target < 10 s: {'met' if total < 10 else 'NOT MET'}; {total / baseline:.1f}x the parse-only baseline)"
@@ -84,7 +90,9 @@ def main() -> None:
         t = time.perf_counter()
         sizes = importers.import_list_sizes(actor, files["list_sizes"])
         seconds = time.perf_counter() - t
-        print(f"{'list sizes':<12} {sizes.rows:>8,} rows {seconds:6.2f} s {sizes.rows / seconds:>10,.0f} rows/s")
+        print(
+            f"{'list sizes':<12} {sizes.rows:>8,} rows {seconds:6.2f} s {sizes.rows / seconds:>10,.0f} rows/s"
+        )
     print(
         f"in the database: {Organisation.objects.filter(kind='gp_practice').count():,} practices, "
         f"{Organisation.objects.filter(kind='primary_care_network').count():,} PCNs, "

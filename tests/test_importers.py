@@ -39,6 +39,15 @@ def epraccur_row(
     return row
 
 
+def counts():
+    return (
+        Organisation.objects.count(),
+        NetworkMembership.objects.count(),
+        ListSize.objects.count(),
+        AuditEvent.objects.count(),
+    )
+
+
 def write_csv(path, rows):
     with path.open("w", newline="") as f:
         csv.writer(f, quoting=csv.QUOTE_ALL).writerows(rows)
@@ -93,23 +102,24 @@ def test_epraccur_imports_gp_practices_only(actor, tmp_path):
     path = write_csv(
         tmp_path / "epraccur.csv",
         [
-            epraccur_row("L83001", "RIVERSIDE SURGERY"),
-            epraccur_row("L83002", "OLD SURGERY", closed="20200331", status="C"),
-            epraccur_row("Y99999", "OUT OF HOURS", setting="10"),
+            epraccur_row("ZZ9001", "RIVERSIDE SURGERY"),
+            epraccur_row("ZZ9002", "OLD SURGERY", closed="20200331", status="C"),
+            epraccur_row("ZZ9999", "OUT OF HOURS", setting="10"),
         ],
     )
+    events = AuditEvent.objects.filter(action="registry.import_epraccur").count()
     result = importers.import_epraccur(actor, path)
     assert (result.rows, result.created) == (3, 2)
     assert result.skipped == {"not a GP practice: prescribing setting is not 4": 1}
-    riverside = Organisation.objects.get(code="L83001")
+    riverside = Organisation.objects.get(code="ZZ9001")
     assert riverside.name == "Riverside Surgery" and riverside.kind == "gp_practice"
     assert riverside.commissioner.code == "15N" and riverside.opened == date(1974, 4, 1)
-    assert Organisation.objects.get(code="L83002").closed == date(2020, 3, 31)
-    assert not Organisation.objects.filter(code="Y99999").exists()
+    assert Organisation.objects.get(code="ZZ9002").closed == date(2020, 3, 31)
+    assert not Organisation.objects.filter(code="ZZ9999").exists()
     # A second import updates in place.
     again = importers.import_epraccur(actor, path)
     assert (again.created, again.updated) == (0, 2)
-    assert AuditEvent.objects.filter(action="registry.import_epraccur").count() == 2
+    assert AuditEvent.objects.filter(action="registry.import_epraccur").count() == events + 2
 
 
 @pytest.mark.django_db
@@ -123,6 +133,7 @@ def test_a_bad_epraccur_row_names_its_line_and_field_and_writes_nothing(actor, t
             ["too", "short"],
         ],
     )
+    before = counts()
     with pytest.raises(DocumentError) as caught:
         importers.import_epraccur(actor, path)
     problems = [str(p) for p in caught.value.problems]
@@ -132,7 +143,7 @@ def test_a_bad_epraccur_row_names_its_line_and_field_and_writes_nothing(actor, t
         "epraccur.csv:3: status (field 13): 'X' is not A, C, D or P",
         "epraccur.csv:4: has 2 fields; the epraccur layout has 27",
     ]
-    assert Organisation.objects.count() == 0 and AuditEvent.objects.count() == 0
+    assert counts() == before
 
 
 @pytest.mark.django_db
@@ -141,7 +152,7 @@ def test_epcn_imports_networks_and_memberships(actor, tmp_path):
         tmp_path / "ePCN.xlsx",
         [
             [
-                "U00001",
+                "UZZ001",
                 "SEA VIEW PCN",
                 "15N",
                 "NHS DEVON ICB - 15N",
@@ -157,11 +168,11 @@ def test_epcn_imports_networks_and_memberships(actor, tmp_path):
         ],
         [
             [
-                "L83001",
+                "ZZ9001",
                 "RIVERSIDE SURGERY",
                 "15N",
                 "NHS DEVON ICB - 15N",
-                "U00001",
+                "UZZ001",
                 "SEA VIEW PCN",
                 "15N",
                 "x",
@@ -173,7 +184,7 @@ def test_epcn_imports_networks_and_memberships(actor, tmp_path):
                 "STRATTON MEDICAL CENTRE",
                 "11N",
                 "NHS CORNWALL ICB - 11N",
-                "U00001",
+                "UZZ001",
                 "SEA VIEW PCN",
                 "15N",
                 "x",
@@ -183,12 +194,16 @@ def test_epcn_imports_networks_and_memberships(actor, tmp_path):
         ],
     )
     importers.import_epcn(actor, path)
-    network = Organisation.objects.get(code="U00001")
+    network = Organisation.objects.get(code="UZZ001")
     assert network.name == "Sea View PCN" and network.commissioner.code == "15N"
     assert network.commissioner.name == "NHS Devon ICB"
-    assert sorted(NetworkMembership.objects.values_list("practice__code", "starts")) == [
+    assert sorted(
+        NetworkMembership.objects.filter(network__code="UZZ001").values_list(
+            "practice__code", "starts"
+        )
+    ) == [
         ("L82008", date(2019, 10, 1)),
-        ("L83001", date(2019, 7, 1)),
+        ("ZZ9001", date(2019, 7, 1)),
     ]
     assert Organisation.objects.get(code="L82008").commissioner.code == "11N"
 
@@ -200,6 +215,7 @@ def test_a_bad_epcn_workbook_is_refused_with_sheet_and_row(actor, tmp_path):
         [["U00001", "SEA VIEW PCN", "15N", "NHS DEVON ICB - 15N", "1 July 2019", ""]],
         [["L83001", "RIVERSIDE", "15N", "x", "U00002", "OTHER PCN", "15N", "x", "20190701", None]],
     )
+    before = counts()
     with pytest.raises(DocumentError) as caught:
         importers.import_epcn(actor, path)
     assert [str(p) for p in caught.value.problems] == [
@@ -209,12 +225,13 @@ def test_a_bad_epcn_workbook_is_refused_with_sheet_and_row(actor, tmp_path):
     not_a_workbook.write_text("PCN Code,PCN Name\n")
     with pytest.raises(DocumentError, match=r"fake.xlsx: is not an Excel workbook"):
         importers.import_epcn(actor, not_a_workbook)
-    assert Organisation.objects.count() == 0
+    assert counts() == before
 
 
 @pytest.mark.django_db
 def test_qof_mapping_and_list_sizes_refuse_bad_rows(actor, tmp_path):
     header = importers.QOF_MAPPING
+    before = counts()
     path = write_csv(
         tmp_path / "mapping.csv",
         [
@@ -249,7 +266,7 @@ def test_qof_mapping_and_list_sizes_refuse_bad_rows(actor, tmp_path):
     missing = write_csv(tmp_path / "nohead.csv", [["PRACTICE", "SIZE"]])
     with pytest.raises(DocumentError, match=r"nohead.csv:1: missing column PRACTICE_CODE"):
         importers.import_list_sizes(actor, missing)
-    assert Organisation.objects.count() == 0 and ListSize.objects.count() == 0
+    assert counts() == before
 
 
 @needs_data

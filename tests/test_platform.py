@@ -24,16 +24,19 @@ def failing_action(actor, name):
 
 @pytest.mark.django_db
 def test_an_action_that_fails_leaves_no_change_and_no_audit_event(actor):
+    events = AuditEvent.objects.count()
     with pytest.raises(RuntimeError):
         failing_action(actor, "Half written")
     assert not Organisation.objects.filter(code="ZZZ").exists()
-    assert AuditEvent.objects.count() == 0
+    assert AuditEvent.objects.count() == events
 
 
 @pytest.mark.django_db
 def test_audit_events_say_who_when_what_before_and_after(devon):
     person = get_user_model().objects.create_user("ann")
-    event = AuditEvent.objects.get(action="registry.load_system")
+    event = AuditEvent.objects.filter(action="registry.load_system", object_id="devon-2019").latest(
+        "id"
+    )
     assert event.actor_label == "test" and event.object_id == "devon-2019" and event.at
     assert event.before is None and "wider-devon" in event.after["areas"]
     assert Actor.from_user(person).label == "ann"
@@ -68,17 +71,16 @@ def test_imports_run_in_the_background_worker(tmp_path, actor):
     from commonweal.registry.tasks import import_data_directory
 
     (tmp_path / "ods").mkdir()
-    write_csv(tmp_path / "ods" / "epraccur.csv", [epraccur_row("L83001", "RIVERSIDE SURGERY")])
+    write_csv(tmp_path / "ods" / "epraccur.csv", [epraccur_row("ZZ9001", "RIVERSIDE SURGERY")])
     result = import_data_directory.enqueue(str(tmp_path), "ann")
     assert result.status == TaskResultStatus.READY
     call_command("worker", batch=True)
     result.refresh()
     assert result.status == TaskResultStatus.SUCCESSFUL, result.errors
     assert result.return_value == ["epraccur.csv: 1 rows read, 1 created, 0 updated"]
-    assert (
-        AuditEvent.objects.get(action="registry.import_epraccur").actor_label
-        == "task worker, for ann"
-    )
+    assert AuditEvent.objects.filter(
+        action="registry.import_epraccur", actor_label="task worker, for ann"
+    ).exists()
 
 
 def test_formats_follow_the_nhs_style():

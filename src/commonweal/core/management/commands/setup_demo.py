@@ -41,7 +41,9 @@ class Command(Base):
         ).exists():
             from commonweal.registry.models import System
 
-            pcns = add_pcns(actor, System.objects.get(slug="devon-2019"), "15N", parent="wider-devon")
+            pcns = add_pcns(
+                actor, System.objects.get(slug="devon-2019"), "15N", parent="wider-devon"
+            )
             self.stdout.write(f"added {pcns.networks} primary care networks to devon-2019")
         if not get_user_model().objects.filter(username="demo").exists():
             person = add_person(actor, "demo", "commonweal-demo", full_name="Demo Commissioner")
