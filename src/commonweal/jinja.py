@@ -7,12 +7,20 @@ from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+from markupsafe import Markup, escape
 
 from commonweal.core import formatting
 
 
 def url(name: str, *args: Any) -> str:
     return reverse(name, args=args or None)
+
+
+def link(href: str | None, text: str) -> Markup:
+    """A link, or just the text where there is nowhere to go; both escaped."""
+    if not href:
+        return escape(text)
+    return Markup('<a href="{}">{}</a>').format(href, text)
 
 
 def environment(**options: Any) -> Environment:
@@ -28,6 +36,7 @@ def environment(**options: Any) -> Environment:
     )
     env.globals.update(
         url=url,
+        link=link,
         static=static,
         get_messages=get_messages,
         today=date.today,
