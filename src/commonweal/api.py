@@ -108,6 +108,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         404: "not_found",
         409: "conflict",
         413: "too_large",
+        422: "invalid_request",
     }
     return _respond(
         request,
@@ -125,3 +126,4 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 api.add_router("/", "commonweal.registry.api.router")
+api.add_router("/", "commonweal.governance.api.router")

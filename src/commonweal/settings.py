@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "ninja",
     "commonweal.core",
     "commonweal.registry",
+    "commonweal.governance",
 ]
 
 MIDDLEWARE = [

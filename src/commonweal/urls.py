@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("public/", include("commonweal.registry.public_urls")),
     path("", include("commonweal.registry.urls")),
+    path("", include("commonweal.governance.urls")),
 ]
 handler404 = "commonweal.core.views.not_found"
 handler500 = "commonweal.core.views.server_error"

@@ -17,7 +17,8 @@ class Command(Base):
     help = (
         "Build the example systems from the seeds (devon-2019, south-east-london-2020); where the "
         "data directory is present, import the real ODS and QOF data and add NHS Devon CCG's "
-        "primary care networks. Creates the demo person 'demo' (password 'commonweal-demo')."
+        "primary care networks. Loads each example's bodies, posts and illustrative schemes of "
+        "delegation. Creates the demo person 'demo' (password 'commonweal-demo')."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -45,6 +46,17 @@ class Command(Base):
                 actor, System.objects.get(slug="devon-2019"), "15N", parent="wider-devon"
             )
             self.stdout.write(f"added {pcns.networks} primary care networks to devon-2019")
+        from commonweal.governance.actions import EXAMPLES_DIR, load_governance, load_scheme
+
+        for name in ("devon-2019", "south-east-london-2020"):
+            governance = load_governance(actor, EXAMPLES_DIR / f"{name}-governance.yaml")
+            schemes = sorted(EXAMPLES_DIR.glob(f"{name}-scheme-*.yaml"))
+            for path in schemes:
+                load_scheme(actor, path)
+            self.stdout.write(
+                f"loaded {name} governance: {governance.posts} posts, {governance.bodies} bodies, "
+                f"{len(schemes)} illustrative schemes of delegation"
+            )
         if not get_user_model().objects.filter(username="demo").exists():
             person = add_person(actor, "demo", "commonweal-demo", full_name="Demo Commissioner")
             assign_role(actor, person, Organisation.objects.get(code="15N"), Role.COMMISSIONER)

@@ -1,0 +1,575 @@
+"""Governance documents (bodies, posts, holders) and schemes of reservation and delegation.
+
+A *governance document* describes a system's posts and bodies:
+
+    system: devon-2019
+    posts:  [{organisation, code, title, statutory_roles, categories, system_role,
+              acts_for, accountable_to, holders: [{person, starts, ends, acting}]}]
+    bodies: [{code, name, kind, owners, footprint, purpose, parent, delegates, voting,
+              members, attendees, invited, chair, deputy, quorum: {number, required}, review}]
+
+A *scheme document* is one organisation's scheme of reservation and delegation, one version:
+
+    scheme:      {organisation, system, version, title, in_force_from, in_force_to,
+                  illustrative, note}
+    reserved:    [{clause, decision_types, body, recommend, text}]
+    delegations: [{clause, decision_type, footprint, conditions, recommend, consult, text,
+                   bands: [{over, up_to, decider: {post | body, second}}]}]
+    onward:      [{clause, from, to, decision_types, limit, footprint, text}]
+
+Posts are named "ORGANISATION/post-code" (15N/accountable-officer); bodies by their code.
+Amounts are in pounds, VAT included; the database and the engine hold pence.
+"""
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from commonweal.core.documents import DocumentProblem, Located
+from commonweal.governance import engine
+
+
+class DecisionType(StrEnum):
+    REVENUE_COMMITMENT = "revenue_commitment"
+    CAPITAL_COMMITMENT = "capital_commitment"
+    CONTRACT_AWARD = "contract_award"
+    NEW_INVESTMENT = "new_investment"
+    BUSINESS_CASE = "business_case"
+    VIREMENT = "virement"
+    WRITE_OFF = "write_off"
+    POLICY = "policy"
+    LONG_TERM_PLAN = "long_term_plan"
+    JOINT_STRATEGY = "joint_strategy"
+    POOLED_FUND_CHANGE = "pooled_fund_change"
+
+
+class BodyKind(StrEnum):
+    GOVERNING_BODY = "governing_body"
+    BOARD = "board"
+    INTEGRATED_COMMISSIONING_EXECUTIVE = "integrated_commissioning_executive"
+    JOINT_COMMITTEE = "joint_committee"
+    COMMITTEES_IN_COMMON = "committees_in_common"
+    COMMITTEE = "committee"
+    PLACE_BASED_BOARD = "place_based_board"
+    LOCAL_CARE_PARTNERSHIP_BOARD = "local_care_partnership_board"
+    HEALTH_AND_WELLBEING_BOARD = "health_and_wellbeing_board"
+    CABINET = "cabinet"
+    COLLABORATIVE_BOARD = "collaborative_board"
+    CLINICAL_CABINET = "clinical_cabinet"
+    MANAGEMENT_GROUP = "management_group"
+    LEADERSHIP_GROUP = "leadership_group"
+    WORKING_GROUP = "working_group"
+
+
+class StatutoryRole(StrEnum):
+    ACCOUNTABLE_OFFICER = "accountable_officer"
+    DASS = "dass"  # Director of Adult Social Services
+    DCS = "dcs"  # Director of Children's Services
+    DPH = "dph"  # Director of Public Health
+    DIRECTOR_OF_FINANCE = "director_of_finance"
+    CHIEF_NURSE = "chief_nurse"
+    DIRECTOR_OF_COMMISSIONING = "director_of_commissioning"
+    CLINICAL_CHAIR = "clinical_chair"
+    LAY_MEMBER = "lay_member"
+    CHIEF_EXECUTIVE = "chief_executive"
+    SECTION_151_OFFICER = "section_151_officer"
+    MONITORING_OFFICER = "monitoring_officer"
+    COUNCIL_LEADER = "council_leader"
+
+
+POST_REF = r"^[A-Za-z0-9]+/[a-z0-9][a-z0-9-]*$"
+PostRef = Annotated[str, Field(pattern=POST_REF)]
+BodyCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+
+class HoldingDoc(Strict):
+    person: str = Field(min_length=1, max_length=150)
+    starts: date | None = None
+    ends: date | None = None
+    acting: bool = False
+
+
+class PostDoc(Strict):
+    organisation: str
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
+    title: str = Field(min_length=1, max_length=200)
+    statutory_roles: list[StatutoryRole] = []
+    categories: list[str] = []  # lay, clinical, executive, elected ...
+    system_role: str = ""  # "CCG and system role" and the like
+    acts_for: list[str] = []  # other organisations a joint appointment acts for
+    accountable_to: list[PostRef] = []
+    holders: list[HoldingDoc] = []
+
+    @property
+    def ref(self) -> str:
+        return f"{self.organisation}/{self.code}"
+
+
+class QuorumDoc(Strict):
+    number: int = Field(0, ge=0)
+    required: list[str] = []  # post references or categories
+
+
+class BodyDoc(Strict):
+    code: BodyCode
+    name: str = Field(min_length=1, max_length=200)
+    kind: BodyKind
+    owners: list[str] = Field(min_length=1)
+    footprint: str | None = None
+    purpose: str = ""
+    parent: BodyCode | None = None
+    delegates: str = ""
+    voting: engine.Voting = engine.Voting.MAJORITY
+    members: list[PostRef] = []
+    attendees: list[PostRef] = []
+    invited: list[PostRef] = []
+    attendance_note: str = ""
+    chair: PostRef | None = None
+    deputy: PostRef | None = None
+    quorum: QuorumDoc = QuorumDoc()
+    review: date | None = None
+
+
+class GovernanceDocument(Strict):
+    system: str
+    illustrative: bool = False
+    note: str = ""
+    posts: list[PostDoc] = []
+    bodies: list[BodyDoc] = []
+
+
+class TakerDoc(Strict):
+    post: PostRef | None = None
+    body: BodyCode | None = None
+    second: list[PostRef] = []
+
+    @model_validator(mode="after")
+    def _one(self) -> "TakerDoc":
+        if (self.post is None) == (self.body is None):
+            raise ValueError("name either a post or a body")
+        if self.body and self.second:
+            raise ValueError("a second signatory goes with a post, not a body")
+        return self
+
+    def compile(self) -> engine.Taker:
+        return engine.Taker(post=self.post, body=self.body, second=tuple(self.second))
+
+
+class BandDoc(Strict):
+    over: float | None = Field(None, ge=0, description="pounds; the band starts above this")
+    up_to: float | None = Field(None, gt=0, description="pounds; the band ends at this, inclusive")
+    decider: TakerDoc
+
+
+class ReservationDoc(Strict):
+    clause: str = Field(min_length=1, max_length=30)
+    decision_types: list[DecisionType] = Field(min_length=1)
+    body: BodyCode
+    recommend: list[TakerDoc] = []
+    text: str = ""
+
+
+class DelegationDoc(Strict):
+    clause: str = Field(min_length=1, max_length=30)
+    decision_type: DecisionType
+    footprint: str | None = None
+    conditions: list[engine.Condition] = []
+    recommend: list[TakerDoc] = []
+    consult: list[TakerDoc] = []
+    bands: list[BandDoc] = Field(min_length=1)
+    text: str = ""
+
+
+class OnwardDoc(Strict):
+    clause: str = Field(min_length=1, max_length=30)
+    from_: PostRef = Field(alias="from")
+    to: PostRef
+    decision_types: list[DecisionType] = Field(min_length=1)
+    limit: float = Field(gt=0)
+    footprint: str | None = None
+    text: str = ""
+
+
+class SchemeHeader(Strict):
+    organisation: str
+    system: str
+    version: str = Field(min_length=1, max_length=40)
+    title: str = ""
+    in_force_from: date
+    in_force_to: date | None = None
+    illustrative: bool = False
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _dates(self) -> "SchemeHeader":
+        if self.in_force_to and self.in_force_to < self.in_force_from:
+            raise ValueError("in_force_to is before in_force_from")
+        return self
+
+
+class SchemeDocument(Strict):
+    scheme: SchemeHeader
+    reserved: list[ReservationDoc] = []
+    delegations: list[DelegationDoc] = []
+    onward: list[OnwardDoc] = []
+
+
+def pence(pounds: float) -> int:
+    return round(pounds * 100)
+
+
+def check_scheme(
+    located: Located, doc: SchemeDocument, posts: set[str], bodies: set[str], areas: set[str]
+) -> list[DocumentProblem]:
+    """What makes a scheme unusable: bands that overlap or leave gaps, deciders that do not
+    exist, a reserved matter that is also delegated, onward delegation that loops or exceeds
+    its source's authority."""
+    problems: list[DocumentProblem] = []
+    p = located.problem
+
+    def need(loc: tuple[str | int, ...], taker: TakerDoc) -> None:
+        if taker.post is not None and taker.post not in posts:
+            problems.append(
+                p((*loc, "post"), f"no post '{taker.post}' in the system's governance document")
+            )
+        if taker.body is not None and taker.body not in bodies:
+            problems.append(
+                p((*loc, "body"), f"no body '{taker.body}' in the system's governance document")
+            )
+        for k, ref in enumerate(taker.second):
+            if ref not in posts:
+                problems.append(
+                    p((*loc, "second", k), f"no post '{ref}' in the system's governance document")
+                )
+
+    clauses: dict[str, tuple[str | int, ...]] = {}
+
+    def clause(loc: tuple[str | int, ...], value: str) -> None:
+        if value in clauses:
+            problems.append(
+                p(
+                    loc,
+                    f"clause '{value}' is used twice (also at {clauses[value][0]}[{clauses[value][1]}])",
+                )
+            )
+        clauses[value] = loc
+
+    reserved_types: dict[str, str] = {}
+    for i, r in enumerate(doc.reserved):
+        clause(("reserved", i, "clause"), r.clause)
+        if r.body not in bodies:
+            problems.append(
+                p(
+                    ("reserved", i, "body"),
+                    f"no body '{r.body}' in the system's governance document",
+                )
+            )
+        for j, t in enumerate(r.recommend):
+            need(("reserved", i, "recommend", j), t)
+        for t in r.decision_types:
+            reserved_types[t.value] = r.clause
+
+    seen: dict[tuple[str, str | None], int] = {}
+    for i, d in enumerate(doc.delegations):
+        loc: tuple[str | int, ...] = ("delegations", i)
+        clause((*loc, "clause"), d.clause)
+        if d.decision_type.value in reserved_types:
+            problems.append(
+                p(
+                    (*loc, "decision_type"),
+                    f"'{d.decision_type.value}' is reserved to the board by {reserved_types[d.decision_type.value]}, "
+                    "so it cannot also be delegated",
+                )
+            )
+        key = (d.decision_type.value, d.footprint)
+        if key in seen:
+            where = f"footprint '{d.footprint}'" if d.footprint else "the whole organisation"
+            problems.append(
+                p(
+                    (*loc, "decision_type"),
+                    f"delegations[{seen[key]}] already delegates '{d.decision_type.value}' for {where}; the bands would overlap",
+                )
+            )
+        seen[key] = i
+        if d.footprint is not None and d.footprint not in areas:
+            problems.append(p((*loc, "footprint"), f"no area '{d.footprint}' in the system"))
+        for j, t in enumerate(d.recommend):
+            need((*loc, "recommend", j), t)
+        for j, t in enumerate(d.consult):
+            need((*loc, "consult", j), t)
+        previous = 0.0
+        for j, band in enumerate(d.bands):
+            bloc = (*loc, "bands", j)
+            need((*bloc, "decider"), band.decider)
+            start = band.over if band.over is not None else previous
+            if start > previous:
+                problems.append(
+                    p(
+                        (*bloc, "over"),
+                        f"leaves a gap: the band before ends at £{previous:,.2f} but this one starts above £{start:,.2f}",
+                    )
+                )
+            elif start < previous:
+                problems.append(
+                    p(
+                        (*bloc, "over"),
+                        f"overlaps the band before, which runs up to £{previous:,.2f}",
+                    )
+                )
+            if band.up_to is None:
+                if j != len(d.bands) - 1:
+                    problems.append(
+                        p((*bloc, "up_to"), "only the last band may have no upper limit")
+                    )
+                break
+            if band.up_to <= start:
+                problems.append(
+                    p(
+                        (*bloc, "up_to"),
+                        f"£{band.up_to:,.2f} is not above where the band starts (£{start:,.2f})",
+                    )
+                )
+            previous = band.up_to
+
+    # Onward delegation: from a post that holds the authority, within its limit, without loops.
+    graph: dict[str, set[str]] = {}
+    for i, o in enumerate(doc.onward):
+        loc = ("onward", i)
+        clause((*loc, "clause"), o.clause)
+        for field, ref in (("from", o.from_), ("to", o.to)):
+            if ref not in posts:
+                problems.append(
+                    p((*loc, field), f"no post '{ref}' in the system's governance document")
+                )
+        if o.footprint is not None and o.footprint not in areas:
+            problems.append(p((*loc, "footprint"), f"no area '{o.footprint}' in the system"))
+        for t in o.decision_types:
+            own = _highest_limit(doc, t.value, o.from_)
+            if own is False:
+                problems.append(
+                    p(
+                        (*loc, "decision_types"),
+                        f"{o.from_} holds no delegated authority for '{t.value}' to pass on",
+                    )
+                )
+            elif own is not None and o.limit > own:
+                problems.append(
+                    p(
+                        (*loc, "limit"),
+                        f"£{o.limit:,.2f} is more than the £{own:,.2f} {o.from_} may itself decide for '{t.value}'",
+                    )
+                )
+        graph.setdefault(o.from_, set()).add(o.to)
+    loop = _find_cycle(graph)
+    if loop:
+        first = next(i for i, o in enumerate(doc.onward) if o.from_ == loop[0])
+        problems.append(
+            p(("onward", first), "onward delegation goes round in a circle: " + " -> ".join(loop))
+        )
+    return problems
+
+
+def _highest_limit(doc: SchemeDocument, decision_type: str, post: str) -> float | None | bool:
+    """The largest amount the post may decide for the type; None if unlimited; False if none."""
+    found: float | bool | None = False
+    for d in doc.delegations:
+        if d.decision_type.value != decision_type:
+            continue
+        for b in d.bands:
+            if b.decider.post == post:
+                if b.up_to is None:
+                    return None
+                found = max(b.up_to, found) if isinstance(found, float) else b.up_to
+    return found
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
+
+
+def compile_scheme(doc: SchemeDocument) -> engine.Scheme:
+    h = doc.scheme
+    delegations = []
+    for d in doc.delegations:
+        bands, previous = [], 0
+        for b in d.bands:
+            lower = pence(b.over) if b.over is not None else previous
+            upper = pence(b.up_to) if b.up_to is not None else None
+            bands.append(engine.Band(lower, upper, b.decider.compile()))
+            previous = upper or 0
+        delegations.append(
+            engine.Delegation(
+                clause=d.clause,
+                decision_type=d.decision_type.value,
+                bands=tuple(bands),
+                footprint=d.footprint,
+                recommend=tuple(t.compile() for t in d.recommend),
+                consult=tuple(t.compile() for t in d.consult),
+                conditions=frozenset(d.conditions),
+                text=d.text,
+            )
+        )
+    return engine.Scheme(
+        organisation=h.organisation,
+        version=h.version,
+        in_force_from=h.in_force_from,
+        in_force_to=h.in_force_to,
+        reservations=tuple(
+            engine.Reservation(
+                r.clause,
+                frozenset(t.value for t in r.decision_types),
+                r.body,
+                tuple(t.compile() for t in r.recommend),
+                r.text,
+            )
+            for r in doc.reserved
+        ),
+        delegations=tuple(delegations),
+        onward=tuple(
+            engine.OnwardDelegation(
+                o.clause,
+                o.from_,
+                o.to,
+                frozenset(t.value for t in o.decision_types),
+                pence(o.limit),
+                o.footprint,
+                o.text,
+            )
+            for o in doc.onward
+        ),
+        illustrative=h.illustrative,
+        title=h.title,
+    )
+
+
+def scheme_to_json(scheme: engine.Scheme) -> dict[str, Any]:
+    """The compiled scheme as JSON for the database; `scheme_from_json` reverses it."""
+
+    def taker(t: engine.Taker) -> dict[str, Any]:
+        return {"post": t.post, "body": t.body, "second": list(t.second)}
+
+    return {
+        "organisation": scheme.organisation,
+        "version": scheme.version,
+        "title": scheme.title,
+        "in_force_from": scheme.in_force_from.isoformat(),
+        "in_force_to": scheme.in_force_to.isoformat() if scheme.in_force_to else None,
+        "illustrative": scheme.illustrative,
+        "reservations": [
+            {
+                "clause": r.clause,
+                "decision_types": sorted(r.decision_types),
+                "body": r.body,
+                "recommend": [taker(t) for t in r.recommend],
+                "text": r.text,
+            }
+            for r in scheme.reservations
+        ],
+        "delegations": [
+            {
+                "clause": d.clause,
+                "decision_type": d.decision_type,
+                "footprint": d.footprint,
+                "conditions": sorted(c.value for c in d.conditions),
+                "text": d.text,
+                "recommend": [taker(t) for t in d.recommend],
+                "consult": [taker(t) for t in d.consult],
+                "bands": [
+                    {"lower": b.lower, "upper": b.upper, "decider": taker(b.decider)}
+                    for b in d.bands
+                ],
+            }
+            for d in scheme.delegations
+        ],
+        "onward": [
+            {
+                "clause": o.clause,
+                "from": o.from_post,
+                "to": o.to_post,
+                "decision_types": sorted(o.decision_types),
+                "limit": o.limit,
+                "footprint": o.footprint,
+                "text": o.text,
+            }
+            for o in scheme.onward
+        ],
+    }
+
+
+def scheme_from_json(data: dict[str, Any]) -> engine.Scheme:
+    def taker(t: dict[str, Any]) -> engine.Taker:
+        return engine.Taker(post=t["post"], body=t["body"], second=tuple(t["second"]))
+
+    return engine.Scheme(
+        organisation=data["organisation"],
+        version=data["version"],
+        title=data["title"],
+        in_force_from=date.fromisoformat(data["in_force_from"]),
+        in_force_to=date.fromisoformat(data["in_force_to"]) if data["in_force_to"] else None,
+        illustrative=data["illustrative"],
+        reservations=tuple(
+            engine.Reservation(
+                r["clause"],
+                frozenset(r["decision_types"]),
+                r["body"],
+                tuple(taker(t) for t in r["recommend"]),
+                r["text"],
+            )
+            for r in data["reservations"]
+        ),
+        delegations=tuple(
+            engine.Delegation(
+                clause=d["clause"],
+                decision_type=d["decision_type"],
+                footprint=d["footprint"],
+                conditions=frozenset(engine.Condition(c) for c in d["conditions"]),
+                text=d["text"],
+                recommend=tuple(taker(t) for t in d["recommend"]),
+                consult=tuple(taker(t) for t in d["consult"]),
+                bands=tuple(
+                    engine.Band(b["lower"], b["upper"], taker(b["decider"])) for b in d["bands"]
+                ),
+            )
+            for d in data["delegations"]
+        ),
+        onward=tuple(
+            engine.OnwardDelegation(
+                o["clause"],
+                o["from"],
+                o["to"],
+                frozenset(o["decision_types"]),
+                o["limit"],
+                o["footprint"],
+                o["text"],
+            )
+            for o in data["onward"]
+        ),
+    )

@@ -1,0 +1,135 @@
+"""Bodies, posts and their holders, and schemes of reservation and delegation."""
+
+from django.conf import settings
+from django.db import models
+
+from commonweal.governance.documents import BodyKind
+from commonweal.governance.engine import Voting
+from commonweal.registry.models import Area, Organisation, System
+
+
+class Post(models.Model):
+    """A post in an organisation, mapped to the statutory roles it carries."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="posts")
+    code = models.SlugField(max_length=60)
+    title = models.CharField(max_length=200)
+    statutory_roles = models.JSONField(default=list, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    system_role = models.CharField(max_length=200, blank=True, default="")
+    # A joint appointment acts for other organisations too and answers to posts in each.
+    acts_for = models.ManyToManyField(Organisation, blank=True, related_name="joint_posts")
+    accountable_to = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="reports"
+    )
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="posts")
+
+    class Meta:
+        ordering = ["organisation__name", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="one_post_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}, {self.organisation.name}"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.organisation.code}/{self.code}"
+
+
+class PostHolding(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="holdings")
+    person = models.CharField(max_length=150)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    starts = models.DateField(null=True, blank=True)
+    ends = models.DateField(null=True, blank=True)
+    acting = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-starts"]
+
+    def __str__(self) -> str:
+        return f"{self.person}, {'acting ' if self.acting else ''}{self.post.title}"
+
+
+class Body(models.Model):
+    """A board, committee, executive or partnership, with its terms of reference."""
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="bodies")
+    code = models.SlugField(max_length=60)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=40, choices=[(k.value, k.value.replace("_", " ").capitalize()) for k in BodyKind]
+    )
+    owners = models.ManyToManyField(Organisation, related_name="bodies")
+    footprint = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="bodies"
+    )
+    purpose = models.TextField(blank=True, default="")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="sub_bodies"
+    )
+    delegates = models.TextField(
+        blank=True, default="", help_text="what its parent delegates to it"
+    )
+    voting = models.CharField(max_length=20, choices=[(v.value, v.value) for v in Voting])
+    chair = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deputy = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quorum_number = models.PositiveSmallIntegerField(default=0)
+    quorum_required = models.JSONField(default=list, blank=True)
+    attendance_note = models.CharField(max_length=300, blank=True, default="")
+    review = models.DateField(null=True, blank=True)
+    illustrative = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["system", "code"], name="one_body_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BodyMembership(models.Model):
+    class Kind(models.TextChoices):
+        MEMBER = "member", "Member"  # counts for quorum, may decide
+        ATTENDEE = "attendee", "Attendee"  # informs, never decides
+        INVITED = "invited", "Invited"
+
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="memberships")
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="body_memberships")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["body", "post"], name="one_body_membership")]
+
+
+class Scheme(models.Model):
+    """One version of an organisation's scheme of reservation and delegation."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="schemes")
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="schemes")
+    version = models.CharField(max_length=40)
+    title = models.CharField(max_length=200, blank=True, default="")
+    in_force_from = models.DateField()
+    in_force_to = models.DateField(null=True, blank=True)
+    illustrative = models.BooleanField(default=False)
+    note = models.TextField(blank=True, default="")
+    document = models.TextField(help_text="the YAML as loaded")
+    source = models.CharField(max_length=300, blank=True, default="")
+    compiled = models.JSONField()
+
+    class Meta:
+        ordering = ["organisation__name", "-in_force_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "version"], name="one_scheme_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'Scheme of delegation'} ({self.version})"
