@@ -12,7 +12,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
-from commonweal.core.documents import DocumentError
+from commonweal.core.documents import DocumentError, field_path
 from commonweal.core.models import ApiToken
 
 
@@ -58,9 +58,9 @@ def _respond(request: HttpRequest, status: int, body: dict[str, Any]) -> HttpRes
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     problems = [
         {
-            "field": ".".join(
-                str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "payload")
-            ),
+            # ninja puts where the value came from first ("body" and the parameter's name,
+            # or "query"); a client wants the field as it sent it.
+            "field": field_path(e.get("loc", ())[2 if e.get("loc", ("",))[0] == "body" else 1 :]),
             "message": e.get("msg", "is not valid"),
         }
         for e in exc.errors

@@ -272,8 +272,8 @@ def check_scheme(
             )
         for j, t in enumerate(r.recommend):
             need(("reserved", i, "recommend", j), t)
-        for t in r.decision_types:
-            reserved_types[t.value] = r.clause
+        for kind in r.decision_types:
+            reserved_types[kind.value] = r.clause
 
     seen: dict[tuple[str, str | None], int] = {}
     for i, d in enumerate(doc.delegations):
@@ -349,20 +349,20 @@ def check_scheme(
                 )
         if o.footprint is not None and o.footprint not in areas:
             problems.append(p((*loc, "footprint"), f"no area '{o.footprint}' in the system"))
-        for t in o.decision_types:
-            own = _highest_limit(doc, t.value, o.from_)
+        for kind in o.decision_types:
+            own = _highest_limit(doc, kind.value, o.from_)
             if own is False:
                 problems.append(
                     p(
                         (*loc, "decision_types"),
-                        f"{o.from_} holds no delegated authority for '{t.value}' to pass on",
+                        f"{o.from_} holds no delegated authority for '{kind.value}' to pass on",
                     )
                 )
             elif own is not None and o.limit > own:
                 problems.append(
                     p(
                         (*loc, "limit"),
-                        f"£{o.limit:,.2f} is more than the £{own:,.2f} {o.from_} may itself decide for '{t.value}'",
+                        f"£{o.limit:,.2f} is more than the £{own:,.2f} {o.from_} may itself decide for '{kind.value}'",
                     )
                 )
         graph.setdefault(o.from_, set()).add(o.to)
@@ -375,7 +375,7 @@ def check_scheme(
     return problems
 
 
-def _highest_limit(doc: SchemeDocument, decision_type: str, post: str) -> float | None | bool:
+def _highest_limit(doc: SchemeDocument, decision_type: str, post: str) -> float | bool | None:
     """The largest amount the post may decide for the type; None if unlimited; False if none."""
     found: float | bool | None = False
     for d in doc.delegations:
@@ -445,7 +445,7 @@ def compile_scheme(doc: SchemeDocument) -> engine.Scheme:
         reservations=tuple(
             engine.Reservation(
                 r.clause,
-                frozenset(t.value for t in r.decision_types),
+                frozenset(k.value for k in r.decision_types),
                 r.body,
                 tuple(t.compile() for t in r.recommend),
                 r.text,

@@ -105,7 +105,7 @@ def who_decides(request: HttpRequest, slug: str) -> HttpResponse:
     errors: list[dict[str, str]] = []
     result = None
     if request.GET.get("decision_type"):
-        commitments = []
+        commitments: list[dict[str, Any]] = []
         for i in range(COMMITMENT_ROWS):
             org, amount = (
                 request.GET.get(f"organisation_{i}", ""),
@@ -128,7 +128,7 @@ def who_decides(request: HttpRequest, slug: str) -> HttpResponse:
             for e in exc.errors(include_url=False):
                 loc = list(e["loc"])
                 if loc[:1] == ["commitments"] and len(loc) > 2 and isinstance(loc[1], int):
-                    row = commitments[loc[1]]["_row"]
+                    row = int(commitments[loc[1]]["_row"])
                     field = f"{loc[2]}_{row}"
                     text = f"Commitment {row + 1}: {loc[2]} " + (
                         "must be a number of pounds, 0 or more"
