@@ -17,11 +17,13 @@ Meaning kept from DESIGN.md, "Contracts between capabilities":
   sentence; a check whose data the context lacks is "not checked", never "passed".
 """
 
+import gc
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 # Decision types named by the seeds and DESIGN.md. Schemes may use others; these are the ones
 # whose meaning the engine knows (policies and plans are decided by organisations' own bodies).
@@ -160,11 +162,20 @@ class Scheme:
     def in_force(self, on: date) -> bool:
         return self.in_force_from <= on and (self.in_force_to is None or on <= self.in_force_to)
 
-    def reservation_for(self, decision_type: str) -> Reservation | None:
+    def __post_init__(self) -> None:
+        # Indexes for the engine's look-ups; a frozen dataclass sets them through object.
+        reserved: dict[str, Reservation] = {}
         for r in self.reservations:
-            if decision_type in r.decision_types:
-                return r
-        return None
+            for t in r.decision_types:
+                reserved.setdefault(t, r)
+        by_type: dict[str, list[Delegation]] = {}
+        for d in self.delegations:
+            by_type.setdefault(d.decision_type, []).append(d)
+        object.__setattr__(self, "_reserved", reserved)
+        object.__setattr__(self, "_by_type", by_type)
+
+    def reservation_for(self, decision_type: str) -> Reservation | None:
+        return self._reserved.get(decision_type)  # type: ignore[attr-defined,no-any-return]
 
     def delegation_for(
         self, decision_type: str, footprint_path: Sequence[str]
@@ -175,9 +186,7 @@ class Scheme:
         delegation without a footprint applies everywhere, after any that name one.
         """
         best, best_rank = None, len(footprint_path) + 1
-        for d in self.delegations:
-            if d.decision_type != decision_type:
-                continue
+        for d in self._by_type.get(decision_type, ()):  # type: ignore[attr-defined]
             if d.footprint is None:
                 rank = len(footprint_path)
             elif d.footprint in footprint_path:
@@ -542,12 +551,23 @@ class Context:
     declarations: Sequence[Declaration] | None = None
 
 
-@dataclass(frozen=True)
 class Check:
-    code: str
-    status: Status
-    clause: str
-    sentence: str
+    """One check's outcome. The sentence is written only when someone reads it: validating
+    a hundred thousand decisions should not format a million sentences nobody looks at."""
+
+    __slots__ = ("_sentence", "clause", "code", "status")
+
+    def __init__(self, code: str, status: Status, clause: str, sentence: "str | Callable[[], str]"):
+        self.code, self.status, self.clause, self._sentence = code, status, clause, sentence
+
+    @property
+    def sentence(self) -> str:
+        if not isinstance(self._sentence, str):
+            self._sentence = self._sentence()
+        return self._sentence
+
+    def __repr__(self) -> str:
+        return f"Check({self.code!r}, {self.status.value!r}, {self.clause!r}, {self.sentence!r})"
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -558,14 +578,25 @@ class Check:
         }
 
 
-@dataclass(frozen=True)
 class Validation:
-    decision: Decision
-    checks: tuple[Check, ...]
+    """The outcome of validating one decision: every check made, in order."""
+
+    __slots__ = ("_checks", "_raw", "decision")
+
+    def __init__(self, decision: Decision, raw: "Sequence[tuple[str, Status, str, Any]]"):
+        self.decision = decision
+        self._raw = raw  # (code, status, clause, sentence or a function that writes it)
+        self._checks: tuple[Check, ...] | None = None
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        if self._checks is None:
+            self._checks = tuple(Check(*r) for r in self._raw)
+        return self._checks
 
     @property
     def valid(self) -> bool:
-        return not any(c.status is Status.FAILED for c in self.checks)
+        return not any(r[1] is Status.FAILED for r in self._raw)
 
     @property
     def reasons(self) -> tuple[Check, ...]:
@@ -573,17 +604,16 @@ class Validation:
 
 
 def validate(d: Decision, context: Context, gov: Governance) -> Validation:
-    checks: list[Check] = []
+    checks: list[tuple[str, Status, str, Any]] = []
     add = checks.append
     org_name = gov.name(d.organisation)
-    when = f"{d.on:%-d %B %Y}"
 
     # Who held the posts that day.
     if not d.deciders and d.body is None:
-        add(Check("no-decider", Status.FAILED, "", "The decision records nobody who took it."))
+        add(("no-decider", Status.FAILED, "", "The decision records nobody who took it."))
     if context.holdings is None:
         add(
-            Check(
+            (
                 "not-post-holder",
                 Status.NOT_CHECKED,
                 "",
@@ -592,45 +622,53 @@ def validate(d: Decision, context: Context, gov: Governance) -> Validation:
         )
     else:
         for dd in d.deciders:
-            held = any(
-                h.person == dd.person and h.on(d.on) for h in context.holdings.get(dd.post, ())
-            )
+            held = False
+            for h in context.holdings.get(dd.post, ()):
+                if h.person == dd.person and h.on(d.on):
+                    held = True
+                    break
             if held:
                 add(
-                    Check(
+                    (
                         "not-post-holder",
                         Status.PASSED,
                         "",
-                        f"{dd.person} held the post of {gov.name(dd.post)} on {when}.",
+                        lambda dd=dd: (
+                            f"{dd.person} held the post of {gov.name(dd.post)} on {_day(d.on)}."
+                        ),
                     )
                 )
             else:
                 add(
-                    Check(
+                    (
                         "not-post-holder",
                         Status.FAILED,
                         "",
-                        f"{dd.person} did not hold the post of {gov.name(dd.post)} on {when}.",
+                        lambda dd=dd: (
+                            f"{dd.person} did not hold the post of {gov.name(dd.post)} on {_day(d.on)}."
+                        ),
                     )
                 )
 
     scheme = gov.scheme_on(d.organisation, d.on)
     if scheme is None:
         add(
-            Check(
+            (
                 "scheme-not-in-force",
                 Status.FAILED,
                 "",
-                f"No scheme of delegation of {org_name} was in force on {when}.",
+                lambda: f"No scheme of delegation of {org_name} was in force on {_day(d.on)}.",
             )
         )
         return Validation(d, tuple(checks))
     add(
-        Check(
+        (
             "scheme-not-in-force",
             Status.PASSED,
             "",
-            f"{scheme.title or 'The scheme'} ({scheme.version}) was in force on {when}.",
+            lambda: (
+                f"{scheme.title or 'The scheme'} ({scheme.version}) was in force on {_day(d.on)}."
+            ),
         )
     )
 
@@ -639,29 +677,35 @@ def validate(d: Decision, context: Context, gov: Governance) -> Validation:
     if reserved is not None:
         if d.body == reserved.body:
             add(
-                Check(
+                (
                     "reserved-matter",
                     Status.PASSED,
                     reserved.clause,
-                    f"{gov.name(reserved.body)} took a decision {reserved.clause} reserves to it.",
+                    lambda: (
+                        f"{gov.name(reserved.body)} took a decision {reserved.clause} reserves to it."
+                    ),
                 )
             )
         else:
             add(
-                Check(
+                (
                     "reserved-matter",
                     Status.FAILED,
                     reserved.clause,
-                    f"{reserved.clause} reserves {d.decision_type.replace('_', ' ')} decisions to {gov.name(reserved.body)}, but this was taken by {_who(d, gov)}.",
+                    lambda: (
+                        f"{reserved.clause} reserves {d.decision_type.replace('_', ' ')} decisions to {gov.name(reserved.body)}, but this was taken by {_who(d, gov)}."
+                    ),
                 )
             )
     elif delegation is None:
         add(
-            Check(
+            (
                 "not-authorised",
                 Status.FAILED,
                 "",
-                f"The scheme ({scheme.version}) neither reserves nor delegates decisions of the type '{d.decision_type}', so nobody below the board was authorised.",
+                lambda: (
+                    f"The scheme ({scheme.version}) neither reserves nor delegates decisions of the type '{d.decision_type}', so nobody below the board was authorised."
+                ),
             )
         )
     else:
@@ -669,6 +713,28 @@ def validate(d: Decision, context: Context, gov: Governance) -> Validation:
 
     _meeting_checks(d, context, gov, add)
     return Validation(d, tuple(checks))
+
+
+def validate_many(
+    decisions: Iterable[Decision], context: Context, gov: Governance
+) -> list[Validation]:
+    """Validate many decisions against one context (re-checking a whole register, say).
+
+    The results hold no reference cycles, so Python's cyclic garbage collector is paused
+    while they are built: otherwise it rescans the growing heap again and again, and takes
+    most of the time. Reference counting still frees everything as usual.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return [validate(d, context, gov) for d in decisions]
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _day(on: date) -> str:
+    return f"{on.day} {on:%B %Y}"
 
 
 def _who(d: Decision, gov: Governance) -> str:
@@ -705,11 +771,13 @@ def _authority(
         )
     if not named and onward is None:
         add(
-            Check(
+            (
                 "not-authorised",
                 Status.FAILED,
                 clause,
-                f"{_who(d, gov)} {'is' if d.body or len(d.deciders) == 1 else 'are'} not authorised by {clause} to take decisions of the type '{d.decision_type}'.",
+                lambda: (
+                    f"{_who(d, gov)} {'is' if d.body or len(d.deciders) == 1 else 'are'} not authorised by {clause} to take decisions of the type '{d.decision_type}'."
+                ),
             )
         )
         return
@@ -722,40 +790,46 @@ def _authority(
         if not covering:
             i, band = named[-1]
             add(
-                Check(
+                (
                     "over-limit",
                     Status.FAILED,
                     f"{clause}.{i + 1}",
-                    f"{money(amount)} is above the limit of {money(band.upper or 0)} within which {band.decider.describe(gov.names)} may decide under {clause}.{i + 1}.",
+                    lambda: (
+                        f"{money(amount)} is above the limit of {money(band.upper or 0)} within which {band.decider.describe(gov.names)} may decide under {clause}.{i + 1}."
+                    ),
                 )
             )
             return
         i, band = covering[0]
         limit, where = band.upper, f"{clause}.{i + 1}"
     add(
-        Check(
+        (
             "not-authorised",
             Status.PASSED,
             where,
-            f"{_who(d, gov)} may take decisions of the type '{d.decision_type}' under {where}.",
+            lambda: (
+                f"{_who(d, gov)} may take decisions of the type '{d.decision_type}' under {where}."
+            ),
         )
     )
     if limit is not None and amount > limit:
         add(
-            Check(
+            (
                 "over-limit",
                 Status.FAILED,
                 where,
-                f"{money(amount)} is above the limit of {money(limit)} under {where}.",
+                lambda: f"{money(amount)} is above the limit of {money(limit)} under {where}.",
             )
         )
     else:
         add(
-            Check(
+            (
                 "over-limit",
                 Status.PASSED,
                 where,
-                f"{money(amount)} is within the limit{' of ' + money(limit) if limit is not None else ''} under {where}.",
+                lambda: (
+                    f"{money(amount)} is within the limit{' of ' + money(limit) if limit is not None else ''} under {where}."
+                ),
             )
         )
 
@@ -765,57 +839,65 @@ def _authority(
         ]
         if second:
             add(
-                Check(
+                (
                     "second-signatory-missing",
                     Status.PASSED,
                     where,
-                    f"{second[0].person} ({gov.name(second[0].post)}) signed as the second signatory {where} requires.",
+                    lambda: (
+                        f"{second[0].person} ({gov.name(second[0].post)}) signed as the second signatory {where} requires."
+                    ),
                 )
             )
         else:
             needed = " or ".join(gov.name(p) for p in band.decider.second)
             add(
-                Check(
+                (
                     "second-signatory-missing",
                     Status.FAILED,
                     where,
-                    f"{where} needs a second signatory, {needed}, and none signed.",
+                    lambda: f"{where} needs a second signatory, {needed}, and none signed.",
                 )
             )
 
     if Condition.CUMULATIVE in delegation.conditions and limit is not None:
         if context.prior_spend is None:
             add(
-                Check(
+                (
                     "cumulative-over-limit",
                     Status.NOT_CHECKED,
                     clause,
-                    f"Spend already committed on {d.project or 'the project'} was not given, so the cumulative limit was not checked.",
+                    lambda: (
+                        f"Spend already committed on {d.project or 'the project'} was not given, so the cumulative limit was not checked."
+                    ),
                 )
             )
         elif context.prior_spend + amount > limit:
             add(
-                Check(
+                (
                     "cumulative-over-limit",
                     Status.FAILED,
                     clause,
-                    f"With {money(context.prior_spend)} already committed on {d.project or 'the project'}, the cumulative cost {money(context.prior_spend + amount)} is above the limit of {money(limit)}: {clause} applies limits to the cumulative cost, so orders may not be split to stay under them.",
+                    lambda: (
+                        f"With {money(context.prior_spend)} already committed on {d.project or 'the project'}, the cumulative cost {money(context.prior_spend + amount)} is above the limit of {money(limit)}: {clause} applies limits to the cumulative cost, so orders may not be split to stay under them."
+                    ),
                 )
             )
         else:
             add(
-                Check(
+                (
                     "cumulative-over-limit",
                     Status.PASSED,
                     clause,
-                    f"The cumulative cost {money(context.prior_spend + amount)} is within the limit of {money(limit)}.",
+                    lambda: (
+                        f"The cumulative cost {money(context.prior_spend + amount)} is within the limit of {money(limit)}."
+                    ),
                 )
             )
 
     if Condition.WITHIN_BUDGET in delegation.conditions:
         if context.available_budget is None:
             add(
-                Check(
+                (
                     "over-budget",
                     Status.NOT_CHECKED,
                     clause,
@@ -824,20 +906,24 @@ def _authority(
             )
         elif amount > context.available_budget:
             add(
-                Check(
+                (
                     "over-budget",
                     Status.FAILED,
                     clause,
-                    f"{money(amount)} is more than the {money(context.available_budget)} available in the budget; {clause} delegates only within the budget available.",
+                    lambda: (
+                        f"{money(amount)} is more than the {money(context.available_budget)} available in the budget; {clause} delegates only within the budget available."
+                    ),
                 )
             )
         else:
             add(
-                Check(
+                (
                     "over-budget",
                     Status.PASSED,
                     clause,
-                    f"{money(amount)} is within the {money(context.available_budget)} available in the budget.",
+                    lambda: (
+                        f"{money(amount)} is within the {money(context.available_budget)} available in the budget."
+                    ),
                 )
             )
 
@@ -846,7 +932,7 @@ def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None
     conflicted = set()
     if context.declarations is None:
         add(
-            Check(
+            (
                 "conflicted",
                 Status.NOT_CHECKED,
                 "",
@@ -859,16 +945,18 @@ def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None
         clash = sorted(deciding & conflicted)
         if clash:
             add(
-                Check(
+                (
                     "conflicted",
                     Status.FAILED,
                     "",
-                    f"{', '.join(clash)} declared a conflict of interest on this item and took part in the decision.",
+                    lambda: (
+                        f"{', '.join(clash)} declared a conflict of interest on this item and took part in the decision."
+                    ),
                 )
             )
         else:
             add(
-                Check(
+                (
                     "conflicted",
                     Status.PASSED,
                     "",
@@ -878,7 +966,7 @@ def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None
 
     if d.body is None:
         add(
-            Check(
+            (
                 "inquorate",
                 Status.NOT_APPLICABLE,
                 "",
@@ -889,19 +977,19 @@ def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None
     body = gov.bodies.get(d.body)
     if body is None:
         add(
-            Check(
+            (
                 "attendee-not-member",
                 Status.NOT_CHECKED,
                 "",
-                f"{gov.name(d.body)} is not known, so its membership was not checked.",
+                lambda: f"{gov.name(d.body)} is not known, so its membership was not checked.",
             )
         )
         add(
-            Check(
+            (
                 "inquorate",
                 Status.NOT_CHECKED,
                 "",
-                f"{gov.name(d.body)} is not known, so its quorum was not checked.",
+                lambda: f"{gov.name(d.body)} is not known, so its quorum was not checked.",
             )
         )
         return
@@ -912,29 +1000,33 @@ def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None
             for x in not_members
         )
         add(
-            Check(
+            (
                 "attendee-not-member",
                 Status.FAILED,
                 "",
-                f"Only members of {body.name} may decide; {who} may inform the decision but not take it.",
+                lambda: (
+                    f"Only members of {body.name} may decide; {who} may inform the decision but not take it."
+                ),
             )
         )
     else:
         add(
-            Check(
+            (
                 "attendee-not-member",
                 Status.PASSED,
                 "",
-                f"Everyone who decided is a member of {body.name}.",
+                lambda: f"Everyone who decided is a member of {body.name}.",
             )
         )
     if context.meeting is None:
         add(
-            Check(
+            (
                 "inquorate",
                 Status.NOT_CHECKED,
                 "",
-                f"Attendance at the meeting was not given, so {body.name}'s quorum was not checked.",
+                lambda: (
+                    f"Attendance at the meeting was not given, so {body.name}'s quorum was not checked."
+                ),
             )
         )
         return
@@ -944,20 +1036,24 @@ def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None
     missing = _quorum_missing(body.quorum, counted, gov)
     if missing:
         add(
-            Check(
+            (
                 "inquorate",
                 Status.FAILED,
                 "",
-                f"{body.name} was not quorate for this item: its quorum is {body.quorum.describe(gov.names)}, and {missing}. Members with a conflict on the item do not count.",
+                lambda: (
+                    f"{body.name} was not quorate for this item: its quorum is {body.quorum.describe(gov.names)}, and {missing}. Members with a conflict on the item do not count."
+                ),
             )
         )
     else:
         add(
-            Check(
+            (
                 "inquorate",
                 Status.PASSED,
                 "",
-                f"{body.name} was quorate ({len(counted)} members counted; quorum {body.quorum.describe(gov.names)}).",
+                lambda: (
+                    f"{body.name} was quorate ({len(counted)} members counted; quorum {body.quorum.describe(gov.names)})."
+                ),
             )
         )
 
