@@ -47,7 +47,12 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, devon, sel):
+def page(browser, live_server, devon, sel, actor):
+    from commonweal.governance.actions import EXAMPLES_DIR, load_governance, load_scheme
+
+    load_governance(actor, EXAMPLES_DIR / "devon-2019-governance.yaml")
+    for path in sorted(EXAMPLES_DIR.glob("devon-2019-scheme-*.yaml")):
+        load_scheme(actor, path)
     get_user_model().objects.create_user(
         "ann", password="a-long-password", first_name="Ann", last_name="Analyst"
     )
@@ -141,3 +146,29 @@ def test_the_accessibility_check_can_fail(page):
     page.set_content("<html><body><img src='x.png'><a href='#'></a></body></html>")
     found = {rule for rule, _, _ in axe_violations(page)}
     assert {"image-alt", "html-has-lang"} <= found
+
+
+def test_governance_pages_and_the_who_decides_form(page):
+    sign_in(page)
+    for path in ("/systems/devon-2019/bodies/", "/systems/devon-2019/bodies/ice/",
+                 "/systems/devon-2019/schemes/", "/systems/devon-2019/schemes/15N/2019-04/"):
+        page.goto(page.base + path)
+        assert axe_violations(page) == [], path
+    page.goto(page.base + "/systems/devon-2019/who-decides/")
+    page.select_option("#decision_type", "revenue_commitment")
+    page.fill("#on", "2019-09-10")
+    page.select_option("#footprint", "west")
+    page.select_option("#organisation_0", "15N")
+    page.fill("#amount_0", "40,000")
+    page.get_by_role("button", name="Find who decides").click()
+    page.wait_for_selector("#route")
+    route = page.locator(".cw-route").first.inner_text()
+    assert "Deputy Director of Integrated Commissioning, West" in route and "O4" in route
+    assert axe_violations(page) == []
+    # A mistake is reported at the top and beside the field, and focus goes to the summary.
+    page.fill("#amount_0", "lots")
+    page.get_by_role("button", name="Find who decides").click()
+    page.wait_for_selector(".nhsuk-error-summary")
+    assert "Commitment 1: amount must be a number of pounds" in page.locator(".nhsuk-error-summary").inner_text()
+    assert page.locator("#amount_0-error").is_visible()
+    assert axe_violations(page) == []
