@@ -71,6 +71,7 @@ test: install assets browser lint typecheck
 
 bench: install
 	$(BIN)/python benchmarks/import_england.py
+	$(BIN)/python benchmarks/route_and_validate.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock:
