@@ -150,8 +150,12 @@ def test_the_accessibility_check_can_fail(page):
 
 def test_governance_pages_and_the_who_decides_form(page):
     sign_in(page)
-    for path in ("/systems/devon-2019/bodies/", "/systems/devon-2019/bodies/ice/",
-                 "/systems/devon-2019/schemes/", "/systems/devon-2019/schemes/15N/2019-04/"):
+    for path in (
+        "/systems/devon-2019/bodies/",
+        "/systems/devon-2019/bodies/ice/",
+        "/systems/devon-2019/schemes/",
+        "/systems/devon-2019/schemes/15N/2019-04/",
+    ):
         page.goto(page.base + path)
         assert axe_violations(page) == [], path
     page.goto(page.base + "/systems/devon-2019/who-decides/")
@@ -169,6 +173,9 @@ def test_governance_pages_and_the_who_decides_form(page):
     page.fill("#amount_0", "lots")
     page.get_by_role("button", name="Find who decides").click()
     page.wait_for_selector(".nhsuk-error-summary")
-    assert "Commitment 1: amount must be a number of pounds" in page.locator(".nhsuk-error-summary").inner_text()
+    assert (
+        "Commitment 1: amount must be a number of pounds"
+        in page.locator(".nhsuk-error-summary").inner_text()
+    )
     assert page.locator("#amount_0-error").is_visible()
     assert axe_violations(page) == []

@@ -407,3 +407,13 @@ def test_command_line_route_and_validate(tmp_path):
     refused = run("validate-decision", str(bad))
     assert refused.returncode == 1 and f"{bad}:5: amount:" in refused.stderr
     assert Path(COMMONWEAL).exists()
+
+
+def test_the_documented_examples_work(devon_gov):
+    from commonweal.governance.requests import route_file, validate_file
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "examples"
+    route_result, _ = route_file(docs / "proposal.yaml")
+    assert route_result.decidable and len(route_result.steps) == 2
+    validation, _ = validate_file(docs / "decision.yaml")
+    assert validation.valid, validation.reasons
