@@ -1,0 +1,12 @@
+"""commonweal.stats: population-indicator statistics, importable without Django.
+
+Confidence intervals as PHEindicatormethods computes them (Wilson, Byar's, exact Poisson,
+Student's t, Dobson), funnel limits, benchmarking, deprivation quantiles, the slope index of
+inequality, life expectancy, and statistical process control by the NHS Making Data Count
+rules. Inputs: pandas, Polars or Arrow frames, or DuckDB relations. See docs/statistics.md.
+"""
+
+from commonweal.stats._frames import StatsInputError
+from commonweal.stats.indicators import ESP2013, dsr, isr_rate, isr_ratio, mean, proportion, rate
+
+__all__ = ["ESP2013", "StatsInputError", "dsr", "isr_rate", "isr_ratio", "mean", "proportion", "rate"]
