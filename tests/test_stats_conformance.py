@@ -235,3 +235,41 @@ def test_proportion_refuses_numerator_above_denominator_and_text():
         stats.proportion(df, "num", "denominator", "a")
     with pytest.raises(stats.StatsInputError, match="has no rows"):
         stats.proportion(df.iloc[0:0], "num", "den", "a")
+
+
+def test_funnel_limits_for_proportions():
+    inputs = read("testdata_funnel_prop_inputs.csv")
+    ref = read("testdata_funnel_prop_outputs.csv")
+    got = stats.funnel_limits("proportion", ref["Population"], data=inputs, numerator="numerator", denominator="denominator")
+    pairs = {"lower_2s_limit": "Lower2s0025limit", "upper_2s_limit": "Upper2s0025limit",
+             "lower_3s_limit": "Lower3s0001limit", "upper_3s_limit": "Upper3s0001limit", "baseline": "Baseline"}
+    for ours, theirs in pairs.items():
+        # The sheet is rounded to 6 decimal places.
+        np.testing.assert_allclose(got[ours], ref[theirs], atol=5e-7 + 1e-12)
+
+
+def test_funnel_limits_for_ratios_and_rates():
+    ratio = read("testdata_funnel_ratio_outputs.csv")
+    ratio.columns = [c.strip() for c in ratio.columns]
+    got = stats.funnel_limits("ratio", ratio["Observed_events"])
+    for col in ratio.columns[1:]:
+        close(got[col], ratio[col], rtol=1e-5)
+    rate = read("testdata_funnel_rate_outputs.csv")
+    got = stats.funnel_limits("rate", rate["Events"], baseline=rate["baseline"].iloc[0], multiplier=100_000, years_of_data=3)
+    for col in [c for c in rate.columns if c.startswith(("lower", "upper"))]:
+        close(got[col], rate[col], rtol=1e-5)
+
+
+def test_funnel_significance():
+    prop = read("testdata_funnel_prop_inputs.csv")
+    got = stats.funnel_significance(prop, "numerator", "denominator", "proportion")
+    assert (got["significance"] == prop["significance"]).all()
+    ratio = read("testdata_funnel_ratio_inputs.csv")
+    got = stats.funnel_significance(ratio, "obs", "expected", "ratio")
+    assert (got["significance"] == ratio["significance"]).all()
+    rates = read("testdata_funnel_rate_dsr_inputs.csv")
+    got = stats.funnel_significance(rates, "count", "pop", "rate")
+    assert (got["significance"] == rates["crude_per_100000_with_0"]).all()
+    some = rates[rates["count"] > 0]
+    got = stats.funnel_significance(some, "count", "pop", "rate")
+    assert (got["significance"].to_numpy() == some["crude_per_100000_without_0"].to_numpy()).all()

@@ -7,6 +7,7 @@ rules. Inputs: pandas, Polars or Arrow frames, or DuckDB relations. See docs/sta
 """
 
 from commonweal.stats._frames import StatsInputError
+from commonweal.stats.funnels import funnel_limits, funnel_significance
 from commonweal.stats.indicators import ESP2013, dsr, isr_rate, isr_ratio, mean, proportion, rate
 
-__all__ = ["ESP2013", "StatsInputError", "dsr", "isr_rate", "isr_ratio", "mean", "proportion", "rate"]
+__all__ = ["ESP2013", "StatsInputError", "dsr", "funnel_limits", "funnel_significance", "isr_rate", "isr_ratio", "mean", "proportion", "rate"]
