@@ -253,8 +253,9 @@ def test_funnel_limits_for_ratios_and_rates():
     ratio.columns = [c.strip() for c in ratio.columns]
     got = stats.funnel_limits("ratio", ratio["Observed_events"])
     for col in ratio.columns[1:]:
-        # The sheet's limits carry about 7 significant figures (0.001000547 for 0.0010005003).
-        np.testing.assert_allclose(got[col], ratio[col], rtol=1e-5, atol=1e-7)
+        # The sheet carries its first 99.8% limit to about 5 figures (0.001000547 for 0.0010005003),
+        # and the columns derived from it inherit that.
+        np.testing.assert_allclose(got[col], ratio[col], rtol=5e-5, atol=1e-7)
     rate = read("testdata_funnel_rate_outputs.csv")
     got = stats.funnel_limits("rate", rate["Events"], baseline=rate["baseline"].iloc[0], multiplier=100_000, years_of_data=3)
     for col in [c for c in rate.columns if c.startswith(("lower", "upper"))]:
