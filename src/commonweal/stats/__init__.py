@@ -9,5 +9,26 @@ rules. Inputs: pandas, Polars or Arrow frames, or DuckDB relations. See docs/sta
 from commonweal.stats._frames import StatsInputError
 from commonweal.stats.funnels import funnel_limits, funnel_significance
 from commonweal.stats.indicators import ESP2013, dsr, isr_rate, isr_ratio, mean, proportion, rate
+from commonweal.stats.inequality import compare_to_benchmark, quantiles, sii
+from commonweal.stats.life import life_expectancy, life_table
+from commonweal.stats.spc import SpcResult, spc
 
-__all__ = ["ESP2013", "StatsInputError", "dsr", "funnel_limits", "funnel_significance", "isr_rate", "isr_ratio", "mean", "proportion", "rate"]
+__all__ = [
+    "ESP2013",
+    "SpcResult",
+    "StatsInputError",
+    "compare_to_benchmark",
+    "dsr",
+    "funnel_limits",
+    "funnel_significance",
+    "isr_rate",
+    "isr_ratio",
+    "life_expectancy",
+    "life_table",
+    "mean",
+    "proportion",
+    "quantiles",
+    "rate",
+    "sii",
+    "spc",
+]

@@ -53,7 +53,8 @@ def output_like(result: pd.DataFrame, data: Any) -> Any:
 def _rows(rel: duckdb.DuckDBPyRelation, condition: str, limit: int = 5) -> str:
     """The first offending rows, numbered from 1 in the order the data arrived."""
     found = rel.query(
-        "t", f"SELECT n FROM (SELECT row_number() OVER () AS n, * FROM t) WHERE {condition} ORDER BY n LIMIT {limit + 1}"
+        "t",
+        f"SELECT n FROM (SELECT row_number() OVER () AS n, * FROM t) WHERE {condition} ORDER BY n LIMIT {limit + 1}",
     ).fetchall()
     numbers = [str(r[0]) for r in found[:limit]]
     return ", ".join(numbers) + (", ..." if len(found) > limit else "")
@@ -105,11 +106,18 @@ def aggregate(
     """Per-group totals, computed in DuckDB: {output name: SQL expression}."""
     check_columns(rel, group_by)
     groups = ", ".join(_quote(g) for g in group_by)
-    select = ", ".join([*(_quote(g) for g in group_by), *(f"{expr} AS {_quote(name)}" for name, expr in sums.items())])
+    select = ", ".join(
+        [
+            *(_quote(g) for g in group_by),
+            *(f"{expr} AS {_quote(name)}" for name, expr in sums.items()),
+        ]
+    )
     sql = f"SELECT {select} FROM t" + (f" GROUP BY {groups} ORDER BY {groups}" if group_by else "")
     result = rel.query("t", sql).df()
     if result.empty:
-        raise StatsInputError("the data has no rows" + (f" in any group of {', '.join(group_by)}" if group_by else ""))
+        raise StatsInputError(
+            "the data has no rows" + (f" in any group of {', '.join(group_by)}" if group_by else "")
+        )
     return result
 
 

@@ -58,12 +58,22 @@ def poisson_limits(x: ArrayLike, confidence: float) -> tuple[Array, Array, NDArr
     """Byar's for counts of 10 or more, exact below: PHEindicatormethods' rule for rates."""
     x = np.asarray(x, dtype=float)
     small = x < 10
-    lower = np.where(small, exact_lower(np.where(small, x, 1), confidence), byars_lower(np.where(small, 10, x), confidence))
-    upper = np.where(small, exact_upper(np.where(small, x, 1), confidence), byars_upper(np.where(small, 10, x), confidence))
+    lower = np.where(
+        small,
+        exact_lower(np.where(small, x, 1), confidence),
+        byars_lower(np.where(small, 10, x), confidence),
+    )
+    upper = np.where(
+        small,
+        exact_upper(np.where(small, x, 1), confidence),
+        byars_upper(np.where(small, 10, x), confidence),
+    )
     return lower, upper, np.where(small, "Exact", "Byars")
 
 
-def student_t(mean: ArrayLike, sd: ArrayLike, count: ArrayLike, confidence: float) -> tuple[Array, Array]:
+def student_t(
+    mean: ArrayLike, sd: ArrayLike, count: ArrayLike, confidence: float
+) -> tuple[Array, Array]:
     mean, sd, count = (np.asarray(v, dtype=float) for v in (mean, sd, count))
     t = stats.t.ppf(0.5 + confidence / 2, count - 1)
     half = t * sd / np.sqrt(count)

@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 
 from commonweal.stats import _intervals as ci
-from commonweal.stats._frames import StatsInputError, aggregate, check_numeric, output_like, q, relation
+from commonweal.stats._frames import (
+    StatsInputError,
+    aggregate,
+    check_numeric,
+    output_like,
+    q,
+    relation,
+)
 
 LEVELS = {"2s": 0.95, "3s": 0.998}
 Statistic = Literal["proportion", "ratio", "rate"]
@@ -46,14 +53,20 @@ def funnel_limits(
     if baseline is None and statistic != "ratio":
         if data is None or numerator is None or denominator is None:
             raise StatsInputError("give a baseline, or data with numerator and denominator columns")
-        baseline = _baseline(data, numerator, denominator) * (multiplier if statistic == "rate" else 1)
+        baseline = _baseline(data, numerator, denominator) * (
+            multiplier if statistic == "rate" else 1
+        )
     pts = np.asarray(points, dtype=float)
     if (pts <= 0).any() if statistic == "proportion" else (pts < 0).any():
-        raise StatsInputError("funnel points must be positive denominators (or non-negative event counts)")
+        raise StatsInputError(
+            "funnel points must be positive denominators (or non-negative event counts)"
+        )
     if statistic == "proportion":
         assert baseline is not None
         if not 0 <= baseline <= 1:
-            raise StatsInputError(f"a proportion's baseline must be between 0 and 1, not {baseline}")
+            raise StatsInputError(
+                f"a proportion's baseline must be between 0 and 1, not {baseline}"
+            )
         out = pd.DataFrame({"Population": pts})
         for tag, level in LEVELS.items():
             z = ci.z_value(level)
@@ -65,7 +78,10 @@ def funnel_limits(
     if statistic == "ratio":
         out = pd.DataFrame({"Observed_events": pts})
         for tag, level in LEVELS.items():
-            for side, expected in (("lower", ci.exact_upper(pts, level)), ("upper", ci.exact_lower(pts, level))):
+            for side, expected in (
+                ("lower", ci.exact_upper(pts, level)),
+                ("upper", ci.exact_lower(pts, level)),
+            ):
                 with np.errstate(divide="ignore"):
                     out[f"{side}_{tag}_exp_events"] = expected
                     out[f"{side}_{tag}_count"] = pts / expected - 1
@@ -76,7 +92,10 @@ def funnel_limits(
         rate = baseline / multiplier
         out = pd.DataFrame({"Events": pts})
         for tag, level in LEVELS.items():
-            for side, expected in (("lower", ci.exact_upper(pts, level)), ("upper", ci.exact_lower(pts, level))):
+            for side, expected in (
+                ("lower", ci.exact_upper(pts, level)),
+                ("upper", ci.exact_lower(pts, level)),
+            ):
                 population = expected / rate
                 out[f"{side}_{tag}_population_1_year"] = population / years_of_data
                 with np.errstate(divide="ignore"):
@@ -116,13 +135,30 @@ def funnel_significance(
     if statistic == "proportion":
         p0 = baseline if baseline is not None else x.sum() / n.sum()
         p = x / n
-        limits = {tag: ci.z_value(level) * np.sqrt(p0 * (1 - p0) / n) for tag, level in LEVELS.items()}
-        labels = _label(p > p0 + limits["3s"], p > p0 + limits["2s"], p < p0 - limits["3s"], p < p0 - limits["2s"])
-    elif statistic in ("ratio", "rate"):
-        expected = n if statistic == "ratio" else n * (baseline / multiplier if baseline is not None else x.sum() / n.sum())
-        bounds = {tag: (ci.exact_lower(x, level), ci.exact_upper(x, level)) for tag, level in LEVELS.items()}
+        limits = {
+            tag: ci.z_value(level) * np.sqrt(p0 * (1 - p0) / n) for tag, level in LEVELS.items()
+        }
         labels = _label(
-            bounds["3s"][0] > expected, bounds["2s"][0] > expected, bounds["3s"][1] < expected, bounds["2s"][1] < expected
+            p > p0 + limits["3s"],
+            p > p0 + limits["2s"],
+            p < p0 - limits["3s"],
+            p < p0 - limits["2s"],
+        )
+    elif statistic in ("ratio", "rate"):
+        expected = (
+            n
+            if statistic == "ratio"
+            else n * (baseline / multiplier if baseline is not None else x.sum() / n.sum())
+        )
+        bounds = {
+            tag: (ci.exact_lower(x, level), ci.exact_upper(x, level))
+            for tag, level in LEVELS.items()
+        }
+        labels = _label(
+            bounds["3s"][0] > expected,
+            bounds["2s"][0] > expected,
+            bounds["3s"][1] < expected,
+            bounds["2s"][1] < expected,
         )
     else:
         raise StatsInputError(f"statistic must be proportion, ratio or rate, not {statistic!r}")

@@ -30,7 +30,27 @@ Type = Literal["full", "standard"]
 Missing = Literal["refuse", "propagate"]
 
 # European Standard Population 2013: 19 five-year bands from 0-4 to 90+.
-ESP2013 = (5000, 5500, 5500, 5500, 6000, 6000, 6500, 7000, 7000, 7000, 7000, 6500, 6000, 5500, 5000, 4000, 2500, 1500, 1000)
+ESP2013 = (
+    5000,
+    5500,
+    5500,
+    5500,
+    6000,
+    6000,
+    6500,
+    7000,
+    7000,
+    7000,
+    7000,
+    6500,
+    6000,
+    5500,
+    5000,
+    4000,
+    2500,
+    1500,
+    1000,
+)
 
 
 def _allowed(missing: Missing, *columns: str) -> list[str]:
@@ -48,7 +68,9 @@ def _levels(confidence: Confidence) -> list[float]:
     levels = [confidence] if isinstance(confidence, int | float) else list(confidence)
     for c in levels:
         if not 0.9 <= c < 1:
-            raise StatsInputError(f"confidence {c} must be between 0.9 and 1 (for example 0.95 or 0.998)")
+            raise StatsInputError(
+                f"confidence {c} must be between 0.9 and 1 (for example 0.95 or 0.998)"
+            )
     return levels
 
 
@@ -56,7 +78,9 @@ def _suffix(level: float) -> str:
     return f"{level * 100:.1f}".replace(".", "_")
 
 
-def _add_limits(out: pd.DataFrame, levels: list[float], limits: dict[float, tuple[Any, Any]]) -> None:
+def _add_limits(
+    out: pd.DataFrame, levels: list[float], limits: dict[float, tuple[Any, Any]]
+) -> None:
     if len(levels) == 1:
         lower, upper = limits[levels[0]]
         out["lowercl"], out["uppercl"] = lower, upper
@@ -66,7 +90,9 @@ def _add_limits(out: pd.DataFrame, levels: list[float], limits: dict[float, tupl
             out[f"lower{_suffix(c)}cl"], out[f"upper{_suffix(c)}cl"] = lower, upper
 
 
-def _finish(out: pd.DataFrame, levels: list[float], type: Type, statistic: Any, method: Any, data: Any) -> Any:
+def _finish(
+    out: pd.DataFrame, levels: list[float], type: Type, statistic: Any, method: Any, data: Any
+) -> Any:
     if len(levels) == 1:
         out["confidence"] = f"{levels[0] * 100:g}%"
     if type == "full":
@@ -98,8 +124,12 @@ def proportion(
     """
     levels = _levels(confidence)
     rel = relation(data)
-    check_numeric(rel, [x, n], non_negative=[x], positive=[n], allow_missing=_allowed(missing, x, n))
-    over = rel.query("t", f"SELECT count(*) FROM t WHERE TRY_CAST({q(x)} AS DOUBLE) > TRY_CAST({q(n)} AS DOUBLE)").fetchall()[0]
+    check_numeric(
+        rel, [x, n], non_negative=[x], positive=[n], allow_missing=_allowed(missing, x, n)
+    )
+    over = rel.query(
+        "t", f"SELECT count(*) FROM t WHERE TRY_CAST({q(x)} AS DOUBLE) > TRY_CAST({q(n)} AS DOUBLE)"
+    ).fetchall()[0]
     if over and over[0]:
         from commonweal.stats._frames import _rows
 
@@ -111,7 +141,9 @@ def proportion(
     out = aggregate(rel, groups, _sums(x, n))
     xs, ns = out[x].to_numpy(float), out[n].to_numpy(float)
     out["value"] = xs / ns * multiplier
-    _add_limits(out, levels, {c: tuple(v * multiplier for v in ci.wilson(xs, ns, c)) for c in levels})
+    _add_limits(
+        out, levels, {c: tuple(v * multiplier for v in ci.wilson(xs, ns, c)) for c in levels}
+    )
     statistic = "percentage" if multiplier == 100 else f"proportion of {multiplier:g}"
     return _finish(out, levels, type, statistic, "Wilson", data)
 
@@ -137,7 +169,9 @@ def rate(
     """
     levels = _levels(confidence)
     rel = relation(data)
-    check_numeric(rel, [x, n], non_negative=[x], positive=[n], allow_missing=_allowed(missing, x, n))
+    check_numeric(
+        rel, [x, n], non_negative=[x], positive=[n], allow_missing=_allowed(missing, x, n)
+    )
     out = aggregate(rel, as_list(group_by), _sums(x, n))
     xs, ns = out[x].to_numpy(float), out[n].to_numpy(float)
     out["value"] = xs / ns * multiplier
@@ -169,13 +203,21 @@ def mean(
     rel = relation(data)
     check_numeric(rel, [x])
     out = aggregate(
-        rel, as_list(group_by), {"value_sum": f"sum({q(x)})", "value_count": "count(*)", "stdev": f"stddev_samp({q(x)})"}
+        rel,
+        as_list(group_by),
+        {"value_sum": f"sum({q(x)})", "value_count": "count(*)", "stdev": f"stddev_samp({q(x)})"},
     )
     few = out["value_count"] < 2
     if few.any():
-        raise StatsInputError(f"a mean's interval needs at least 2 values; {int(few.sum())} group(s) have fewer")
+        raise StatsInputError(
+            f"a mean's interval needs at least 2 values; {int(few.sum())} group(s) have fewer"
+        )
     out["value"] = out["value_sum"] / out["value_count"]
-    _add_limits(out, levels, {c: ci.student_t(out["value"], out["stdev"], out["value_count"], c) for c in levels})
+    _add_limits(
+        out,
+        levels,
+        {c: ci.student_t(out["value"], out["stdev"], out["value_count"], c) for c in levels},
+    )
     return _finish(out, levels, type, "mean", "Student's t-distribution", data)
 
 
@@ -190,17 +232,27 @@ def _standard_population(
     if any(not isinstance(v, int | float) or v < 0 for v in vector):
         raise StatsInputError("the standard population must be numbers of 0 or more")
     partition = f"PARTITION BY {', '.join(q(g) for g in groups)}" if groups else ""
-    numbered = rel.query("t", f"SELECT *, row_number() OVER ({partition} ORDER BY __order) AS __band FROM (SELECT *, row_number() OVER () AS __order FROM t)")
+    numbered = rel.query(
+        "t",
+        f"SELECT *, row_number() OVER ({partition} ORDER BY __order) AS __band FROM (SELECT *, row_number() OVER () AS __order FROM t)",
+    )
     sizes = numbered.query(
-        "t", f"SELECT {', '.join([*(q(g) for g in groups), 'count(*) AS rows']) } FROM t {'GROUP BY ' + ', '.join(q(g) for g in groups) if groups else ''}"
+        "t",
+        f"SELECT {', '.join([*(q(g) for g in groups), 'count(*) AS rows'])} FROM t {'GROUP BY ' + ', '.join(q(g) for g in groups) if groups else ''}",
     ).fetchall()
     wrong = [r for r in sizes if r[-1] != len(vector)]
     if wrong:
-        where = ", ".join(f"{'/'.join(map(str, r[:-1])) or 'all rows'} has {r[-1]}" for r in wrong[:5])
+        where = ", ".join(
+            f"{'/'.join(map(str, r[:-1])) or 'all rows'} has {r[-1]}" for r in wrong[:5]
+        )
         raise StatsInputError(
             f"each group needs exactly {len(vector)} rows, one for each band of the standard population, in order; {where}"
         )
-    weights = "CASE __band " + " ".join(f"WHEN {i + 1} THEN {float(w)!r}" for i, w in enumerate(vector)) + " END"
+    weights = (
+        "CASE __band "
+        + " ".join(f"WHEN {i + 1} THEN {float(w)!r}" for i, w in enumerate(vector))
+        + " END"
+    )
     return numbered, weights
 
 
@@ -240,7 +292,9 @@ def dsr(
     rel = rel.query("t", f"SELECT * REPLACE (coalesce({q(x)}, 0) AS {q(x)}) FROM t")
     if eventfreq:
         if not ageband:
-            raise StatsInputError("with eventfreq, name the ageband column too: events are counted per person within a band")
+            raise StatsInputError(
+                "with eventfreq, name the ageband column too: events are counted per person within a band"
+            )
         check_numeric(rel, [eventfreq], positive=[eventfreq])
         check_columns(rel, [ageband])
         keys = ", ".join(q(c) for c in [*groups, ageband])
@@ -253,7 +307,9 @@ def dsr(
         )
         uneven = banded.query("t", f"SELECT count(*) FROM t WHERE {q(n)} <> __nmax").fetchall()[0]
         if uneven and uneven[0]:
-            raise StatsInputError(f"column '{n}' differs between the rows of one age band in {uneven[0]} band(s)")
+            raise StatsInputError(
+                f"column '{n}' differs between the rows of one age band in {uneven[0]} band(s)"
+            )
         rel, x2 = banded, "__xf"
     else:
         x2 = q(x)
@@ -280,11 +336,16 @@ def dsr(
         for c in levels:
             lower = value + root * (ci.byars_lower(o, c) - o)
             upper = value + root * (ci.byars_upper(o, c) - o)
-            limits[c] = (np.where(small, np.nan, lower * multiplier), np.where(small, np.nan, upper * multiplier))
+            limits[c] = (
+                np.where(small, np.nan, lower * multiplier),
+                np.where(small, np.nan, upper * multiplier),
+            )
     _add_limits(out, levels, limits)
     out = out.drop(columns=["__w", "__s1", "__s2"])
     statistic = np.where(small, "dsr NA for total count < 10", f"dsr per {multiplier:g}")
-    method = "Dobson, with confidence adjusted for non-independent events" if eventfreq else "Dobson"
+    method = (
+        "Dobson, with confidence adjusted for non-independent events" if eventfreq else "Dobson"
+    )
     return _finish(out, levels, type, statistic, method, data)
 
 
@@ -301,13 +362,18 @@ def _isr(
     rel = relation(data)
     groups = as_list(group_by)
     if isinstance(x_ref, str) != isinstance(n_ref, str):
-        raise StatsInputError("give the reference counts and populations both as columns or both as vectors")
+        raise StatsInputError(
+            "give the reference counts and populations both as columns or both as vectors"
+        )
     # A band with nothing recorded contributes nothing, as PHEindicatormethods reads it.
     zeros = [x, n] + ([x_ref] if isinstance(x_ref, str) else [])
     check_numeric(rel, [x, n], non_negative=[x, n], allow_missing=zeros)
     if isinstance(x_ref, str):
         check_numeric(rel, [x_ref], non_negative=[x_ref], allow_missing=zeros)
-    rel = rel.query("t", f"SELECT * REPLACE ({', '.join(f'coalesce({q(c)}, 0) AS {q(c)}' for c in zeros)}) FROM t")
+    rel = rel.query(
+        "t",
+        f"SELECT * REPLACE ({', '.join(f'coalesce({q(c)}, 0) AS {q(c)}' for c in zeros)}) FROM t",
+    )
     if isinstance(x_ref, str) and isinstance(n_ref, str):
         check_numeric(rel, [n_ref], positive=[n_ref])
         xr, nr = q(x_ref), q(n_ref)
@@ -316,11 +382,20 @@ def _isr(
         if len(xs) != len(ns):
             raise StatsInputError(f"{len(xs)} reference counts but {len(ns)} reference populations")
         rel, xr = _standard_population(rel, groups, xs)
-        nr = "CASE __band " + " ".join(f"WHEN {i + 1} THEN {float(v)!r}" for i, v in enumerate(ns)) + " END"
+        nr = (
+            "CASE __band "
+            + " ".join(f"WHEN {i + 1} THEN {float(v)!r}" for i, v in enumerate(ns))
+            + " END"
+        )
     out = aggregate(
         rel,
         groups,
-        {"observed": f"sum({q(x)})", "expected": f"sum({q(n)} * {xr} / {nr})", "__xr": f"sum({xr})", "__nr": f"sum({nr})"},
+        {
+            "observed": f"sum({q(x)})",
+            "expected": f"sum({q(n)} * {xr} / {nr})",
+            "__xr": f"sum({xr})",
+            "__nr": f"sum({nr})",
+        },
     )
     return out, levels, data
 
@@ -346,7 +421,9 @@ def isr_ratio(
         limits[c] = (lower / e * multiplier, upper / e * multiplier)
     _add_limits(out, levels, limits)
     out = out.drop(columns=["__xr", "__nr"])
-    return _finish(out, levels, type, f"indirectly standardised ratio x {multiplier:g}", method, data)
+    return _finish(
+        out, levels, type, f"indirectly standardised ratio x {multiplier:g}", method, data
+    )
 
 
 def isr_rate(
@@ -372,7 +449,9 @@ def isr_rate(
         limits[c] = (lower / e * ref_rate * multiplier, upper / e * ref_rate * multiplier)
     _add_limits(out, levels, limits)
     out = out.drop(columns=["__xr", "__nr"])
-    return _finish(out, levels, type, f"indirectly standardised rate per {multiplier:g}", method, data)
+    return _finish(
+        out, levels, type, f"indirectly standardised rate per {multiplier:g}", method, data
+    )
 
 
-__all__ = ["ESP2013", "dsr", "isr_rate", "isr_ratio", "mean", "proportion", "rate", "check_columns"]
+__all__ = ["ESP2013", "check_columns", "dsr", "isr_rate", "isr_ratio", "mean", "proportion", "rate"]
