@@ -251,7 +251,7 @@ def test_dsr_refuses_a_zero_population_and_missing_bands():
         stats.dsr(data, "count", "pop", "area")
     short = read("testdata_DSR_ISR__testdata_multiarea.csv").iloc[1:]
     with pytest.raises(
-        stats.StatsInputError, match="each group needs exactly 19 rows.*testdata_big has 18"
+        stats.StatsInputError, match=r"each group needs exactly 19 rows.*testdata_big has 18"
     ):
         stats.dsr(short, "count", "pop", "area")
 
