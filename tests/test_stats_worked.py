@@ -8,7 +8,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commonweal import stats
@@ -173,6 +173,7 @@ def test_polars_arrow_and_duckdb_inputs_give_the_same_answers():
         np.testing.assert_allclose(other["upper99_8cl"], base["upper99_8cl"])
 
 
+@settings(deadline=None)  # the first DuckDB query of a run can be slow to start
 @given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(1, 10_000)), min_size=1, max_size=20))
 def test_wilson_limits_bracket_the_proportion(rows):
     df = pd.DataFrame([(x, max(x, n)) for x, n in rows], columns=["x", "n"]).reset_index()
@@ -183,3 +184,17 @@ def test_wilson_limits_bracket_the_proportion(rows):
     ).all()
     assert (got["upper95_0cl"] <= got["upper99_8cl"] + 1e-12).all()
     assert ((got["lower99_8cl"] >= -1e-12) & (got["upper99_8cl"] <= 1 + 1e-12)).all()
+
+
+def test_numbers_held_as_text_are_read_and_bad_text_is_refused():
+    df = pd.DataFrame({"a": ["x", "y"], "num": ["5", "7"], "den": ["10", "20"]})
+    got = stats.rate(df, "num", "den", "a", multiplier=100)
+    assert list(got["value"]) == [50.0, 35.0]
+    bands = pd.DataFrame({"count": [str(v) for v in range(19)], "pop": ["1000"] * 19})
+    assert stats.dsr(bands, "count", "pop")["total_count"].iloc[0] == sum(range(19))
+    refs = stats.isr_ratio(bands, "count", "pop", [1] * 19, [100] * 19)
+    assert refs["observed"].iloc[0] == sum(range(19))
+    with pytest.raises(
+        stats.StatsInputError, match=r"column 'pop' is not numeric in 1 row \(row 3\)"
+    ):
+        stats.dsr(bands.assign(pop=["1000", "1000", "lots", *["1000"] * 16]), "count", "pop")

@@ -50,14 +50,38 @@ def output_like(result: pd.DataFrame, data: Any) -> Any:
     return result
 
 
+def run(rel: duckdb.DuckDBPyRelation, sql: str) -> duckdb.DuckDBPyRelation:
+    """Run SQL over a relation, which the SQL calls t."""
+    result = rel.query("t", sql)
+    if result is None:  # only statements without results return None
+        raise StatsInputError(f"the query returned no relation: {sql}")
+    return result
+
+
 def _rows(rel: duckdb.DuckDBPyRelation, condition: str, limit: int = 5) -> str:
     """The first offending rows, numbered from 1 in the order the data arrived."""
-    found = rel.query(
-        "t",
+    found = run(
+        rel,
         f"SELECT n FROM (SELECT row_number() OVER () AS n, * FROM t) WHERE {condition} ORDER BY n LIMIT {limit + 1}",
     ).fetchall()
     numbers = [str(r[0]) for r in found[:limit]]
     return ", ".join(numbers) + (", ..." if len(found) > limit else "")
+
+
+NUMERIC_TYPES = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+}
 
 
 def check_columns(rel: duckdb.DuckDBPyRelation, columns: Sequence[str]) -> None:
@@ -66,6 +90,63 @@ def check_columns(rel: duckdb.DuckDBPyRelation, columns: Sequence[str]) -> None:
         raise StatsInputError(
             f"no column {', '.join(repr(c) for c in missing)} in the data (it has {', '.join(rel.columns)})"
         )
+
+
+def numeric_tests(
+    rel: duckdb.DuckDBPyRelation,
+    columns: Sequence[str],
+    *,
+    non_negative: Sequence[str] = (),
+    positive: Sequence[str] = (),
+    allow_missing: Sequence[str] = (),
+) -> list[tuple[str, str]]:
+    """SQL conditions that find bad values, each with the message that names the problem."""
+    check_columns(rel, columns)
+    types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
+    tests = []
+    for c in columns:
+        q = _quote(c)
+        if types[c].split("(")[0] in NUMERIC_TYPES:
+            num = q  # already numbers: no cast to try
+        else:
+            num = f"TRY_CAST({q} AS DOUBLE)"
+            tests.append((f"{num} IS NULL AND {q} IS NOT NULL", f"column '{c}' is not numeric"))
+        if c not in allow_missing:
+            tests.append((f"{q} IS NULL", f"column '{c}' is missing"))
+        if c in non_negative or c in positive:
+            tests.append((f"{num} < 0", f"column '{c}' is negative"))
+        if c in positive:
+            tests.append((f"{num} = 0", f"column '{c}' is zero (it must be greater than zero)"))
+    return tests
+
+
+def raise_problems(rel: duckdb.DuckDBPyRelation, tests: Sequence[tuple[str, str]]) -> None:
+    """Count each kind of bad value and refuse the data, naming columns and rows, if any."""
+    if not tests:
+        return
+    selects = ", ".join(f"count(*) FILTER (WHERE {cond})" for cond, _ in tests)
+    counts = run(rel, f"SELECT {selects} FROM t").fetchall()[0]
+    problems = [
+        f"{message} in {n:,} row{'s' if n != 1 else ''} (row {_rows(rel, cond)})"
+        for (cond, message), n in zip(tests, counts, strict=True)
+        if n
+    ]
+    if problems:
+        raise StatsInputError("; ".join(problems))
+
+
+def as_numbers(
+    rel: duckdb.DuckDBPyRelation, columns: Sequence[str], tests: list[tuple[str, str]]
+) -> tuple[duckdb.DuckDBPyRelation, list[tuple[str, str]]]:
+    """Columns held as text are checked now, then read as numbers; numeric columns pass
+    through and their tests are left to run inside the aggregation."""
+    types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
+    text = [c for c in columns if types[c].split("(")[0] not in NUMERIC_TYPES]
+    if not text:
+        return rel, tests
+    raise_problems(rel, tests)
+    casts = ", ".join(f"TRY_CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" for c in text)
+    return run(rel, f"SELECT * REPLACE ({casts}) FROM t"), []
 
 
 def check_numeric(
@@ -77,34 +158,31 @@ def check_numeric(
     allow_missing: Sequence[str] = (),
 ) -> None:
     """Refuse non-numeric, missing, negative or zero values, naming the column and the rows."""
-    check_columns(rel, columns)
-    tests = []
-    for c in columns:
-        q = _quote(c)
-        num = f"TRY_CAST({q} AS DOUBLE)"
-        tests.append((f"{num} IS NULL AND {q} IS NOT NULL", f"column '{c}' is not numeric"))
-        if c not in allow_missing:
-            tests.append((f"{q} IS NULL", f"column '{c}' is missing"))
-        if c in non_negative or c in positive:
-            tests.append((f"{num} < 0", f"column '{c}' is negative"))
-        if c in positive:
-            tests.append((f"{num} = 0", f"column '{c}' is zero (it must be greater than zero)"))
-    selects = ", ".join(f"count(*) FILTER (WHERE {cond})" for cond, _ in tests)
-    counts = rel.query("t", f"SELECT {selects} FROM t").fetchall()[0] or ()
-    problems = [
-        f"{message} in {n:,} row{'s' if n != 1 else ''} (row {_rows(rel, cond)})"
-        for (cond, message), n in zip(tests, counts, strict=True)
-        if n
-    ]
-    if problems:
-        raise StatsInputError("; ".join(problems))
+    raise_problems(
+        rel,
+        numeric_tests(
+            rel, columns, non_negative=non_negative, positive=positive, allow_missing=allow_missing
+        ),
+    )
 
 
 def aggregate(
-    rel: duckdb.DuckDBPyRelation, group_by: Sequence[str], sums: dict[str, str]
+    rel: duckdb.DuckDBPyRelation,
+    group_by: Sequence[str],
+    sums: dict[str, str],
+    tests: Sequence[tuple[str, str]] = (),
 ) -> pd.DataFrame:
-    """Per-group totals, computed in DuckDB: {output name: SQL expression}."""
+    """Per-group totals, computed in DuckDB: {output name: SQL expression}.
+
+    `tests` (from numeric_tests) are counted in the same pass over the data; only when one
+    finds something is the data scanned again, to name the rows.
+    """
     check_columns(rel, group_by)
+    if tests:
+        sums = {
+            **sums,
+            "__bad": f"count(*) FILTER (WHERE {' OR '.join(f'({c})' for c, _ in tests)})",
+        }
     groups = ", ".join(_quote(g) for g in group_by)
     select = ", ".join(
         [
@@ -113,7 +191,11 @@ def aggregate(
         ]
     )
     sql = f"SELECT {select} FROM t" + (f" GROUP BY {groups} ORDER BY {groups}" if group_by else "")
-    result = rel.query("t", sql).df()
+    result = run(rel, sql).df()
+    if tests:
+        if result["__bad"].sum():
+            raise_problems(rel, tests)
+        result = result.drop(columns="__bad")
     if result.empty:
         raise StatsInputError(
             "the data has no rows" + (f" in any group of {', '.join(group_by)}" if group_by else "")

@@ -16,11 +16,15 @@ from commonweal.stats._frames import (
     StatsInputError,
     aggregate,
     as_list,
+    as_numbers,
     check_columns,
     check_numeric,
+    numeric_tests,
     output_like,
     q,
+    raise_problems,
     relation,
+    run,
 )
 
 Confidence = float | Sequence[float]
@@ -124,25 +128,18 @@ def proportion(
     """
     levels = _levels(confidence)
     rel = relation(data)
-    check_numeric(
+    tests = numeric_tests(
         rel, [x, n], non_negative=[x], positive=[n], allow_missing=_allowed(missing, x, n)
     )
-    over = rel.query(
-        "t", f"SELECT count(*) FROM t WHERE TRY_CAST({q(x)} AS DOUBLE) > TRY_CAST({q(n)} AS DOUBLE)"
-    ).fetchall()[0]
-    if over and over[0]:
-        from commonweal.stats._frames import _rows
-
-        raise StatsInputError(
-            f"column '{x}' is greater than column '{n}' in {over[0]:,} row{'s' if over[0] != 1 else ''} "
-            f"(row {_rows(rel, f'TRY_CAST({q(x)} AS DOUBLE) > TRY_CAST({q(n)} AS DOUBLE)')})"
-        )
-    groups = as_list(group_by)
-    out = aggregate(rel, groups, _sums(x, n))
+    over = f"TRY_CAST({q(x)} AS DOUBLE) > TRY_CAST({q(n)} AS DOUBLE)"
+    tests.append((over, f"column '{x}' is greater than column '{n}'"))
+    rel, tests = as_numbers(rel, [x, n], tests)
+    out = aggregate(rel, as_list(group_by), _sums(x, n), tests)
     xs, ns = out[x].to_numpy(float), out[n].to_numpy(float)
     out["value"] = xs / ns * multiplier
+    wilson = {c: ci.wilson(xs, ns, c) for c in levels}
     _add_limits(
-        out, levels, {c: tuple(v * multiplier for v in ci.wilson(xs, ns, c)) for c in levels}
+        out, levels, {c: (lo * multiplier, hi * multiplier) for c, (lo, hi) in wilson.items()}
     )
     statistic = "percentage" if multiplier == 100 else f"proportion of {multiplier:g}"
     return _finish(out, levels, type, statistic, "Wilson", data)
@@ -169,16 +166,17 @@ def rate(
     """
     levels = _levels(confidence)
     rel = relation(data)
-    check_numeric(
+    tests = numeric_tests(
         rel, [x, n], non_negative=[x], positive=[n], allow_missing=_allowed(missing, x, n)
     )
-    out = aggregate(rel, as_list(group_by), _sums(x, n))
+    rel, tests = as_numbers(rel, [x, n], tests)
+    out = aggregate(rel, as_list(group_by), _sums(x, n), tests)
     xs, ns = out[x].to_numpy(float), out[n].to_numpy(float)
     out["value"] = xs / ns * multiplier
     limits, method = {}, None
     for c in levels:
         lower, upper, method = ci.poisson_limits(xs, c)
-        method = np.where(np.isnan(xs), None, method)
+        method = np.where(np.isnan(xs), None, method)  # type: ignore[call-overload]
         limits[c] = (lower / ns * multiplier, upper / ns * multiplier)
     _add_limits(out, levels, limits)
     return _finish(out, levels, type, f"rate per {multiplier:g}", method, data)
@@ -202,6 +200,7 @@ def mean(
     levels = _levels(confidence)
     rel = relation(data)
     check_numeric(rel, [x])
+    rel, _ = as_numbers(rel, [x], [])
     out = aggregate(
         rel,
         as_list(group_by),
@@ -224,20 +223,20 @@ def mean(
 def _standard_population(
     rel: Any, groups: list[str], stdpop: str | Sequence[float] | None
 ) -> tuple[Any, str]:
-    """Attach the standard population to each row: a column, or a vector by position in group."""
+    """Attach the standard population to each row: a column (checked by the caller), or a
+    vector by position within each group."""
     if isinstance(stdpop, str):
-        check_numeric(rel, [stdpop], non_negative=[stdpop])
         return rel, q(stdpop)
     vector = list(ESP2013 if stdpop is None else stdpop)
     if any(not isinstance(v, int | float) or v < 0 for v in vector):
         raise StatsInputError("the standard population must be numbers of 0 or more")
     partition = f"PARTITION BY {', '.join(q(g) for g in groups)}" if groups else ""
-    numbered = rel.query(
-        "t",
+    numbered = run(
+        rel,
         f"SELECT *, row_number() OVER ({partition} ORDER BY __order) AS __band FROM (SELECT *, row_number() OVER () AS __order FROM t)",
     )
-    sizes = numbered.query(
-        "t",
+    sizes = run(
+        numbered,
         f"SELECT {', '.join([*(q(g) for g in groups), 'count(*) AS rows'])} FROM t {'GROUP BY ' + ', '.join(q(g) for g in groups) if groups else ''}",
     ).fetchall()
     wrong = [r for r in sizes if r[-1] != len(vector)]
@@ -287,9 +286,15 @@ def dsr(
     levels = _levels(confidence)
     rel = relation(data)
     groups = as_list(group_by)
-    # A band with no count recorded had no events, as PHEindicatormethods reads it.
-    check_numeric(rel, [x, n], non_negative=[x], positive=[n], allow_missing=[x])
-    rel = rel.query("t", f"SELECT * REPLACE (coalesce({q(x)}, 0) AS {q(x)}) FROM t")
+    # A band with no count recorded had no events, as PHEindicatormethods reads it. The
+    # values are checked in the same pass that sums them.
+    tests = numeric_tests(rel, [x, n], non_negative=[x], positive=[n], allow_missing=[x])
+    if isinstance(stdpop, str):
+        tests += numeric_tests(rel, [stdpop], non_negative=[stdpop])
+    rel, tests = as_numbers(rel, [x, n] + ([stdpop] if isinstance(stdpop, str) else []), tests)
+    if eventfreq:
+        raise_problems(rel, tests)
+        tests = []
     if eventfreq:
         if not ageband:
             raise StatsInputError(
@@ -299,13 +304,13 @@ def dsr(
         check_columns(rel, [ageband])
         keys = ", ".join(q(c) for c in [*groups, ageband])
         std = f", any_value({q(stdpop)}) AS {q(stdpop)}" if isinstance(stdpop, str) else ""
-        banded = rel.query(
-            "t",
+        banded = run(
+            rel,
             f"SELECT {keys}, sum({q(x)}) AS {q(x)}, min({q(n)}) AS {q(n)}, max({q(n)}) AS __nmax, "
             f"sum({q(x)} * {q(eventfreq)}) AS __xf{std} "
             f"FROM (SELECT *, row_number() OVER () AS __o FROM t) GROUP BY {keys} ORDER BY min(__o)",
         )
-        uneven = banded.query("t", f"SELECT count(*) FROM t WHERE {q(n)} <> __nmax").fetchall()[0]
+        uneven = run(banded, f"SELECT count(*) FROM t WHERE {q(n)} <> __nmax").fetchall()[0]
         if uneven and uneven[0]:
             raise StatsInputError(
                 f"column '{n}' differs between the rows of one age band in {uneven[0]} band(s)"
@@ -314,16 +319,19 @@ def dsr(
     else:
         x2 = q(x)
     rel, w = _standard_population(rel, groups, stdpop)
+    # Each row's weight per head of population, worked out once.
+    rel = run(rel, f"SELECT *, {w} / {q(n)} AS __r, {w} AS __wt FROM t")
     out = aggregate(
         rel,
         groups,
         {
             "total_count": f"sum({q(x)})",
             "total_pop": f"sum({q(n)})",
-            "__w": f"sum({w})",
-            "__s1": f"sum({q(x)} * {w} / {q(n)})",
-            "__s2": f"sum({x2} * {w} * {w} / ({q(n)} * {q(n)}))",
+            "__w": "sum(__wt)",
+            "__s1": f"sum({q(x)} * __r)",
+            "__s2": f"sum({x2} * __r * __r)",
         },
+        tests,
     )
     o = out["total_count"].to_numpy(float)
     value = out["__s1"].to_numpy(float) / out["__w"].to_numpy(float)
@@ -370,15 +378,16 @@ def _isr(
     check_numeric(rel, [x, n], non_negative=[x, n], allow_missing=zeros)
     if isinstance(x_ref, str):
         check_numeric(rel, [x_ref], non_negative=[x_ref], allow_missing=zeros)
-    rel = rel.query(
-        "t",
+    rel, _ = as_numbers(rel, zeros, [])
+    rel = run(
+        rel,
         f"SELECT * REPLACE ({', '.join(f'coalesce({q(c)}, 0) AS {q(c)}' for c in zeros)}) FROM t",
     )
     if isinstance(x_ref, str) and isinstance(n_ref, str):
         check_numeric(rel, [n_ref], positive=[n_ref])
         xr, nr = q(x_ref), q(n_ref)
     else:
-        xs, ns = list(x_ref), list(n_ref)
+        xs, ns = [float(v) for v in x_ref], [float(v) for v in n_ref]
         if len(xs) != len(ns):
             raise StatsInputError(f"{len(xs)} reference counts but {len(ns)} reference populations")
         rel, xr = _standard_population(rel, groups, xs)

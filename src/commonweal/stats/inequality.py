@@ -40,8 +40,11 @@ def quantiles(
             adj = rank.max() - rank + 1
         else:
             adj = v.rank(method="max")
-        return np.floor((nquantiles + 1) - np.ceil(((num - adj) + 1) / (num / nquantiles))).astype(
-            int
+        return pd.Series(
+            np.floor((nquantiles + 1) - np.ceil(((num - adj) + 1) / (num / nquantiles))).astype(
+                int
+            ),
+            index=v.index,
         )
 
     if groups:

@@ -103,7 +103,9 @@ def life_expectancy(
     rows = []
     for key, part in frame.groupby(groups) if groups else [((), frame)]:
         part = part.sort_values(startage)
-        table = life_table(part[startage], part[deaths], part[population])
+        table = life_table(
+            part[startage].tolist(), part[deaths].tolist(), part[population].tolist()
+        )
         at = table[table["startage"] == le_age]
         if at.empty:
             raise StatsInputError(f"no age band starts at {le_age}")

@@ -145,9 +145,9 @@ def spc(
             "lower_two_sigma": lower_2s,
             "upper_two_sigma": upper_2s,
             "moving_range": np.concatenate([[np.nan], np.abs(np.diff(y))]),
-            "special_cause_rule": np.where(rule == "", None, rule),
+            "special_cause_rule": np.where(rule == "", None, rule),  # type: ignore[call-overload]
             "point_type": kind,
-            "side": np.where(rule == "", None, np.where(high, "high", "low")),
+            "side": np.where(rule == "", None, np.where(high, "high", "low")),  # type: ignore[call-overload]
         }
     )
     last = points.iloc[-1]
