@@ -72,11 +72,12 @@ test: install assets browser lint typecheck
 bench: install
 	$(BIN)/python benchmarks/import_england.py
 	$(BIN)/python benchmarks/route_and_validate.py
+	$(BIN)/python benchmarks/stats_benchmarks.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock:
 	$(BIN)/pip install --quiet uv && $(BIN)/uv lock && \
-	$(BIN)/uv export --frozen --no-emit-project --all-groups --format requirements-txt -o requirements.lock && rm uv.lock
+	$(BIN)/uv export --frozen --no-emit-project --all-groups --all-extras --format requirements-txt -o requirements.lock && rm uv.lock
 
 clean:
 	rm -rf $(VENV) node_modules var $(STATIC)/nhsuk $(STATIC)/axe.min.js $(CSS)
