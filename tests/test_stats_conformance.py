@@ -5,6 +5,7 @@ must be refused.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,10 @@ LIMITS = ["lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
 
 
 def read(name):
-    frame = pd.read_csv(PHE / name, encoding="utf-8-sig", index_col=False)
+    with warnings.catch_warnings():
+        # Some sheets have stray trailing commas on a row; those empty fields are dropped.
+        warnings.simplefilter("ignore", pd.errors.ParserWarning)
+        frame = pd.read_csv(PHE / name, encoding="utf-8-sig", index_col=False)
     return frame.dropna(how="all").dropna(axis=1, how="all")
 
 
