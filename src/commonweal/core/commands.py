@@ -1,5 +1,7 @@
 """A base for our management commands: document and registry errors become clean messages."""
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -26,3 +28,14 @@ class Command(BaseCommand):
             ) from None
         except (RegistryError, RefusedError) as exc:
             raise CommandError(str(exc)) from None
+
+
+def document_path(name: str, example: Callable[[str], Path | None]) -> Path:
+    """A document's path: a file that exists, or else the name of a built-in example."""
+    path = Path(name)
+    if path.exists():
+        return path
+    found = example(name)
+    if found is None:
+        raise RefusedError(f"{name}: no such file, and no example of that name")
+    return found

@@ -107,6 +107,27 @@ def _finish(
     return output_like(out.reset_index(drop=True), data)
 
 
+def _totals(
+    data: Any,
+    x: str,
+    n: str,
+    group_by: str | Sequence[str] | None,
+    missing: Missing,
+    no_more_than_denominator: bool = False,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Check a numerator and denominator and sum them by group, in one pass over the data."""
+    rel = relation(data)
+    tests = numeric_tests(
+        rel, [x, n], non_negative=[x], positive=[n], allow_missing=_allowed(missing, x, n)
+    )
+    if no_more_than_denominator:
+        over = f"TRY_CAST({q(x)} AS DOUBLE) > TRY_CAST({q(n)} AS DOUBLE)"
+        tests.append((over, f"column '{x}' is greater than column '{n}'"))
+    rel, tests = as_numbers(rel, [x, n], tests)
+    out = aggregate(rel, as_list(group_by), _sums(x, n), tests)
+    return out, out[x].to_numpy(float), out[n].to_numpy(float)
+
+
 def proportion(
     data: Any,
     x: str,
@@ -127,15 +148,7 @@ def proportion(
     1    B   0.20   0.1334   0.2888
     """
     levels = _levels(confidence)
-    rel = relation(data)
-    tests = numeric_tests(
-        rel, [x, n], non_negative=[x], positive=[n], allow_missing=_allowed(missing, x, n)
-    )
-    over = f"TRY_CAST({q(x)} AS DOUBLE) > TRY_CAST({q(n)} AS DOUBLE)"
-    tests.append((over, f"column '{x}' is greater than column '{n}'"))
-    rel, tests = as_numbers(rel, [x, n], tests)
-    out = aggregate(rel, as_list(group_by), _sums(x, n), tests)
-    xs, ns = out[x].to_numpy(float), out[n].to_numpy(float)
+    out, xs, ns = _totals(data, x, n, group_by, missing, no_more_than_denominator=True)
     out["value"] = xs / ns * multiplier
     wilson = {c: ci.wilson(xs, ns, c) for c in levels}
     _add_limits(
@@ -165,13 +178,7 @@ def rate(
     1    B   65.0   50.163   82.849  Byars
     """
     levels = _levels(confidence)
-    rel = relation(data)
-    tests = numeric_tests(
-        rel, [x, n], non_negative=[x], positive=[n], allow_missing=_allowed(missing, x, n)
-    )
-    rel, tests = as_numbers(rel, [x, n], tests)
-    out = aggregate(rel, as_list(group_by), _sums(x, n), tests)
-    xs, ns = out[x].to_numpy(float), out[n].to_numpy(float)
+    out, xs, ns = _totals(data, x, n, group_by, missing)
     out["value"] = xs / ns * multiplier
     limits, method = {}, None
     for c in levels:

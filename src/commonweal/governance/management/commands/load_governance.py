@@ -1,11 +1,10 @@
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
 
 from commonweal.core.actions import Actor
 from commonweal.core.commands import Command as Base
-from commonweal.core.commands import RefusedError
+from commonweal.core.commands import document_path
 from commonweal.governance.actions import example_path, load_governance
 
 
@@ -20,10 +19,6 @@ class Command(Base):
         parser.add_argument("file")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.exists():
-            path = example_path(options["file"]) or path
-            if not path.exists():
-                raise RefusedError(f"{options['file']}: no such file, and no example of that name")
+        path = document_path(options["file"], example_path)
         result = load_governance(Actor.command_line(), path)
         self.stdout.write(f"{result.system.slug}: {result.posts} posts, {result.bodies} bodies")

@@ -1,11 +1,10 @@
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
 
 from commonweal.core.actions import Actor
 from commonweal.core.commands import Command as Base
-from commonweal.core.commands import RefusedError
+from commonweal.core.commands import document_path
 from commonweal.registry.actions import example_path, load_system
 from commonweal.registry.structure import structure_on
 
@@ -21,12 +20,7 @@ class Command(Base):
         parser.add_argument("file", help="path to a system document, or an example's name")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.exists():
-            example = example_path(options["file"])
-            if example is None:
-                raise RefusedError(f"{path}: no such file, and no example of that name")
-            path = example
+        path = document_path(options["file"], example_path)
         result = load_system(Actor.command_line(), path)
         report = structure_on(result.system)
         counts = report.counts()
