@@ -73,7 +73,12 @@ def test_missing_things_get_a_proper_404_page(signed_in):
         response = signed_in.get(url)
         assert response.status_code == 404
         assert "Page not found" in response.content.decode()
-    assert signed_in.get("/systems/devon-2019/", {"on": "last tuesday"}).status_code == 404
+    bad = signed_in.get("/systems/devon-2019/", {"on": "last tuesday"})
+    assert bad.status_code == 400 and "write it as YYYY-MM-DD" in bad.content.decode()
+    assert (
+        signed_in.get("/systems/devon-2019/findings.json", {"on": "soon"}).json()["error"]["status"]
+        == 400
+    )
 
 
 def test_public_pages_do_not_link_to_private_ones(client, devon):

@@ -6,13 +6,17 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from commonweal.registry import queries
 from commonweal.registry.models import Area, Organisation, OrganisationKind, System
 from commonweal.registry.structure import structure_on
+
+
+class BadDate(Exception):
+    pass
 
 
 def _on(request: HttpRequest) -> date | None:
@@ -22,7 +26,19 @@ def _on(request: HttpRequest) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Http404("The date must be written as YYYY-MM-DD.") from None
+        raise BadDate(value) from None
+
+
+def _bad_date(request: HttpRequest, value: str) -> HttpResponse:
+    return render(
+        request,
+        "core/error.jinja",
+        {
+            "heading": "There is a problem with the date",
+            "message": f"'{value}' is not a date: write it as YYYY-MM-DD, for example 2019-04-01.",
+        },
+        status=400,
+    )
 
 
 def _area_url(system: System, public: bool) -> Callable[[str], str]:
@@ -105,21 +121,45 @@ def _area_page(request: HttpRequest, slug: str, code: str, public: bool) -> Http
     )
 
 
+def _dated(page: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return page(request, *args, **kwargs)
+        except BadDate as exc:
+            return _bad_date(request, str(exc))
+
+    return view
+
+
 def system(request: HttpRequest, slug: str) -> HttpResponse:
-    return _system_page(request, slug, public=False)
+    return _dated(_system_page)(request, slug, public=False)
 
 
 def tree(request: HttpRequest, slug: str) -> HttpResponse:
-    return _tree_page(request, slug, public=False)
+    return _dated(_tree_page)(request, slug, public=False)
 
 
 def area(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    return _area_page(request, slug, code, public=False)
+    return _dated(_area_page)(request, slug, code, public=False)
 
 
 def findings_json(request: HttpRequest, slug: str) -> JsonResponse:
     system = get_object_or_404(System, slug=slug)
-    report = structure_on(system, _on(request))
+    try:
+        on = _on(request)
+    except BadDate as exc:
+        return JsonResponse(
+            {
+                "error": {
+                    "status": 400,
+                    "code": "bad_request",
+                    "message": f"'{exc}' is not a date: write it as YYYY-MM-DD",
+                    "problems": [],
+                }
+            },
+            status=400,
+        )
+    report = structure_on(system, on)
     return JsonResponse(
         {
             "system": slug,
@@ -181,14 +221,14 @@ def public_home(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 def public_system(request: HttpRequest, slug: str) -> HttpResponse:
-    return _system_page(request, slug, public=True)
+    return _dated(_system_page)(request, slug, public=True)
 
 
 @login_not_required
 def public_tree(request: HttpRequest, slug: str) -> HttpResponse:
-    return _tree_page(request, slug, public=True)
+    return _dated(_tree_page)(request, slug, public=True)
 
 
 @login_not_required
 def public_area(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    return _area_page(request, slug, code, public=True)
+    return _dated(_area_page)(request, slug, code, public=True)
