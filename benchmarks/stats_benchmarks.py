@@ -53,43 +53,27 @@ def qof(data_dir: Path) -> None:
     geo_df = geo.df()  # what an analyst has in memory
     load = time.perf_counter() - t
 
-    levels = {
-        "practice": "p.PRACTICE_CODE",
-        "pcn": "g.PCN_ODS_CODE",
-        "ccg": "g.CCG_ODS_CODE",
-        "stp": "g.STP_ODS_CODE",
-        "region": "g.REGION_ODS_CODE",
-        "england": "'ENG'",
-    }
-
     def run():
         rel = con.from_df(prev_df)
         g = con.from_df(geo_df)
         con.register("prev", rel)
         con.register("geo", g)
-        # Roll-ups are aggregated in DuckDB by grouping sets over one join; proportion() then
-        # checks the values and computes Wilson limits for every group at once.
-        named = [(name, e) for name, e in levels.items() if e != "'ENG'"]
-        sets = ", ".join(f"({e}, p.GROUP_CODE, p.PATIENT_LIST_TYPE)" for _, e in named)
-        level = (
-            "CASE "
-            + " ".join(f"WHEN grouping({e}) = 0 THEN '{name}'" for name, e in named)
-            + " ELSE 'england' END"
+        # One join, then every roll-up totalled by grouping sets in the same pass that checks
+        # the values; Wilson limits for every group at once.
+        joined = con.sql(
+            "SELECT p.*, g.PCN_ODS_CODE, g.CCG_ODS_CODE, g.STP_ODS_CODE, g.REGION_ODS_CODE "
+            "FROM prev p JOIN geo g ON p.PRACTICE_CODE = g.PRACTICE_CODE"
         )
-        area = "coalesce(" + ", ".join(e for _, e in named) + ", 'ENG')"
-        sql = (
-            f"SELECT {level} AS level, {area} AS area, p.GROUP_CODE AS grp, p.PATIENT_LIST_TYPE AS list_type, "
-            "sum(p.REGISTER) AS register, sum(p.PRACTICE_LIST_SIZE) AS list_size "
-            "FROM prev p JOIN geo g ON p.PRACTICE_CODE = g.PRACTICE_CODE "
-            f"GROUP BY GROUPING SETS ({sets}, (p.GROUP_CODE, p.PATIENT_LIST_TYPE))"
-        )
-        return stats.proportion(
-            con.sql(sql),
-            "register",
-            "list_size",
-            ["level", "area", "grp", "list_type"],
-            multiplier=100,
-        )
+        keys = ["GROUP_CODE", "PATIENT_LIST_TYPE"]
+        levels = [
+            "PRACTICE_CODE",
+            "PCN_ODS_CODE",
+            "CCG_ODS_CODE",
+            "STP_ODS_CODE",
+            "REGION_ODS_CODE",
+        ]
+        roll_ups = [[level, *keys] for level in levels] + [keys]  # the last is England
+        return stats.proportion(joined, "REGISTER", "PRACTICE_LIST_SIZE", roll_ups, multiplier=100)
 
     seconds, result = best_of(run)
 

@@ -198,3 +198,29 @@ def test_numbers_held_as_text_are_read_and_bad_text_is_refused():
         stats.StatsInputError, match=r"column 'pop' is not numeric in 1 row \(row 3\)"
     ):
         stats.dsr(bands.assign(pop=["1000", "1000", "lots", *["1000"] * 16]), "count", "pop")
+
+
+def test_roll_ups_by_grouping_sets_match_separate_calls():
+    df = pd.DataFrame(
+        {
+            "practice": ["A", "B", "C", "D"],
+            "pcn": ["P1", "P1", "P2", "P2"],
+            "register": [10, 20, 30, 40],
+            "list": [100, 200, 300, 400],
+        }
+    )
+    rolled = stats.proportion(df, "register", "list", [["practice"], ["pcn"], []], multiplier=100)
+    assert list(rolled["grouping_set"].value_counts().sort_index().items()) == [
+        ("all", 1),
+        ("pcn", 2),
+        ("practice", 4),
+    ]
+    by_pcn = stats.proportion(df, "register", "list", "pcn", multiplier=100)
+    pcns = rolled[rolled["grouping_set"] == "pcn"].reset_index(drop=True)
+    np.testing.assert_allclose(pcns["upper99_8cl"], by_pcn["upper99_8cl"])
+    total = rolled[rolled["grouping_set"] == "all"].iloc[0]
+    assert (
+        total["register"] == 100 and total["list"] == 1000 and total["value"] == pytest.approx(10.0)
+    )
+    with pytest.raises(stats.StatsInputError, match="roll-ups"):
+        stats.mean(df, "register", [["pcn"], []])

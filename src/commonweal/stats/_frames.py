@@ -171,11 +171,14 @@ def aggregate(
     group_by: Sequence[str],
     sums: dict[str, str],
     tests: Sequence[tuple[str, str]] = (),
+    sets: Sequence[Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Per-group totals, computed in DuckDB: {output name: SQL expression}.
 
     `tests` (from numeric_tests) are counted in the same pass over the data; only when one
-    finds something is the data scanned again, to name the rows.
+    finds something is the data scanned again, to name the rows. With `sets` (grouping sets,
+    for roll-ups) every set is totalled in the same pass, and a `grouping_set` column names
+    the set each row belongs to ("all" for the grand total).
     """
     check_columns(rel, group_by)
     if tests:
@@ -190,7 +193,26 @@ def aggregate(
             *(f"{expr} AS {_quote(name)}" for name, expr in sums.items()),
         ]
     )
-    sql = f"SELECT {select} FROM t" + (f" GROUP BY {groups} ORDER BY {groups}" if group_by else "")
+    if sets is not None:
+        # grouping() gives a bit for each column left out of the set, the first column highest.
+        def mask(members: Sequence[str]) -> int:
+            return sum(
+                1 << (len(group_by) - 1 - i) for i, g in enumerate(group_by) if g not in members
+            )
+
+        label = (
+            "CASE "
+            + " ".join(
+                f"WHEN grouping({groups}) = {mask(m)} THEN '{'/'.join(m) or 'all'}'" for m in sets
+            )
+            + " END"
+        )
+        spec = ", ".join("(" + ", ".join(_quote(g) for g in m) + ")" for m in sets)
+        sql = f"SELECT {label} AS grouping_set, {select} FROM t GROUP BY GROUPING SETS ({spec}) ORDER BY 1, {groups}"
+    else:
+        sql = f"SELECT {select} FROM t" + (
+            f" GROUP BY {groups} ORDER BY {groups}" if group_by else ""
+        )
     result = run(rel, sql).df()
     if tests:
         if result["__bad"].sum():
@@ -210,4 +232,17 @@ def q(name: str) -> str:
 def as_list(group_by: str | Sequence[str] | None) -> list[str]:
     if group_by is None:
         return []
+    if not isinstance(group_by, str) and any(not isinstance(g, str) for g in group_by):
+        raise StatsInputError(
+            "roll-ups (lists of grouping columns) are not available here: group by columns"
+        )
     return [group_by] if isinstance(group_by, str) else list(group_by)
+
+
+def grouping(group_by: Any) -> tuple[list[str], list[list[str]] | None]:
+    """Columns to group by, and grouping sets when `group_by` is a list of lists (roll-ups)."""
+    if group_by is None or isinstance(group_by, str) or all(isinstance(g, str) for g in group_by):
+        return as_list(group_by), None
+    sets = [[g] if isinstance(g, str) else list(g) for g in group_by]
+    columns = list(dict.fromkeys(c for m in sets for c in m))
+    return columns, sets

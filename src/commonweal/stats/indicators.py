@@ -19,6 +19,7 @@ from commonweal.stats._frames import (
     as_numbers,
     check_columns,
     check_numeric,
+    grouping,
     numeric_tests,
     output_like,
     q,
@@ -32,6 +33,8 @@ Type = Literal["full", "standard"]
 # Missing numerators or denominators are refused by default, naming the rows; "propagate"
 # gives those groups a missing result instead, as PHEindicatormethods does.
 Missing = Literal["refuse", "propagate"]
+# Columns to group by; a list of lists asks for roll-ups (grouping sets).
+GroupBy = str | Sequence[str] | Sequence[Sequence[str]] | None
 
 # European Standard Population 2013: 19 five-year bands from 0-4 to 90+.
 ESP2013 = (
@@ -111,7 +114,7 @@ def _totals(
     data: Any,
     x: str,
     n: str,
-    group_by: str | Sequence[str] | None,
+    group_by: GroupBy,
     missing: Missing,
     no_more_than_denominator: bool = False,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -124,7 +127,8 @@ def _totals(
         over = f"TRY_CAST({q(x)} AS DOUBLE) > TRY_CAST({q(n)} AS DOUBLE)"
         tests.append((over, f"column '{x}' is greater than column '{n}'"))
     rel, tests = as_numbers(rel, [x, n], tests)
-    out = aggregate(rel, as_list(group_by), _sums(x, n), tests)
+    groups, sets = grouping(group_by)
+    out = aggregate(rel, groups, _sums(x, n), tests, sets)
     return out, out[x].to_numpy(float), out[n].to_numpy(float)
 
 
@@ -132,13 +136,16 @@ def proportion(
     data: Any,
     x: str,
     n: str,
-    group_by: str | Sequence[str] | None = None,
+    group_by: GroupBy = None,
     confidence: Confidence = (0.95, 0.998),
     multiplier: float = 1,
     type: Type = "full",
     missing: Missing = "refuse",
 ) -> Any:
     """Proportions x / n with Wilson score intervals, by group.
+
+    `group_by` may be a list of lists for roll-ups: [["practice"], ["pcn"], []] gives every
+    practice, every PCN and the total, in one pass, with a `grouping_set` column.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"area": ["A", "B"], "register": [65, 20], "list": [100, 100]})
@@ -162,7 +169,7 @@ def rate(
     data: Any,
     x: str,
     n: str,
-    group_by: str | Sequence[str] | None = None,
+    group_by: GroupBy = None,
     confidence: Confidence = (0.95, 0.998),
     multiplier: float = 100_000,
     type: Type = "full",
