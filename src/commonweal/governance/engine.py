@@ -579,24 +579,45 @@ class Check:
 
 
 class Validation:
-    """The outcome of validating one decision: every check made, in order."""
+    """The outcome of validating one decision: every check made, in order.
 
-    __slots__ = ("_checks", "_raw", "decision")
+    Validating keeps only each check's code, status and clause; the sentences are written when
+    `checks` or `reasons` are first read, by checking the decision again with words.
+    """
 
-    def __init__(self, decision: Decision, raw: "Sequence[tuple[str, Status, str, Any]]"):
+    __slots__ = ("_checks", "_context", "_gov", "_raw", "decision")
+
+    def __init__(
+        self,
+        decision: Decision,
+        raw: "Sequence[tuple[str, str, str, Any]]",
+        context: "Context | None" = None,
+        gov: "Governance | None" = None,
+    ):
         self.decision = decision
-        self._raw = raw  # (code, status, clause, sentence or a function that writes it)
+        self._raw = raw  # (code, status, clause, sentence, a function that writes it, or None)
+        self._context, self._gov = context, gov
         self._checks: tuple[Check, ...] | None = None
 
     @property
     def checks(self) -> tuple[Check, ...]:
         if self._checks is None:
-            self._checks = tuple(Check(*r) for r in self._raw)
+            raw = self._raw
+            if (
+                any(r[3] is None for r in raw)
+                and self._context is not None
+                and self._gov is not None
+            ):
+                raw = _checks(self.decision, self._context, self._gov, words=True)
+            self._checks = tuple(
+                Check(code, Status(status), clause, sentence)
+                for code, status, clause, sentence in raw
+            )
         return self._checks
 
     @property
     def valid(self) -> bool:
-        return not any(r[1] is Status.FAILED for r in self._raw)
+        return not any(r[1] == _FAILED for r in self._raw)
 
     @property
     def reasons(self) -> tuple[Check, ...]:
@@ -604,20 +625,41 @@ class Validation:
 
 
 def validate(d: Decision, context: Context, gov: Governance) -> Validation:
-    checks: list[tuple[str, Status, str, Any]] = []
+    """Check a recorded decision. The sentences are written only when the checks are read."""
+    return Validation(d, tuple(_checks(d, context, gov, words=False)), context, gov)
+
+
+# Statuses as plain strings inside the engine: tuples of strings are invisible to Python's
+# cyclic garbage collector, which matters when a hundred thousand results are kept.
+_PASSED, _FAILED, _NOT_CHECKED, _NOT_APPLICABLE = (s.value for s in Status)
+
+
+def _checks(
+    d: Decision, context: Context, gov: Governance, words: bool
+) -> list[tuple[str, str, str, Any]]:
+    checks: list[tuple[str, str, str, Any]] = []
     add = checks.append
     org_name = gov.name(d.organisation)
 
     # Who held the posts that day.
     if not d.deciders and d.body is None:
-        add(("no-decider", Status.FAILED, "", "The decision records nobody who took it."))
+        add(
+            (
+                "no-decider",
+                _FAILED,
+                "",
+                ("The decision records nobody who took it.") if words else None,
+            )
+        )
     if context.holdings is None:
         add(
             (
                 "not-post-holder",
-                Status.NOT_CHECKED,
+                _NOT_CHECKED,
                 "",
-                "Post holders were not given, so nobody's holding of their post was checked.",
+                ("Post holders were not given, so nobody's holding of their post was checked.")
+                if words
+                else None,
             )
         )
     else:
@@ -631,22 +673,30 @@ def validate(d: Decision, context: Context, gov: Governance) -> Validation:
                 add(
                     (
                         "not-post-holder",
-                        Status.PASSED,
+                        _PASSED,
                         "",
-                        lambda dd=dd: (
-                            f"{dd.person} held the post of {gov.name(dd.post)} on {_day(d.on)}."
-                        ),
+                        (
+                            lambda dd=dd: (
+                                f"{dd.person} held the post of {gov.name(dd.post)} on {_day(d.on)}."
+                            )
+                        )
+                        if words
+                        else None,
                     )
                 )
             else:
                 add(
                     (
                         "not-post-holder",
-                        Status.FAILED,
+                        _FAILED,
                         "",
-                        lambda dd=dd: (
-                            f"{dd.person} did not hold the post of {gov.name(dd.post)} on {_day(d.on)}."
-                        ),
+                        (
+                            lambda dd=dd: (
+                                f"{dd.person} did not hold the post of {gov.name(dd.post)} on {_day(d.on)}."
+                            )
+                        )
+                        if words
+                        else None,
                     )
                 )
 
@@ -655,20 +705,26 @@ def validate(d: Decision, context: Context, gov: Governance) -> Validation:
         add(
             (
                 "scheme-not-in-force",
-                Status.FAILED,
+                _FAILED,
                 "",
-                lambda: f"No scheme of delegation of {org_name} was in force on {_day(d.on)}.",
+                (lambda: f"No scheme of delegation of {org_name} was in force on {_day(d.on)}.")
+                if words
+                else None,
             )
         )
-        return Validation(d, tuple(checks))
+        return checks
     add(
         (
             "scheme-not-in-force",
-            Status.PASSED,
+            _PASSED,
             "",
-            lambda: (
-                f"{scheme.title or 'The scheme'} ({scheme.version}) was in force on {_day(d.on)}."
-            ),
+            (
+                lambda: (
+                    f"{scheme.title or 'The scheme'} ({scheme.version}) was in force on {_day(d.on)}."
+                )
+            )
+            if words
+            else None,
         )
     )
 
@@ -679,40 +735,52 @@ def validate(d: Decision, context: Context, gov: Governance) -> Validation:
             add(
                 (
                     "reserved-matter",
-                    Status.PASSED,
+                    _PASSED,
                     reserved.clause,
-                    lambda: (
-                        f"{gov.name(reserved.body)} took a decision {reserved.clause} reserves to it."
-                    ),
+                    (
+                        lambda: (
+                            f"{gov.name(reserved.body)} took a decision {reserved.clause} reserves to it."
+                        )
+                    )
+                    if words
+                    else None,
                 )
             )
         else:
             add(
                 (
                     "reserved-matter",
-                    Status.FAILED,
+                    _FAILED,
                     reserved.clause,
-                    lambda: (
-                        f"{reserved.clause} reserves {d.decision_type.replace('_', ' ')} decisions to {gov.name(reserved.body)}, but this was taken by {_who(d, gov)}."
-                    ),
+                    (
+                        lambda: (
+                            f"{reserved.clause} reserves {d.decision_type.replace('_', ' ')} decisions to {gov.name(reserved.body)}, but this was taken by {_who(d, gov)}."
+                        )
+                    )
+                    if words
+                    else None,
                 )
             )
     elif delegation is None:
         add(
             (
                 "not-authorised",
-                Status.FAILED,
+                _FAILED,
                 "",
-                lambda: (
-                    f"The scheme ({scheme.version}) neither reserves nor delegates decisions of the type '{d.decision_type}', so nobody below the board was authorised."
-                ),
+                (
+                    lambda: (
+                        f"The scheme ({scheme.version}) neither reserves nor delegates decisions of the type '{d.decision_type}', so nobody below the board was authorised."
+                    )
+                )
+                if words
+                else None,
             )
         )
     else:
-        _authority(d, context, scheme, delegation, gov, add)
+        _authority(d, context, scheme, delegation, gov, add, words)
 
-    _meeting_checks(d, context, gov, add)
-    return Validation(d, tuple(checks))
+    _meeting_checks(d, context, gov, add, words)
+    return checks
 
 
 def validate_many(
@@ -744,7 +812,13 @@ def _who(d: Decision, gov: Governance) -> str:
 
 
 def _authority(
-    d: Decision, context: Context, scheme: Scheme, delegation: Delegation, gov: Governance, add
+    d: Decision,
+    context: Context,
+    scheme: Scheme,
+    delegation: Delegation,
+    gov: Governance,
+    add,  # type: ignore[no-untyped-def]
+    words: bool,
 ) -> None:  # type: ignore[no-untyped-def]
     clause = delegation.clause
     amount = d.amount
@@ -773,11 +847,15 @@ def _authority(
         add(
             (
                 "not-authorised",
-                Status.FAILED,
+                _FAILED,
                 clause,
-                lambda: (
-                    f"{_who(d, gov)} {'is' if d.body or len(d.deciders) == 1 else 'are'} not authorised by {clause} to take decisions of the type '{d.decision_type}'."
-                ),
+                (
+                    lambda: (
+                        f"{_who(d, gov)} {'is' if d.body or len(d.deciders) == 1 else 'are'} not authorised by {clause} to take decisions of the type '{d.decision_type}'."
+                    )
+                )
+                if words
+                else None,
             )
         )
         return
@@ -788,15 +866,19 @@ def _authority(
     else:
         covering = [(i, b) for i, b in named if b.upper is None or amount <= b.upper]
         if not covering:
-            i, band = named[-1]
+            i, top_band = named[-1]
             add(
                 (
                     "over-limit",
-                    Status.FAILED,
+                    _FAILED,
                     f"{clause}.{i + 1}",
-                    lambda: (
-                        f"{money(amount)} is above the limit of {money(band.upper or 0)} within which {band.decider.describe(gov.names)} may decide under {clause}.{i + 1}."
-                    ),
+                    (
+                        lambda: (
+                            f"{money(amount)} is above the limit of {money(top_band.upper or 0)} within which {top_band.decider.describe(gov.names)} may decide under {clause}.{i + 1}."
+                        )
+                    )
+                    if words
+                    else None,
                 )
             )
             return
@@ -805,31 +887,41 @@ def _authority(
     add(
         (
             "not-authorised",
-            Status.PASSED,
+            _PASSED,
             where,
-            lambda: (
-                f"{_who(d, gov)} may take decisions of the type '{d.decision_type}' under {where}."
-            ),
+            (
+                lambda: (
+                    f"{_who(d, gov)} may take decisions of the type '{d.decision_type}' under {where}."
+                )
+            )
+            if words
+            else None,
         )
     )
     if limit is not None and amount > limit:
         add(
             (
                 "over-limit",
-                Status.FAILED,
+                _FAILED,
                 where,
-                lambda: f"{money(amount)} is above the limit of {money(limit)} under {where}.",
+                (lambda: f"{money(amount)} is above the limit of {money(limit)} under {where}.")
+                if words
+                else None,
             )
         )
     else:
         add(
             (
                 "over-limit",
-                Status.PASSED,
+                _PASSED,
                 where,
-                lambda: (
-                    f"{money(amount)} is within the limit{' of ' + money(limit) if limit is not None else ''} under {where}."
-                ),
+                (
+                    lambda: (
+                        f"{money(amount)} is within the limit{' of ' + money(limit) if limit is not None else ''} under {where}."
+                    )
+                )
+                if words
+                else None,
             )
         )
 
@@ -841,11 +933,15 @@ def _authority(
             add(
                 (
                     "second-signatory-missing",
-                    Status.PASSED,
+                    _PASSED,
                     where,
-                    lambda: (
-                        f"{second[0].person} ({gov.name(second[0].post)}) signed as the second signatory {where} requires."
-                    ),
+                    (
+                        lambda: (
+                            f"{second[0].person} ({gov.name(second[0].post)}) signed as the second signatory {where} requires."
+                        )
+                    )
+                    if words
+                    else None,
                 )
             )
         else:
@@ -853,90 +949,118 @@ def _authority(
             add(
                 (
                     "second-signatory-missing",
-                    Status.FAILED,
+                    _FAILED,
                     where,
-                    lambda: f"{where} needs a second signatory, {needed}, and none signed.",
+                    (lambda: f"{where} needs a second signatory, {needed}, and none signed.")
+                    if words
+                    else None,
                 )
             )
 
     if Condition.CUMULATIVE in delegation.conditions and limit is not None:
-        if context.prior_spend is None:
+        prior = context.prior_spend
+        if prior is None:
             add(
                 (
                     "cumulative-over-limit",
-                    Status.NOT_CHECKED,
+                    _NOT_CHECKED,
                     clause,
-                    lambda: (
-                        f"Spend already committed on {d.project or 'the project'} was not given, so the cumulative limit was not checked."
-                    ),
+                    (
+                        lambda: (
+                            f"Spend already committed on {d.project or 'the project'} was not given, so the cumulative limit was not checked."
+                        )
+                    )
+                    if words
+                    else None,
                 )
             )
-        elif context.prior_spend + amount > limit:
+        elif prior + amount > limit:
             add(
                 (
                     "cumulative-over-limit",
-                    Status.FAILED,
+                    _FAILED,
                     clause,
-                    lambda: (
-                        f"With {money(context.prior_spend)} already committed on {d.project or 'the project'}, the cumulative cost {money(context.prior_spend + amount)} is above the limit of {money(limit)}: {clause} applies limits to the cumulative cost, so orders may not be split to stay under them."
-                    ),
+                    (
+                        lambda: (
+                            f"With {money(prior)} already committed on {d.project or 'the project'}, the cumulative cost {money(prior + amount)} is above the limit of {money(limit)}: {clause} applies limits to the cumulative cost, so orders may not be split to stay under them."
+                        )
+                    )
+                    if words
+                    else None,
                 )
             )
         else:
             add(
                 (
                     "cumulative-over-limit",
-                    Status.PASSED,
+                    _PASSED,
                     clause,
-                    lambda: (
-                        f"The cumulative cost {money(context.prior_spend + amount)} is within the limit of {money(limit)}."
-                    ),
+                    (
+                        lambda: (
+                            f"The cumulative cost {money(prior + amount)} is within the limit of {money(limit)}."
+                        )
+                    )
+                    if words
+                    else None,
                 )
             )
 
     if Condition.WITHIN_BUDGET in delegation.conditions:
-        if context.available_budget is None:
+        budget = context.available_budget
+        if budget is None:
             add(
                 (
                     "over-budget",
-                    Status.NOT_CHECKED,
+                    _NOT_CHECKED,
                     clause,
-                    "The available budget was not given, so spending within it was not checked.",
+                    ("The available budget was not given, so spending within it was not checked.")
+                    if words
+                    else None,
                 )
             )
-        elif amount > context.available_budget:
+        elif amount > budget:
             add(
                 (
                     "over-budget",
-                    Status.FAILED,
+                    _FAILED,
                     clause,
-                    lambda: (
-                        f"{money(amount)} is more than the {money(context.available_budget)} available in the budget; {clause} delegates only within the budget available."
-                    ),
+                    (
+                        lambda: (
+                            f"{money(amount)} is more than the {money(budget)} available in the budget; {clause} delegates only within the budget available."
+                        )
+                    )
+                    if words
+                    else None,
                 )
             )
         else:
             add(
                 (
                     "over-budget",
-                    Status.PASSED,
+                    _PASSED,
                     clause,
-                    lambda: (
-                        f"{money(amount)} is within the {money(context.available_budget)} available in the budget."
-                    ),
+                    (
+                        lambda: (
+                            f"{money(amount)} is within the {money(budget)} available in the budget."
+                        )
+                    )
+                    if words
+                    else None,
                 )
             )
 
 
-def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None:  # type: ignore[no-untyped-def]
+def _meeting_checks(d: Decision, context: Context, gov: Governance, add, words: bool) -> None:  # type: ignore[no-untyped-def]
     conflicted = set()
     if context.declarations is None:
         add(
             (
                 "conflicted",
-                Status.NOT_CHECKED,
+                _NOT_CHECKED,
                 "",
-                "No declarations of interest were given, so conflicts were not checked.",
+                ("No declarations of interest were given, so conflicts were not checked.")
+                if words
+                else None,
             )
         )
     else:
@@ -947,20 +1071,26 @@ def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None
             add(
                 (
                     "conflicted",
-                    Status.FAILED,
+                    _FAILED,
                     "",
-                    lambda: (
-                        f"{', '.join(clash)} declared a conflict of interest on this item and took part in the decision."
-                    ),
+                    (
+                        lambda: (
+                            f"{', '.join(clash)} declared a conflict of interest on this item and took part in the decision."
+                        )
+                    )
+                    if words
+                    else None,
                 )
             )
         else:
             add(
                 (
                     "conflicted",
-                    Status.PASSED,
+                    _PASSED,
                     "",
-                    "No decider had declared a conflict of interest on this item.",
+                    ("No decider had declared a conflict of interest on this item.")
+                    if words
+                    else None,
                 )
             )
 
@@ -968,28 +1098,35 @@ def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None
         add(
             (
                 "inquorate",
-                Status.NOT_APPLICABLE,
+                _NOT_APPLICABLE,
                 "",
-                "An officer decision, taken outside a meeting: no quorum applies.",
+                ("An officer decision, taken outside a meeting: no quorum applies.")
+                if words
+                else None,
             )
         )
         return
     body = gov.bodies.get(d.body)
+    body_code = d.body
     if body is None:
         add(
             (
                 "attendee-not-member",
-                Status.NOT_CHECKED,
+                _NOT_CHECKED,
                 "",
-                lambda: f"{gov.name(d.body)} is not known, so its membership was not checked.",
+                (lambda: f"{gov.name(body_code)} is not known, so its membership was not checked.")
+                if words
+                else None,
             )
         )
         add(
             (
                 "inquorate",
-                Status.NOT_CHECKED,
+                _NOT_CHECKED,
                 "",
-                lambda: f"{gov.name(d.body)} is not known, so its quorum was not checked.",
+                (lambda: f"{gov.name(body_code)} is not known, so its quorum was not checked.")
+                if words
+                else None,
             )
         )
         return
@@ -1002,31 +1139,39 @@ def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None
         add(
             (
                 "attendee-not-member",
-                Status.FAILED,
+                _FAILED,
                 "",
-                lambda: (
-                    f"Only members of {body.name} may decide; {who} may inform the decision but not take it."
-                ),
+                (
+                    lambda: (
+                        f"Only members of {body.name} may decide; {who} may inform the decision but not take it."
+                    )
+                )
+                if words
+                else None,
             )
         )
     else:
         add(
             (
                 "attendee-not-member",
-                Status.PASSED,
+                _PASSED,
                 "",
-                lambda: f"Everyone who decided is a member of {body.name}.",
+                (lambda: f"Everyone who decided is a member of {body.name}.") if words else None,
             )
         )
     if context.meeting is None:
         add(
             (
                 "inquorate",
-                Status.NOT_CHECKED,
+                _NOT_CHECKED,
                 "",
-                lambda: (
-                    f"Attendance at the meeting was not given, so {body.name}'s quorum was not checked."
-                ),
+                (
+                    lambda: (
+                        f"Attendance at the meeting was not given, so {body.name}'s quorum was not checked."
+                    )
+                )
+                if words
+                else None,
             )
         )
         return
@@ -1038,22 +1183,30 @@ def _meeting_checks(d: Decision, context: Context, gov: Governance, add) -> None
         add(
             (
                 "inquorate",
-                Status.FAILED,
+                _FAILED,
                 "",
-                lambda: (
-                    f"{body.name} was not quorate for this item: its quorum is {body.quorum.describe(gov.names)}, and {missing}. Members with a conflict on the item do not count."
-                ),
+                (
+                    lambda: (
+                        f"{body.name} was not quorate for this item: its quorum is {body.quorum.describe(gov.names)}, and {missing}. Members with a conflict on the item do not count."
+                    )
+                )
+                if words
+                else None,
             )
         )
     else:
         add(
             (
                 "inquorate",
-                Status.PASSED,
+                _PASSED,
                 "",
-                lambda: (
-                    f"{body.name} was quorate ({len(counted)} members counted; quorum {body.quorum.describe(gov.names)})."
-                ),
+                (
+                    lambda: (
+                        f"{body.name} was quorate ({len(counted)} members counted; quorum {body.quorum.describe(gov.names)})."
+                    )
+                )
+                if words
+                else None,
             )
         )
 
