@@ -417,3 +417,12 @@ def test_the_documented_examples_work(devon_gov):
     assert route_result.decidable and len(route_result.steps) == 2
     validation, _ = validate_file(docs / "decision.yaml")
     assert validation.valid, validation.reasons
+
+
+def test_body_page_shows_holders_on_a_date(client, devon_gov):
+    client.force_login(get_user_model().objects.create_user("ann"))
+    in_2019 = client.get("/systems/devon-2019/bodies/ice/", {"on": "2019-09-10"}).content.decode()
+    assert "Post holders as on 10 September 2019" in in_2019 and "Dr Quin Yates" in in_2019
+    assert "(DASS)" in in_2019 and "(DPH)" in in_2019
+    later = client.get("/systems/devon-2019/bodies/ice/", {"on": "2022-01-01"}).content.decode()
+    assert "Dr Quin Yates" not in later, "the DPH system role was a two-year term"

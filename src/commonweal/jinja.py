@@ -46,5 +46,6 @@ def environment(**options: Any) -> Environment:
         number=formatting.number,
         pounds=formatting.pounds,
         level_label=formatting.level_label,
+        role_label=formatting.role_label,
     )
     return env

@@ -40,3 +40,25 @@ LEVEL_LABELS = {
 
 def level_label(level: str) -> str:
     return LEVEL_LABELS.get(level, level)
+
+
+STATUTORY_ROLE_LABELS = {
+    "accountable_officer": "Accountable Officer",
+    "dass": "DASS",
+    "dcs": "DCS",
+    "dph": "DPH",
+    "director_of_finance": "Director of Finance",
+    "chief_nurse": "Chief Nurse",
+    "director_of_commissioning": "Director of Commissioning",
+    "clinical_chair": "Clinical Chair",
+    "lay_member": "Lay member",
+    "chief_executive": "Chief Executive",
+    "section_151_officer": "Section 151 officer",
+    "monitoring_officer": "Monitoring officer",
+    "council_leader": "Council leader",
+}
+
+
+def role_label(role: str) -> str:
+    """A statutory role as the field writes it: DASS, DPH, Accountable Officer."""
+    return STATUTORY_ROLE_LABELS.get(role, role.replace("_", " "))

@@ -39,14 +39,19 @@ def body(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         system=system,
         code=code,
     )
+    # Holders on a date (?on=YYYY-MM-DD), today unless asked.
+    try:
+        on = date.fromisoformat(request.GET.get("on", ""))
+    except ValueError:
+        on = date.today()
     return render(
         request,
         "governance/body.jinja",
         {
             "system": system,
             "body": b,
-            "detail": queries.body_detail(b, date.today()),
-            "on": date.today(),
+            "detail": queries.body_detail(b, on),
+            "on": on,
             "crumbs": [
                 *_crumbs(system),
                 {"href": reverse("bodies", args=[slug]), "text": "Bodies"},
