@@ -1,6 +1,5 @@
 """The Jinja2 environment: our templates first, then the NHS.UK design system's macros."""
 
-from datetime import date
 from typing import Any
 
 from django.contrib.messages import get_messages
@@ -39,7 +38,6 @@ def environment(**options: Any) -> Environment:
         link=link,
         static=static,
         get_messages=get_messages,
-        today=date.today,
     )
     env.filters.update(
         long_date=formatting.long_date,

@@ -1,7 +1,6 @@
 """Assemble the engine's plain inputs from the database (the engine itself never queries)."""
 
 from collections import defaultdict
-from datetime import date
 from typing import Any
 
 from commonweal.governance import engine
@@ -103,7 +102,3 @@ def describe_validation(result: engine.Validation) -> dict[str, Any]:
         "reasons": [c.as_dict() for c in result.reasons],
         "checks": [c.as_dict() for c in result.checks],
     }
-
-
-def _today() -> date:
-    return date.today()

@@ -3,8 +3,6 @@
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch
-
 from commonweal.governance.models import Body, BodyMembership, Post, PostHolding, Scheme
 from commonweal.registry.models import System
 
@@ -39,11 +37,6 @@ def body_detail(body: Body, on: date) -> dict[str, Any]:
         "groups": groups,
         "owners": list(body.owners.order_by("name")),
         "sub_bodies": list(body.sub_bodies.order_by("name")),
-        "schemes": list(
-            Scheme.objects.filter(system=body.system, compiled__isnull=False).select_related(
-                "organisation"
-            )
-        ),
     }
 
 
@@ -52,15 +45,4 @@ def schemes(system: System) -> list[Scheme]:
         Scheme.objects.filter(system=system)
         .select_related("organisation")
         .order_by("organisation__name", "-in_force_from")
-    )
-
-
-def posts(system: System) -> list[Post]:
-    return list(
-        Post.objects.filter(system=system)
-        .select_related("organisation")
-        .prefetch_related(
-            "acts_for",
-            Prefetch("accountable_to", queryset=Post.objects.select_related("organisation")),
-        )
     )

@@ -6,11 +6,11 @@ three are read by these models, so each gets the same checks and the same errors
 
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
-from commonweal.core.documents import DocumentError, DocumentProblem, Located, read_yaml, validate
+from commonweal.core.documents import DocumentError, Located, read_yaml, validate
 from commonweal.governance import engine
 from commonweal.governance.context import footprint_path, governance_for, holdings_for
 from commonweal.governance.documents import DecisionType, PostRef, Strict, pence
@@ -167,10 +167,3 @@ def validate_file(source: str | Path) -> tuple[engine.Validation, engine.Governa
         return validate_decision(validate(located, DecisionIn))
     except RequestError as exc:
         raise _as_document_error(located, exc) from None
-
-
-def problems_of(exc: RequestError) -> list[dict[str, Any]]:
-    return [
-        DocumentProblem("request", None, ".".join(map(str, loc)), m).as_dict()
-        for loc, m in exc.problems
-    ]

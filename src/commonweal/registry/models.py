@@ -70,11 +70,6 @@ class Organisation(models.Model):
     def code_system(self) -> str:
         return "ONS" if self.kind in COUNCIL_KINDS else "ODS"
 
-    def is_open_on(self, on: date) -> bool:
-        return (self.opened is None or self.opened <= on) and (
-            self.closed is None or self.closed >= on
-        )
-
 
 class Succession(models.Model):
     """One organisation succeeded another on a date: a merger, a rename, a transfer."""
