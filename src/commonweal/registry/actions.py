@@ -39,12 +39,7 @@ def read_system_document(source: str | Path, text: str | None = None) -> documen
     """Parse and check a system document against the database; raise DocumentError if bad."""
     located = read_yaml(source, text)
     doc = validate(located, documents.SystemDocument)
-    named = {o.code for o in doc.organisations}
-    for area in doc.areas:
-        named.update(r.organisation for r in area.responsible)
-        named.update(p.practice for p in area.practices)
-    for org in doc.organisations:
-        named.update(c for c in (org.part_of, org.commissioner, *org.predecessors) if c)
+    named = {o.code for o in doc.organisations} | _organisations(doc)
     known = dict(Organisation.objects.filter(code__in=named).values_list("code", "kind"))
     problems = documents.cross_check(located, doc, known)
     if problems:
@@ -216,6 +211,7 @@ def _org_state(org: Organisation) -> tuple[Any, ...]:
 
 
 def _organisations(doc: documents.SystemDocument) -> set[str]:
+    """Every organisation code the document refers to (not those it describes)."""
     codes: set[str] = set()
     for org in doc.organisations:
         codes.update(c for c in (org.part_of, org.commissioner, *org.predecessors) if c)

@@ -80,7 +80,9 @@ def tree(system: System, on: date) -> list[dict[str, Any]]:
 
 
 def area_detail(area: Area, on: date) -> dict[str, Any]:
-    summary = next(r for r in area_summaries(area.system, on) if r["code"] == area.code)
+    rows = area_summaries(area.system, on)
+    summary = next(r for r in rows if r["code"] == area.code)
+    child_areas = [r for r in rows if r["parent"] == area.code]
     members = (
         AreaPractice.objects.filter(area=area)
         .filter(in_force(on))
@@ -91,7 +93,8 @@ def area_detail(area: Area, on: date) -> dict[str, Any]:
         **summary,
         "description": area.description,
         "origin": area.origin,
-        "children": list(area.children.order_by("name").values_list("code", flat=True)),
+        "children": [r["code"] for r in child_areas],
+        "child_areas": child_areas,
         "populations": list(area.populations.order_by("-on")),
         "responsible": list(
             area.responsibilities.select_related("organisation").order_by(

@@ -99,7 +99,6 @@ def _area_page(request: HttpRequest, slug: str, code: str, public: bool) -> Http
         for f in report.findings
         if f.subject == code or code in f.related or f.subject in practice_codes
     ]
-    children = [r for r in queries.area_summaries(system, report.on) if r["parent"] == code]
     return render(
         request,
         "registry/area.jinja",
@@ -109,7 +108,7 @@ def _area_page(request: HttpRequest, slug: str, code: str, public: bool) -> Http
             "area": area,
             "detail": detail,
             "findings": findings,
-            "children": children,
+            "children": detail["child_areas"],
             "area_url": _area_url(system, public),
             "crumbs": [
                 {
