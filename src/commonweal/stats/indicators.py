@@ -97,6 +97,17 @@ def _add_limits(
             out[f"lower{_suffix(c)}cl"], out[f"upper{_suffix(c)}cl"] = lower, upper
 
 
+def _poisson_limits(out: pd.DataFrame, levels: list[float], counts: Any, scale: Any) -> Any:
+    """Poisson limits on the counts (Byar's from 10, exact below), scaled into the statistic's
+    units; returns each row's method."""
+    limits, method = {}, None
+    for c in levels:
+        lower, upper, method = ci.poisson_limits(counts, c)
+        limits[c] = (lower * scale, upper * scale)
+    _add_limits(out, levels, limits)
+    return method
+
+
 def _finish(
     out: pd.DataFrame, levels: list[float], type: Type, statistic: Any, method: Any, data: Any
 ) -> Any:
@@ -187,12 +198,8 @@ def rate(
     levels = _levels(confidence)
     out, xs, ns = _totals(data, x, n, group_by, missing)
     out["value"] = xs / ns * multiplier
-    limits, method = {}, None
-    for c in levels:
-        lower, upper, method = ci.poisson_limits(xs, c)
-        method = np.where(np.isnan(xs), None, method)  # type: ignore[call-overload]
-        limits[c] = (lower / ns * multiplier, upper / ns * multiplier)
-    _add_limits(out, levels, limits)
+    method = _poisson_limits(out, levels, xs, multiplier / ns)
+    method = np.where(np.isnan(xs), None, method)  # type: ignore[call-overload]
     return _finish(out, levels, type, f"rate per {multiplier:g}", method, data)
 
 
@@ -438,11 +445,7 @@ def isr_ratio(
     out, levels, data = _isr(data, x, n, x_ref, n_ref, group_by, confidence)
     o, e = out["observed"].to_numpy(float), out["expected"].to_numpy(float)
     out["value"] = o / e * multiplier
-    limits, method = {}, None
-    for c in levels:
-        lower, upper, method = ci.poisson_limits(o, c)
-        limits[c] = (lower / e * multiplier, upper / e * multiplier)
-    _add_limits(out, levels, limits)
+    method = _poisson_limits(out, levels, o, multiplier / e)
     out = out.drop(columns=["__xr", "__nr"])
     return _finish(
         out, levels, type, f"indirectly standardised ratio x {multiplier:g}", method, data
@@ -466,11 +469,7 @@ def isr_rate(
     ref_rate = out["__xr"].to_numpy(float) / out["__nr"].to_numpy(float)
     out["ref_rate"] = ref_rate * multiplier
     out["value"] = o / e * ref_rate * multiplier
-    limits, method = {}, None
-    for c in levels:
-        lower, upper, method = ci.poisson_limits(o, c)
-        limits[c] = (lower / e * ref_rate * multiplier, upper / e * ref_rate * multiplier)
-    _add_limits(out, levels, limits)
+    method = _poisson_limits(out, levels, o, ref_rate * multiplier / e)
     out = out.drop(columns=["__xr", "__nr"])
     return _finish(
         out, levels, type, f"indirectly standardised rate per {multiplier:g}", method, data
