@@ -72,6 +72,29 @@ class Located:
         return DocumentProblem(self.file, self.line_of(loc), field_path(loc), message)
 
 
+def first_places(
+    located: Located,
+    section: str,
+    keys: Iterable[str],
+    *,
+    field: str = "code",
+    verb: str = "is used twice",
+    problems: list[DocumentProblem],
+) -> dict[str, int]:
+    """Where each key of a list first appears; a repeat is reported against its line."""
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key in first:
+            problems.append(
+                located.problem(
+                    (section, i, field), f"'{key}' {verb} (also {section}[{first[key]}])"
+                )
+            )
+        else:
+            first[key] = i
+    return first
+
+
 class _Loader(yaml.SafeLoader):
     """YAML 1.2 booleans: only true and false. YAML 1.1 also reads on, off, yes, no, y and n
     as booleans, which turns a field called `on` (or the country code NO) into True."""

@@ -5,7 +5,14 @@ from pathlib import Path
 from typing import Any
 
 from commonweal.core.actions import Actor, action
-from commonweal.core.documents import DocumentError, DocumentProblem, Located, read_yaml, validate
+from commonweal.core.documents import (
+    DocumentError,
+    DocumentProblem,
+    Located,
+    first_places,
+    read_yaml,
+    validate,
+)
 from commonweal.governance import documents
 from commonweal.governance.documents import GovernanceDocument, SchemeDocument
 from commonweal.governance.models import Body, BodyMembership, Post, PostHolding, Scheme
@@ -49,7 +56,13 @@ def _check_governance(
     named |= {o for body in doc.bodies for o in body.owners}
     orgs = set(Organisation.objects.filter(code__in=named).values_list("code", flat=True))
     areas = set(system.areas.values_list("code", flat=True))
-    refs: dict[str, int] = {}
+    refs = first_places(
+        located,
+        "posts",
+        (post.ref for post in doc.posts),
+        verb="is described twice",
+        problems=problems,
+    )
     for i, post in enumerate(doc.posts):
         if post.organisation not in orgs:
             problems.append(
@@ -58,30 +71,13 @@ def _check_governance(
         for j, other in enumerate(post.acts_for):
             if other not in orgs:
                 problems.append(p(("posts", i, "acts_for", j), f"no organisation '{other}'"))
-        if post.ref in refs:
-            problems.append(
-                p(
-                    ("posts", i, "code"),
-                    f"'{post.ref}' is described twice (also posts[{refs[post.ref]}])",
-                )
-            )
-        refs[post.ref] = i
     for i, post in enumerate(doc.posts):
         for j, ref in enumerate(post.accountable_to):
             if ref not in refs:
                 problems.append(
                     p(("posts", i, "accountable_to", j), f"no post '{ref}' in this document")
                 )
-    codes: dict[str, int] = {}
-    for i, body in enumerate(doc.bodies):
-        if body.code in codes:
-            problems.append(
-                p(
-                    ("bodies", i, "code"),
-                    f"'{body.code}' is used twice (also bodies[{codes[body.code]}])",
-                )
-            )
-        codes[body.code] = i
+    codes = first_places(located, "bodies", (b.code for b in doc.bodies), problems=problems)
     for i, body in enumerate(doc.bodies):
         for j, owner in enumerate(body.owners):
             if owner not in orgs:

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from commonweal.core.documents import DocumentProblem, Located
+from commonweal.core.documents import DocumentProblem, Located, first_places
 from commonweal.registry.models import OrganisationKind, Responsibility
 from commonweal.registry.rules import Level
 
@@ -140,17 +140,14 @@ def cross_check(
     """
     problems: list[DocumentProblem] = []
     kinds = dict(known)
-    seen_orgs: dict[str, int] = {}
-    for i, org in enumerate(doc.organisations):
-        if org.code in seen_orgs:
-            problems.append(
-                located.problem(
-                    ("organisations", i, "code"),
-                    f"'{org.code}' is described twice (also organisations[{seen_orgs[org.code]}])",
-                )
-            )
-        seen_orgs[org.code] = i
-        kinds[org.code] = org.type.value
+    first_places(
+        located,
+        "organisations",
+        (o.code for o in doc.organisations),
+        verb="is described twice",
+        problems=problems,
+    )
+    kinds.update((o.code, o.type.value) for o in doc.organisations)
 
     def need_org(loc: tuple[str | int, ...], code: str | None, want: Iterable[str] = ()) -> None:
         if code is None:
@@ -187,16 +184,7 @@ def cross_check(
                     )
                 )
 
-    areas: dict[str, int] = {}
-    for i, area in enumerate(doc.areas):
-        if area.code in areas:
-            problems.append(
-                located.problem(
-                    ("areas", i, "code"),
-                    f"'{area.code}' is used twice (also areas[{areas[area.code]}])",
-                )
-            )
-        areas[area.code] = i
+    areas = first_places(located, "areas", (a.code for a in doc.areas), problems=problems)
     for i, area in enumerate(doc.areas):
         if area.parent is not None:
             if area.parent not in areas:
