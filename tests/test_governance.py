@@ -426,3 +426,30 @@ def test_body_page_shows_holders_on_a_date(client, devon_gov):
     assert "(DASS)" in in_2019 and "(DPH)" in in_2019
     later = client.get("/systems/devon-2019/bodies/ice/", {"on": "2022-01-01"}).content.decode()
     assert "Dr Quin Yates" not in later, "the DPH system role was a two-year term"
+
+
+def test_an_unknown_organisation_or_a_missing_one_is_named(client, devon_gov):
+    client.force_login(get_user_model().objects.create_user("ann"))
+    response = client.post(
+        "/api/route",
+        {
+            "system": "devon-2019",
+            "decision_type": "policy",
+            "on": "2019-09-10",
+            "commitments": [
+                {"organisation": "15N", "amount": 0},
+                {"organisation": "XYZ", "amount": 0},
+            ],
+        },
+        content_type="application/json",
+    )
+    assert (
+        response.status_code == 422
+        and "commitments.1.organisation: no organisation 'XYZ'"
+        in response.json()["error"]["message"]
+    )
+    page = client.get(
+        "/systems/devon-2019/who-decides/",
+        {"decision_type": "policy", "on": "2019-09-10", "amount_0": "10"},
+    ).content.decode()
+    assert "Commitment 1: choose the organisation whose resources it commits" in page

@@ -14,7 +14,7 @@ from commonweal.core.documents import DocumentError, Located, read_yaml, validat
 from commonweal.governance import engine
 from commonweal.governance.context import footprint_path, governance_for, holdings_for
 from commonweal.governance.documents import DecisionType, PostRef, Strict, pence
-from commonweal.registry.models import System
+from commonweal.registry.models import Organisation, System
 
 
 class CommitmentIn(Strict):
@@ -97,6 +97,15 @@ def _check_footprint(system: System, code: str | None) -> None:
 def route_proposal(p: ProposalIn) -> tuple[engine.Route, engine.Governance]:
     system = _system(p.system)
     _check_footprint(system, p.footprint)
+    named = {c.organisation for c in p.commitments}
+    known = set(Organisation.objects.filter(code__in=named).values_list("code", flat=True))
+    unknown: list[tuple[tuple[str | int, ...], str]] = [
+        (("commitments", i, "organisation"), f"no organisation '{c.organisation}'")
+        for i, c in enumerate(p.commitments)
+        if c.organisation not in known
+    ]
+    if unknown:
+        raise RequestError(unknown)
     gov = governance_for(system)
     proposal = engine.Proposal(
         decision_type=p.decision_type.value,

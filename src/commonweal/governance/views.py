@@ -135,10 +135,10 @@ def who_decides(request: HttpRequest, slug: str) -> HttpResponse:
                 if loc[:1] == ["commitments"] and len(loc) > 2 and isinstance(loc[1], int):
                     row = int(commitments[loc[1]]["_row"])
                     field = f"{loc[2]}_{row}"
-                    text = f"Commitment {row + 1}: {loc[2]} " + (
-                        "must be a number of pounds, 0 or more"
+                    text = f"Commitment {row + 1}: " + (
+                        "amount must be a number of pounds, 0 or more"
                         if loc[2] == "amount"
-                        else e["msg"].lower()
+                        else "choose the organisation whose resources it commits"
                     )
                 elif loc == ["commitments"]:
                     field, text = (
@@ -153,7 +153,13 @@ def who_decides(request: HttpRequest, slug: str) -> HttpResponse:
                     }.get(field, f"{field_path(loc)}: {e['msg']}")
                 errors.append({"text": text, "href": f"#{field}"})
         except RequestError as exc:
-            errors = [{"text": message, "href": f"#{loc[0]}"} for loc, message in exc.problems]
+            errors = [
+                {
+                    "text": message,
+                    "href": f"#{loc[0]}" if loc[0] != "commitments" else f"#organisation_{loc[1]}",
+                }
+                for loc, message in exc.problems
+            ]
     return render(
         request,
         "governance/who_decides.jinja",
