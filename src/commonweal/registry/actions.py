@@ -6,8 +6,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Sum
-
 from commonweal.core.actions import Actor, action
 from commonweal.core.documents import DocumentError, read_yaml, validate
 from commonweal.registry import documents
@@ -271,7 +269,7 @@ def add_pcns(
             f"No primary care network open on {on} has {commissioner_org} as its commissioner."
         )
     before = sorted(system.areas.filter(origin=Area.Origin.ODS).values_list("code", flat=True))
-    practices = populations = 0
+    areas: dict[int, Area] = {}
     for network in networks:
         area, created = Area.objects.get_or_create(
             system=system,
@@ -286,31 +284,39 @@ def add_pcns(
         if not created and parent_area is not None:
             area.parent = parent_area
             area.save(update_fields=["parent"])
-        area.responsibilities.all().delete()
-        AreaResponsibility.objects.bulk_create(
-            [
-                AreaResponsibility(area=area, organisation=network, role=Responsibility.NETWORK),
-                AreaResponsibility(
-                    area=area, organisation=commissioner_org, role=Responsibility.NHS_COMMISSIONER
-                ),
-            ]
+        areas[network.pk] = area
+    # Memberships and list sizes for every network at once, not one network at a time.
+    members: dict[int, list[NetworkMembership]] = {pk: [] for pk in areas}
+    for m in NetworkMembership.objects.filter(network_id__in=areas).filter(in_force(on)):
+        members[m.network_id].append(m)
+    AreaResponsibility.objects.filter(area__in=areas.values()).delete()
+    AreaPractice.objects.filter(area__in=areas.values()).delete()
+    AreaResponsibility.objects.bulk_create(
+        responsibility
+        for pk, area in areas.items()
+        for responsibility in (
+            AreaResponsibility(area=area, organisation_id=pk, role=Responsibility.NETWORK),
+            AreaResponsibility(
+                area=area, organisation=commissioner_org, role=Responsibility.NHS_COMMISSIONER
+            ),
         )
-        members = list(NetworkMembership.objects.filter(network=network).filter(in_force(on)))
-        area.memberships.all().delete()
-        AreaPractice.objects.bulk_create(
-            AreaPractice(area=area, practice_id=m.practice_id, starts=m.starts, ends=m.ends)
-            for m in members
-        )
-        practices += len(members)
-        latest = _latest_list_sizes([m.practice_id for m in members])
+    )
+    AreaPractice.objects.bulk_create(
+        AreaPractice(area=areas[pk], practice_id=m.practice_id, starts=m.starts, ends=m.ends)
+        for pk, ms in members.items()
+        for m in ms
+    )
+    sizes = _list_sizes({m.practice_id for ms in members.values() for m in ms})
+    populations = 0
+    for pk, area in areas.items():
+        latest = _latest_population([m.practice_id for m in members[pk]], sizes)
         if latest:
             when, total, source = latest
             AreaPopulation.objects.update_or_create(
-                area=area,
-                on=when,
-                defaults={"population": total, "source": source},
+                area=area, on=when, defaults={"population": total, "source": source}
             )
             populations += 1
+    practices = sum(len(ms) for ms in members.values())
     actor.record(
         "system",
         system.slug,
@@ -322,11 +328,21 @@ def add_pcns(
     return PcnResult(len(networks), practices, populations)
 
 
-def _latest_list_sizes(practice_ids: Iterable[int]) -> tuple[date, int, str] | None:
-    """Registered patients of these practices on the latest date all sizes share."""
-    ids = list(practice_ids)
-    latest = ListSize.objects.filter(practice_id__in=ids).order_by("-on").first()
-    if latest is None:
+def _list_sizes(practice_ids: Iterable[int]) -> dict[int, dict[date, tuple[int, str]]]:
+    """Every recorded list size of these practices: practice -> date -> (patients, source)."""
+    out: dict[int, dict[date, tuple[int, str]]] = {}
+    for row in ListSize.objects.filter(practice_id__in=list(practice_ids)):
+        out.setdefault(row.practice_id, {})[row.on] = (row.patients, row.source)
+    return out
+
+
+def _latest_population(
+    practice_ids: list[int], sizes: dict[int, dict[date, tuple[int, str]]]
+) -> tuple[date, int, str] | None:
+    """Registered patients of these practices on the latest date any of them has a size."""
+    dates = [d for p in practice_ids for d in sizes.get(p, {})]
+    if not dates:
         return None
-    total = ListSize.objects.filter(practice_id__in=ids, on=latest.on).aggregate(t=Sum("patients"))
-    return latest.on, total["t"] or 0, f"registered patients, {latest.source}"
+    latest = max(dates)
+    found = [sizes[p][latest] for p in practice_ids if latest in sizes.get(p, {})]
+    return latest, sum(n for n, _ in found), f"registered patients, {found[0][1]}"
