@@ -48,7 +48,8 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, devon, sel, actor):
-    from commonweal.governance.actions import EXAMPLES_DIR, load_governance, load_scheme
+    from commonweal.governance.actions import load_governance, load_scheme
+    from commonweal.registry.actions import EXAMPLES_DIR
 
     load_governance(actor, EXAMPLES_DIR / "devon-2019-governance.yaml")
     for path in sorted(EXAMPLES_DIR.glob("devon-2019-scheme-*.yaml")):

@@ -10,9 +10,10 @@ from django.contrib.auth import get_user_model
 
 from commonweal.core.documents import DocumentError
 from commonweal.core.models import AuditEvent
-from commonweal.governance.actions import EXAMPLES_DIR, load_governance, load_scheme
+from commonweal.governance.actions import load_governance, load_scheme
 from commonweal.governance.models import Body, Post, Scheme
 from commonweal.governance.requests import DecisionIn, ProposalIn, route_proposal, validate_decision
+from commonweal.registry.actions import EXAMPLES_DIR
 
 from .test_cli import COMMONWEAL
 

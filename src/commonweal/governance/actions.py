@@ -18,13 +18,6 @@ from commonweal.governance.documents import GovernanceDocument, SchemeDocument
 from commonweal.governance.models import Body, BodyMembership, Post, PostHolding, Scheme
 from commonweal.registry.models import Area, Organisation, System
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
-
-
-def example_path(name: str) -> Path | None:
-    path = EXAMPLES_DIR / f"{name}.yaml"
-    return path if path.is_file() else None
-
 
 def _system(located: Located, slug: str, loc: tuple[str | int, ...]) -> System:
     system = System.objects.filter(slug=slug).first()

@@ -4,6 +4,7 @@ Both come as YAML files (the command line), JSON bodies (the API) or forms (the 
 three are read by these models, so each gets the same checks and the same errors.
 """
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -162,17 +163,18 @@ def _as_document_error(located: Located, exc: RequestError) -> DocumentError:
     return DocumentError([located.problem(loc, message) for loc, message in exc.problems])
 
 
-def route_file(source: str | Path) -> tuple[engine.Route, engine.Governance]:
+def _from_file[M: Strict, R](source: str | Path, model: type[M], answer: Callable[[M], R]) -> R:
+    """Read a question from YAML; anything it names wrongly is reported against its line."""
     located = read_yaml(source)
     try:
-        return route_proposal(validate(located, ProposalIn))
+        return answer(validate(located, model))
     except RequestError as exc:
         raise _as_document_error(located, exc) from None
+
+
+def route_file(source: str | Path) -> tuple[engine.Route, engine.Governance]:
+    return _from_file(source, ProposalIn, route_proposal)
 
 
 def validate_file(source: str | Path) -> tuple[engine.Validation, engine.Governance]:
-    located = read_yaml(source)
-    try:
-        return validate_decision(validate(located, DecisionIn))
-    except RequestError as exc:
-        raise _as_document_error(located, exc) from None
+    return _from_file(source, DecisionIn, validate_decision)

@@ -46,7 +46,8 @@ class Command(Base):
                 actor, System.objects.get(slug="devon-2019"), "15N", parent="wider-devon"
             )
             self.stdout.write(f"added {pcns.networks} primary care networks to devon-2019")
-        from commonweal.governance.actions import EXAMPLES_DIR, load_governance, load_scheme
+        from commonweal.governance.actions import load_governance, load_scheme
+        from commonweal.registry.actions import EXAMPLES_DIR
 
         for name in ("devon-2019", "south-east-london-2020"):
             governance = load_governance(actor, EXAMPLES_DIR / f"{name}-governance.yaml")

@@ -5,7 +5,8 @@ from django.core.management.base import CommandParser
 from commonweal.core.actions import Actor
 from commonweal.core.commands import Command as Base
 from commonweal.core.commands import document_path
-from commonweal.governance.actions import example_path, load_scheme
+from commonweal.governance.actions import load_scheme
+from commonweal.registry.actions import example_path
 
 
 class Command(Base):
