@@ -46,8 +46,9 @@ def main() -> None:
     from django.core.management import call_command
 
     from commonweal.core.actions import Actor
+    from commonweal.core.models import Organisation
     from commonweal.registry import importers
-    from commonweal.registry.models import NetworkMembership, Organisation
+    from commonweal.registry.models import NetworkMembership
 
     call_command("migrate", verbosity=0)
     print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")

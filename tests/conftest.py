@@ -1,39 +1,46 @@
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from commonweal.core.actions import Actor
 
-
-def data_dir() -> Path | None:
-    path = Path(settings.COMMONWEAL_DATA_DIR) if settings.COMMONWEAL_DATA_DIR else None
-    return path if path and (path / "ods" / "epraccur.csv").is_file() else None
-
-
-needs_data = pytest.mark.skipif(
-    data_dir() is None,
-    reason="the shared data directory (COMMONWEAL_DATA_DIR, ../shared/data) is absent",
-)
+from .factories import Universe, build_universe, data_dir, universe_present
 
 
 @pytest.fixture
 def actor() -> Actor:
-    return Actor(label="test")
+    """The command line: an internal actor, for arranging a test's data."""
+    return Actor.command_line()
+
+
+@pytest.fixture(scope="session")
+def _session_universe(django_db_setup, django_db_blocker) -> Universe:
+    # Built once and committed, outside any test's transaction; each test's changes roll back.
+    with django_db_blocker.unblock():
+        return build_universe()
 
 
 @pytest.fixture
-def devon(db, actor):
-    from commonweal.registry.actions import example_path, load_system
+def universe(_session_universe, db) -> Universe:
+    """The example systems with their governance, and people in roles, with API tokens.
 
-    return load_system(actor, example_path("devon-2019")).system
+    Transactional tests (which run last) flush the database; they get the universe rebuilt.
+    """
+    if universe_present(_session_universe):
+        return _session_universe
+    return build_universe()
 
 
 @pytest.fixture
-def sel(db, actor):
-    from commonweal.registry.actions import example_path, load_system
+def devon(universe):
+    from commonweal.registry.models import System
 
-    return load_system(actor, example_path("south-east-london-2020")).system
+    return System.objects.get(slug="devon-2019")
+
+
+@pytest.fixture
+def sel(universe):
+    from commonweal.registry.models import System
+
+    return System.objects.get(slug="south-east-london-2020")
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +52,8 @@ def real_data(django_db_setup, django_db_blocker):
     from commonweal.registry.importers import import_all
 
     with django_db_blocker.unblock():
-        from commonweal.registry.models import Organisation
+        from commonweal.core.models import Organisation
 
         if not Organisation.objects.filter(code="U41591").exists():
-            import_all(Actor(label="test"), path)
+            import_all(Actor.command_line(), path)
     return path

@@ -1,24 +1,45 @@
 """Django settings. Everything a deployment changes comes from the environment.
 
-COMMONWEAL_DATA_DIR   where the public data files live (default ../shared/data when present)
-DATABASE_URL          PostgreSQL (postgres://...) for a server; SQLite in var/ by default
-COMMONWEAL_SECRET_KEY required when COMMONWEAL_DEBUG is off
+COMMONWEAL_DEBUG          1 turns on Django's debug pages (make demo does); off otherwise
+COMMONWEAL_SECRET_KEY     the signing key; without it one is made once and kept in var/secret-key
+COMMONWEAL_ALLOWED_HOSTS  comma-separated host names the server answers to
+COMMONWEAL_HTTPS          1 when served over HTTPS: secure cookies, redirect plain HTTP to HTTPS
+COMMONWEAL_PROXY_SSL_HEADER  e.g. HTTP_X_FORWARDED_PROTO, when a trusted proxy ends TLS
+COMMONWEAL_DATA_DIR       where the public data files live (default ../shared/data when present)
+DATABASE_URL              PostgreSQL (postgres://...) for a server; SQLite in var/ by default
 """
 
 import os
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(os.environ.get("COMMONWEAL_HOME", Path.cwd()))
+VAR_DIR = BASE_DIR / "var"
 
-DEBUG = os.environ.get("COMMONWEAL_DEBUG", "1") == "1"
-SECRET_KEY = os.environ.get("COMMONWEAL_SECRET_KEY") or (
-    "insecure-development-key-not-for-production" if DEBUG else ""
-)
-if not SECRET_KEY:
-    raise RuntimeError("Set COMMONWEAL_SECRET_KEY when COMMONWEAL_DEBUG is 0.")
+DEBUG = os.environ.get("COMMONWEAL_DEBUG", "0") == "1"
+
+
+def _secret_key() -> str:
+    """The key from the environment, or one made once for this installation and kept in var/."""
+    if os.environ.get("COMMONWEAL_SECRET_KEY"):
+        return os.environ["COMMONWEAL_SECRET_KEY"]
+    path = VAR_DIR / "secret-key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        try:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+                f.write(secrets.token_urlsafe(50))
+        except FileExistsError:  # another process made it first
+            pass
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = os.environ.get("COMMONWEAL_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 
 INSTALLED_APPS = [
@@ -29,14 +50,19 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "ninja",
+    "csp",
+    "axes",
     "commonweal.core",
     "commonweal.registry",
     "commonweal.governance",
+    "commonweal.public",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "commonweal.core.static.AssetsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "commonweal.core.middleware.RequestGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -44,6 +70,8 @@ MIDDLEWARE = [
     "commonweal.core.middleware.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it watches sign-ins and locks out repeated failures.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "commonweal.urls"
@@ -76,19 +104,26 @@ WSGI_APPLICATION = "commonweal.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'var' / 'commonweal.sqlite3'}",
+        default=f"sqlite:///{VAR_DIR / 'commonweal.sqlite3'}",
         conn_max_age=60,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    if "DATABASE_URL" not in os.environ:
-        (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})
-    # WAL lets the task worker and the web server share the file without locking each other out.
     DATABASES["default"]["OPTIONS"].update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {
+            # WAL lets readers carry on while one writer writes. Transactions begin IMMEDIATE
+            # so a writer queues for the lock at its start (waiting up to `timeout` seconds)
+            # instead of failing with "database is locked" when a read turns into a write.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+        }
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests run on a file, not in memory, so a real server process can share their database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-commonweal.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -100,18 +135,71 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # The NHS.UK stylesheet refers to its images under /assets/; AssetsMiddleware serves them there.
 NHSUK_ASSETS_DIR = PACKAGE_DIR / "static" / "nhsuk" / "assets"
-
 WHITENOISE_USE_FINDERS = True
 
+# Requests: a body over 5 MB is refused with 413 before it is read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
+
+# Sign-in: Django's password rules, and django-axes locking out repeated failures for an
+# account and, separately, for an address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "commonweal.core.views.locked_out"
+AXES_VERBOSE = False
+
+# Serving: the content security policy allows only the app's own origin; scripts need the
+# page's nonce. HSTS is sent on HTTPS responses; cookies are secure when served over HTTPS.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_HSTS_SECONDS = 31_536_000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+if os.environ.get("COMMONWEAL_HTTPS") == "1":
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health$"]
+if os.environ.get("COMMONWEAL_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = (os.environ["COMMONWEAL_PROXY_SSL_HEADER"], "https")
 
 
 def _default_data_dir() -> str:
@@ -131,4 +219,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("COMMONWEAL_LOG_LEVEL", "WARNING")},
+    # A refused request is the client's mistake, not ours: no traceback in the server log.
+    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
 }

@@ -1,4 +1,8 @@
-"""A base for our management commands: document and registry errors become clean messages."""
+"""A base for our management commands: refusals become clean messages, never tracebacks.
+
+The command line acts as an internal actor (`Actor.command_line()`): whoever can run commands
+on the server already holds the database.
+"""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -7,16 +11,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from commonweal.core.documents import DocumentError
-
-
-class RefusedError(Exception):
-    """A request that cannot be carried out; its message says why."""
+from commonweal.core.errors import Refused
 
 
 class Command(BaseCommand):
     def execute(self, *args: Any, **options: Any) -> Any:
-        from commonweal.registry.actions import RegistryError
-
         try:
             return super().execute(*args, **options)
         except DocumentError as exc:
@@ -26,7 +25,7 @@ class Command(BaseCommand):
                 f"refused: {len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''}; "
                 "nothing was written"
             ) from None
-        except (RegistryError, RefusedError) as exc:
+        except Refused as exc:
             raise CommandError(str(exc)) from None
 
 
@@ -37,5 +36,5 @@ def document_path(name: str, example: Callable[[str], Path | None]) -> Path:
         return path
     found = example(name)
     if found is None:
-        raise RefusedError(f"{name}: no such file, and no example of that name")
+        raise Refused(f"{name}: no such file, and no example of that name")
     return found

@@ -1,12 +1,20 @@
-from collections.abc import Callable
-from typing import Any
+"""Request-wide guards: who may see which pages, and input no view should have to fear."""
 
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+from commonweal.core.api import error_body
+from commonweal.core.errors import Problem, field_path
 
 # The public pages need no login; the API authenticates for itself (token or session) and
 # answers 401 with a JSON body rather than redirecting to a sign-in page.
-OPEN_PREFIXES = ("/public/", "/api/", "/static/", "/assets/")
+OPEN_PREFIXES = ("/public/", "/api/", "/static/", "/assets/", "/health")
 
 
 class LoginRequired(LoginRequiredMiddleware):
@@ -20,3 +28,89 @@ class LoginRequired(LoginRequiredMiddleware):
         if request.path.startswith(OPEN_PREFIXES):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+def _nul_paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[str]:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield field_path(path) or "body"
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_paths(item, (*path, i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_paths(key, path)
+            yield from _nul_paths(item, (*path, str(key)))
+
+
+class RequestGuard:
+    """Refuse, before any view runs, a body over the size limit (413) and text holding a NUL
+    character (which no field may hold and PostgreSQL cannot store), naming the field."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1_000_000
+            return self._refuse(request, 413, "too_large", f"The body is larger than {limit} MB.")
+        fields = list(self._nuls(request))
+        if fields:
+            return self._refuse(
+                request,
+                400,
+                "bad_request",
+                "Text may not contain a NUL character.",
+                [
+                    Problem(f, "contains a NUL character, which text may not contain")
+                    for f in fields
+                ],
+            )
+        return self.get_response(request)
+
+    def _nuls(self, request: HttpRequest) -> Iterator[str]:
+        for key, value in parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True):
+            if "\x00" in key or "\x00" in value:
+                yield key.replace("\x00", "") or "query"
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        kind = request.META.get("CONTENT_TYPE", "").split(";")[0].strip()
+        if kind not in ("application/json", "application/x-www-form-urlencoded"):
+            return  # YAML documents and uploads name their own problems, with lines
+        body = request.body
+        if kind == "application/json":
+            if b"\\u0000" not in body and b"\x00" not in body:
+                return
+            try:
+                yield from _nul_paths(json.loads(body))
+            except (ValueError, RecursionError):
+                return  # the API's parser reports what is wrong with the JSON
+        elif b"%00" in body or b"\x00" in body:
+            for key, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True):
+                if "\x00" in key or "\x00" in value:
+                    yield key.replace("\x00", "") or "form"
+
+    def _refuse(
+        self,
+        request: HttpRequest,
+        status: int,
+        code: str,
+        message: str,
+        problems: list[Problem] | None = None,
+    ) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return HttpResponse(
+                json.dumps(error_body(status, code, message, problems)),
+                status=status,
+                content_type="application/json",
+            )
+        from commonweal.core.views import error_page
+
+        detail = " ".join(f"{p.field}: {p.message}." for p in problems or [])
+        return error_page(
+            request, status, "There is a problem with the request", f"{message} {detail}"
+        )

@@ -1,22 +1,31 @@
-"""Changes to governance data: governance documents (posts, bodies) and schemes."""
+"""Changes to governance data: governance documents (people, posts, bodies) and schemes.
 
+Loaders compare the document with what is stored: they create what is new, change what has
+changed and *end* what the document no longer describes, never deleting a post, a body, a
+holding or a membership, because decisions, attendance and roles point at them. A scheme
+version, once loaded, never changes: a different scheme under the same version is refused with
+its differences named, and a change is a new version with its own date in force.
+"""
+
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from commonweal.core.actions import Actor, action
-from commonweal.core.documents import (
-    DocumentError,
-    DocumentProblem,
-    Located,
-    first_places,
-    read_yaml,
-    validate,
-)
+from commonweal.core.db import serialise
+from commonweal.core.documents import DocumentError, Located, first_places, read_yaml, validate
+from commonweal.core.errors import Conflict, Problem
+from commonweal.core.models import Organisation, Person
+from commonweal.core.permissions import Permission
+from commonweal.core.sync import Diff, ends_for, sync
 from commonweal.governance import documents
 from commonweal.governance.documents import GovernanceDocument, SchemeDocument
 from commonweal.governance.models import Body, BodyMembership, Post, PostHolding, Scheme
-from commonweal.registry.models import Area, Organisation, System
+from commonweal.registry.actions import stewards
+from commonweal.registry.models import Area, System
 
 
 def _system(located: Located, slug: str, loc: tuple[str | int, ...]) -> System:
@@ -29,8 +38,9 @@ def _system(located: Located, slug: str, loc: tuple[str | int, ...]) -> System:
 
 
 def read_governance(
-    source: str | Path, text: str | None = None
+    source: str | Path, text: str | bytes | None = None
 ) -> tuple[GovernanceDocument, System]:
+    """Read and check a governance document against the database; DocumentError if bad."""
     located = read_yaml(source, text)
     doc = validate(located, GovernanceDocument)
     system = _system(located, doc.system, ("system",))
@@ -40,15 +50,24 @@ def read_governance(
     return doc, system
 
 
-def _check_governance(
-    located: Located, doc: GovernanceDocument, system: System
-) -> list[DocumentProblem]:
+def _check_governance(located: Located, doc: GovernanceDocument, system: System) -> list[Problem]:
     p = located.problem
-    problems: list[DocumentProblem] = []
+    problems: list[Problem] = []
     named = {o for post in doc.posts for o in (post.organisation, *post.acts_for)}
     named |= {o for body in doc.bodies for o in body.owners}
     orgs = set(Organisation.objects.filter(code__in=named).values_list("code", flat=True))
     areas = set(system.areas.values_list("code", flat=True))
+    first_places(
+        located,
+        "people",
+        (x.key for x in doc.people),
+        field="key",
+        verb="is listed twice",
+        problems=problems,
+    )
+    people = {x.key for x in doc.people}
+    wanted_keys = {h.person for post in doc.posts for h in post.holders} - people
+    people |= set(Person.objects.filter(key__in=wanted_keys).values_list("key", flat=True))
     refs = first_places(
         located,
         "posts",
@@ -56,14 +75,36 @@ def _check_governance(
         verb="is described twice",
         problems=problems,
     )
+    elsewhere = {
+        f"{org_code}/{post_code}": slug
+        for post_code, org_code, slug in Post.objects.exclude(system=system)
+        .filter(organisation__code__in=named)
+        .values_list("code", "organisation__code", "system__slug")
+    }
     for i, post in enumerate(doc.posts):
         if post.organisation not in orgs:
             problems.append(
                 p(("posts", i, "organisation"), f"no organisation '{post.organisation}'")
             )
+        if post.ref in elsewhere:
+            problems.append(
+                p(
+                    ("posts", i, "code"),
+                    f"{post.ref} is described by the governance document of "
+                    f"'{elsewhere[post.ref]}'; a post belongs to one system's document",
+                )
+            )
         for j, other in enumerate(post.acts_for):
             if other not in orgs:
                 problems.append(p(("posts", i, "acts_for", j), f"no organisation '{other}'"))
+        for j, holder in enumerate(post.holders):
+            if holder.person not in people:
+                problems.append(
+                    p(
+                        ("posts", i, "holders", j, "person"),
+                        f"no person '{holder.person}': list them under people",
+                    )
+                )
     for i, post in enumerate(doc.posts):
         for j, ref in enumerate(post.accountable_to):
             if ref not in refs:
@@ -135,63 +176,202 @@ class GovernanceResult:
     system: System
     posts: int
     bodies: int
+    changed: bool = True
 
 
-def _state(system: System) -> dict[str, Any]:
-    return {
-        "posts": sorted(
-            p.ref for p in Post.objects.filter(system=system).select_related("organisation")
-        ),
-        "bodies": {
-            b.code: sorted(
-                f"{m.kind}:{m.post.ref}" for m in b.memberships.select_related("post__organisation")
-            )
-            for b in system.bodies.all()
-        },
-    }
-
-
-@action("governance.load_governance")
-def load_governance(actor: Actor, source: str | Path, text: str | None = None) -> GovernanceResult:
+def load_governance(
+    actor: Actor, source: str | Path, text: str | bytes | None = None
+) -> GovernanceResult:
+    """Read and check a governance document, then load it (`load_governance_document`)."""
     doc, system = read_governance(source, text)
-    before = _state(system)
+    return load_governance_document(actor, doc, system, Path(str(source)).name)
+
+
+def _sync_set(
+    diff: Diff, path: str, current: Iterable[Any], wanted: Iterable[Any], key: Any
+) -> bool:
+    """Compare two sets of related rows by key; note and report a difference."""
+    before, after = sorted(key(x) for x in current), sorted(key(x) for x in wanted)
+    if before != after:
+        diff.note(path, before, after)
+        return True
+    return False
+
+
+@action("governance.load_governance", permission=Permission.LOAD_GOVERNANCE)
+def load_governance_document(
+    actor: Actor, doc: GovernanceDocument, system: System, name: str = "document"
+) -> GovernanceResult:
+    """Load a checked governance document: its people, posts, holders, bodies and memberships.
+
+    Permission: the actor needs it in one of the organisations that look after the system; to
+    change a post (or its holders), in the post's organisation; to change a body (or its
+    members), in one of its owners; to rename a person, in an organisation where they hold or
+    held a post.
+    """
+    serialise(f"governance:{system.slug}")
+    actor.require_any(stewards(system))
+    today = date.today()
+    diff = Diff()
     orgs = Organisation.objects.in_bulk(
         {o for post in doc.posts for o in (post.organisation, *post.acts_for)}
         | {o for b in doc.bodies for o in b.owners},
         field_name="code",
     )
-    posts: dict[str, Post] = {}
-    for d in doc.posts:
-        post, _ = Post.objects.update_or_create(
-            organisation=orgs[d.organisation],
-            code=d.code,
-            defaults={
+
+    # Who may allow each change, as things stand before the load.
+    post_org = dict(
+        (f"{org}/{code}", org_id)
+        for code, org, org_id in Post.objects.filter(system=system).values_list(
+            "code", "organisation__code", "organisation_id"
+        )
+    )
+    body_owners: dict[str, set[int]] = {}
+    for code, org_id in Body.owners.through.objects.filter(body__system=system).values_list(
+        "body__code", "organisation_id"
+    ):
+        body_owners.setdefault(code, set()).add(org_id)
+    keys = {x.key for x in doc.people}
+    person_orgs: dict[str, set[int]] = {}
+    for key, org_id in PostHolding.objects.filter(person__key__in=keys).values_list(
+        "person__key", "post__organisation_id"
+    ):
+        person_orgs.setdefault(key, set()).add(org_id)
+
+    people = sync(
+        Person.objects.filter(key__in=keys),
+        lambda x: x.key,
+        {x.key: {"name": x.name} for x in doc.people},
+        lambda key, fields: Person.objects.create(key=key, **fields),
+        on=today,
+        diff=diff,
+        path="people",
+        end=False,
+    )
+    wanted_keys = {h.person for post in doc.posts for h in post.holders} - set(people)
+    people.update(Person.objects.in_bulk(wanted_keys, field_name="key"))
+
+    posts = _sync_posts(doc, system, orgs, people, today, diff)
+    _sync_bodies(doc, system, orgs, posts, today, diff)
+
+    # Now that the changes are known, check each is the actor's to make.
+    changed = {tuple(p.split(".")[:2]) for p in diff.changes}
+    for section, key in sorted(changed):
+        if section == "people" and person_orgs.get(key):
+            actor.require_any(Organisation.objects.filter(pk__in=person_orgs[key]))
+        elif section == "posts":
+            org_id = post_org.get(key) or orgs[key.split("/")[0]].pk
+            actor.require_any(Organisation.objects.filter(pk=org_id))
+        elif section == "bodies":
+            wanted = {o for b in doc.bodies if b.code == key for o in b.owners}
+            owner_ids = body_owners.get(key) or {orgs[o].pk for o in wanted}
+            actor.require_any(Organisation.objects.filter(pk__in=owner_ids))
+
+    actor.record(
+        "governance",
+        system.slug,
+        f"Loaded governance of {system.name} from {name}: {len(doc.posts)} posts, "
+        f"{len(doc.bodies)} bodies" + (f"; {len(diff)} changes" if diff else "; nothing changed"),
+        before=diff.before(),
+        after=diff.after(),
+    )
+    return GovernanceResult(system, len(doc.posts), len(doc.bodies), bool(diff))
+
+
+def _sync_posts(
+    doc: GovernanceDocument,
+    system: System,
+    orgs: Mapping[str, Organisation],
+    people: Mapping[str, Person],
+    today: date,
+    diff: Diff,
+) -> dict[str, Post]:
+    stored = list(
+        Post.objects.filter(system=system)
+        .select_related("organisation")
+        .prefetch_related("acts_for", "accountable_to__organisation")
+    )
+    posts = sync(
+        stored,
+        lambda p: p.ref,
+        {
+            d.ref: {
                 "title": d.title,
                 "statutory_roles": [r.value for r in d.statutory_roles],
                 "categories": d.categories,
                 "system_role": d.system_role,
-                "system": system,
-            },
-        )
-        post.acts_for.set([orgs[o] for o in d.acts_for])
-        post.holdings.all().delete()
-        PostHolding.objects.bulk_create(
-            PostHolding(post=post, person=h.person, starts=h.starts, ends=h.ends, acting=h.acting)
-            for h in d.holders
-        )
-        posts[d.ref] = post
+                "ends": None,
+            }
+            for d in doc.posts
+        },
+        lambda ref, fields: Post.objects.create(
+            organisation=orgs[ref.split("/")[0]], code=ref.split("/")[1], system=system, **fields
+        ),
+        on=today,
+        diff=diff,
+        path="posts",
+    )
+    holdings: dict[int, list[PostHolding]] = {}
+    for h in PostHolding.objects.filter(post__system=system).select_related("person"):
+        holdings.setdefault(h.post_id, []).append(h)
     for d in doc.posts:
-        posts[d.ref].accountable_to.set([posts[r] for r in d.accountable_to])
-    Post.objects.filter(system=system).exclude(pk__in=[p.pk for p in posts.values()]).delete()
+        post = posts[d.ref]
+        if _sync_set(
+            diff,
+            f"posts.{d.ref}.acts_for",
+            post.acts_for.all(),
+            [orgs[o] for o in d.acts_for],
+            lambda o: o.code,
+        ):
+            post.acts_for.set([orgs[o] for o in d.acts_for])
+        accountable = [posts[r] for r in d.accountable_to]
+        if _sync_set(
+            diff,
+            f"posts.{d.ref}.accountable_to",
+            post.accountable_to.all(),
+            accountable,
+            lambda p: p.ref,
+        ):
+            post.accountable_to.set(accountable)
+        sync(
+            holdings.get(post.pk, []),
+            lambda h: (h.person.key, h.starts),
+            {(h.person, h.starts): {"ends": h.ends, "acting": h.acting} for h in d.holders},
+            partial(_new_holding, post, people),
+            on=today,
+            diff=diff,
+            path=f"posts.{d.ref}.holders",
+        )
+    # An ended post's holders stop holding it.
+    described = {d.ref for d in doc.posts}
+    for post in stored:
+        if post.ref not in described:
+            for h in holdings.get(post.pk, []):
+                ends = ends_for(h, today)
+                if ends != h.ends:
+                    path = f"posts.{post.ref}.holders.{h.person.key}"
+                    diff.note(f"{path}.ends", h.ends, ends)
+                    h.ends = ends
+                    h.save(update_fields=["ends"])
+    return posts
 
-    system.bodies.exclude(code__in=[b.code for b in doc.bodies]).delete()
-    areas = {a.code: a for a in system.areas.all()}
-    bodies: dict[str, Body] = {}
-    for b in doc.bodies:
-        body, _ = Body.objects.update_or_create(
-            system=system,
-            code=b.code,
-            defaults={
+
+def _sync_bodies(
+    doc: GovernanceDocument,
+    system: System,
+    orgs: Mapping[str, Organisation],
+    posts: Mapping[str, Post],
+    today: date,
+    diff: Diff,
+) -> dict[str, Body]:
+    areas = {a.code: a for a in Area.objects.filter(system=system)}
+    stored = list(Body.objects.filter(system=system).prefetch_related("owners"))
+    existed = {b.code for b in stored}
+    bodies = sync(
+        stored,
+        lambda b: b.code,
+        {
+            b.code: {
                 "name": b.name,
                 "kind": b.kind.value,
                 "footprint": areas.get(b.footprint or ""),
@@ -205,36 +385,97 @@ def load_governance(actor: Actor, source: str | Path, text: str | None = None) -
                 "attendance_note": b.attendance_note,
                 "review": b.review,
                 "illustrative": doc.illustrative,
-            },
-        )
-        body.owners.set([orgs[o] for o in b.owners])
-        body.memberships.all().delete()
-        BodyMembership.objects.bulk_create(
-            BodyMembership(body=body, post=posts[ref], kind=kind)
+                "ends": None,
+            }
+            for b in doc.bodies
+        },
+        lambda code, fields: Body.objects.create(system=system, code=code, **fields),
+        on=today,
+        diff=diff,
+        path="bodies",
+    )
+    sync(
+        list(bodies.values()),
+        lambda b: b.code,
+        {b.code: {"parent": bodies.get(b.parent or "")} for b in doc.bodies},
+        lambda code, fields: bodies[code],
+        on=today,
+        diff=diff,
+        path="bodies",
+        end=False,
+    )
+    memberships: dict[int, list[BodyMembership]] = {}
+    for m in BodyMembership.objects.filter(body__system=system).select_related(
+        "post__organisation"
+    ):
+        memberships.setdefault(m.body_id, []).append(m)
+    for b in doc.bodies:
+        body = bodies[b.code]
+        owners = [orgs[o] for o in b.owners]
+        if _sync_set(diff, f"bodies.{b.code}.owners", body.owners.all(), owners, lambda o: o.code):
+            body.owners.set(owners)
+        # A member added to a body that already existed joins it today; a new body's members
+        # are its members from the start.
+        starts = today if b.code in existed else None
+        wanted: dict[tuple[str, str], dict[str, Any]] = {
+            (ref, kind): {}
             for kind, group in (
-                ("member", b.members),
-                ("attendee", b.attendees),
-                ("invited", b.invited),
+                (BodyMembership.Kind.MEMBER.value, b.members),
+                (BodyMembership.Kind.ATTENDEE.value, b.attendees),
+                (BodyMembership.Kind.INVITED.value, b.invited),
             )
             for ref in group
+        }
+        current = [m for m in memberships.get(body.pk, []) if m.ends is None or m.ends >= today]
+        sync(
+            current,
+            lambda m: (m.post.ref, m.kind),
+            wanted,
+            partial(_new_membership, body, posts, starts),
+            on=today,
+            diff=diff,
+            path=f"bodies.{b.code}.memberships",
         )
-        bodies[b.code] = body
-    for b in doc.bodies:
-        bodies[b.code].parent = bodies.get(b.parent or "")
-        bodies[b.code].save(update_fields=["parent"])
-    after = _state(system)
-    actor.record(
-        "governance",
-        system.slug,
-        f"Loaded governance of {system.name} from {Path(str(source)).name}: {len(doc.posts)} posts, "
-        f"{len(doc.bodies)} bodies" + ("" if before != after else "; nothing changed"),
-        before=before,
-        after=after,
-    )
-    return GovernanceResult(system, len(doc.posts), len(doc.bodies))
+    described = {b.code for b in doc.bodies}
+    for body in stored:
+        if body.code not in described:
+            for m in memberships.get(body.pk, []):
+                ends = ends_for(m, today)
+                if ends != m.ends:
+                    diff.note(
+                        f"bodies.{body.code}.memberships.{m.post.ref}/{m.kind}.ends", m.ends, ends
+                    )
+                    m.ends = ends
+                    m.save(update_fields=["ends"])
+    return bodies
 
 
-def read_scheme(source: str | Path, text: str | None = None) -> tuple[SchemeDocument, System, str]:
+def _new_holding(
+    post: Post,
+    people: Mapping[str, Person],
+    key: tuple[str, date | None],
+    fields: Mapping[str, Any],
+) -> PostHolding:
+    return PostHolding.objects.create(post=post, person=people[key[0]], starts=key[1], **fields)
+
+
+def _new_membership(
+    body: Body,
+    posts: Mapping[str, Post],
+    starts: date | None,
+    key: tuple[str, str],
+    fields: Mapping[str, Any],
+) -> BodyMembership:
+    return BodyMembership.objects.create(body=body, post=posts[key[0]], kind=key[1], starts=starts)
+
+
+# Schemes of delegation ------------------------------------------------------------------
+
+
+def read_scheme(
+    source: str | Path, text: str | bytes | None = None
+) -> tuple[SchemeDocument, System, str, Located]:
+    """Read and check a scheme document; returns it with its system, its text and its lines."""
     located = read_yaml(source, text)
     doc = validate(located, SchemeDocument)
     system = _system(located, doc.scheme.system, ("scheme", "system"))
@@ -252,39 +493,124 @@ def read_scheme(source: str | Path, text: str | None = None) -> tuple[SchemeDocu
     problems = documents.check_scheme(located, doc, posts, bodies, areas)
     if problems:
         raise DocumentError(problems)
-    text = text if text is not None else Path(source).read_text(encoding="utf-8")
-    return doc, system, text
+    if text is None:
+        raw = Path(source).read_text(encoding="utf-8")
+    else:
+        raw = text.decode("utf-8") if isinstance(text, bytes) else text
+    return doc, system, raw, located
 
 
-@action("governance.load_scheme")
-def load_scheme(actor: Actor, source: str | Path, text: str | None = None) -> Scheme:
-    doc, system, raw = read_scheme(source, text)
-    compiled = documents.scheme_to_json(documents.compile_scheme(doc))
+def load_scheme(actor: Actor, source: str | Path, text: str | bytes | None = None) -> Scheme:
+    """Read and check a scheme document, then load it (`load_scheme_document`)."""
+    doc, system, raw, located = read_scheme(source, text)
+    return load_scheme_document(actor, doc, system, raw, located, Path(str(source)).name)
+
+
+def _flatten(value: Any, path: str = "") -> dict[str, Any]:
+    """A compiled scheme as path -> value; list entries with a clause are keyed by it."""
+    out: dict[str, Any] = {}
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.update(_flatten(v, f"{path}.{k}" if path else k))
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        for i, v in enumerate(value):
+            name = v.get("clause") if isinstance(v.get("clause"), str) else str(i + 1)
+            out.update(_flatten(v, f"{path}[{name}]"))
+    else:
+        out[path] = value
+    return out
+
+
+def _differences(
+    stored: dict[str, Any], loading: dict[str, Any], located: Located
+) -> list[Problem]:
+    """What differs between a loaded version and a document, each against the document's line."""
+    before, after = _flatten(stored), _flatten(loading)
+    clause_lines: dict[str, int | None] = {}
+    data = located.data if isinstance(located.data, dict) else {}
+    for section in ("reserved", "delegations", "onward"):
+        for i, entry in enumerate(data.get(section) or []):
+            if isinstance(entry, dict) and "clause" in entry:
+                clause_lines[str(entry["clause"])] = located.line_of((section, i))
+    problems = []
+    for path in sorted(set(before) | set(after)):
+        if before.get(path, None) == after.get(path, None) or path == "format":
+            continue
+        clause = path.split("[", 1)[1].split("]", 1)[0] if "[" in path else ""
+        header = path.split(".")[0] if "[" not in path else ""
+        line = clause_lines.get(clause) or located.line_of(("scheme", header))
+        problems.append(
+            Problem(
+                path,
+                f"the loaded version has {before.get(path, 'nothing')!r}; this document has "
+                f"{after.get(path, 'nothing')!r}",
+                located.file,
+                line,
+            )
+        )
+    return problems
+
+
+@action("governance.load_scheme", permission=Permission.LOAD_SCHEME)
+def load_scheme_document(
+    actor: Actor,
+    doc: SchemeDocument,
+    system: System,
+    raw: str,
+    located: Located,
+    name: str = "document",
+) -> Scheme:
+    """Load a checked scheme version of one organisation. A loaded version never changes."""
     h = doc.scheme
     organisation = Organisation.objects.get(code=h.organisation)
+    actor.require(organisation)
+    serialise(f"scheme:{h.organisation}/{h.version}")
+    compiled = documents.scheme_to_json(documents.compile_scheme(doc))
+    header = {
+        "title": h.title,
+        "in_force_from": h.in_force_from.isoformat(),
+        "in_force_to": h.in_force_to.isoformat() if h.in_force_to else None,
+        "illustrative": h.illustrative,
+        "note": h.note,
+    }
     existing = Scheme.objects.filter(organisation=organisation, version=h.version).first()
-    before = existing.compiled if existing else None
-    scheme, _ = Scheme.objects.update_or_create(
+    if existing is not None:
+        stored = {
+            **documents.scheme_to_json(documents.scheme_from_json(existing.compiled)),
+            "note": existing.note,
+        }
+        differences = _differences(stored, {**compiled, **header}, located)
+        if differences:
+            raise Conflict(
+                f"Version {h.version} of {organisation}'s scheme is already loaded and differs "
+                f"from this document in {len(differences)} places. A loaded version never "
+                "changes: give the changed scheme a new version and the date it comes into force.",
+                differences,
+            )
+        actor.record(
+            "scheme",
+            f"{h.organisation}/{h.version}",
+            f"Loaded {existing} for {organisation.name} from {name}; nothing changed",
+        )
+        return existing
+    scheme = Scheme.objects.create(
         organisation=organisation,
         version=h.version,
-        defaults={
-            "system": system,
-            "title": h.title,
-            "in_force_from": h.in_force_from,
-            "in_force_to": h.in_force_to,
-            "illustrative": h.illustrative,
-            "note": h.note,
-            "document": raw,
-            "source": Path(str(source)).name,
-            "compiled": compiled,
-        },
+        system=system,
+        title=h.title,
+        in_force_from=h.in_force_from,
+        in_force_to=h.in_force_to,
+        illustrative=h.illustrative,
+        note=h.note,
+        document=raw,
+        source=name,
+        compiled=compiled,
     )
     actor.record(
         "scheme",
         f"{h.organisation}/{h.version}",
-        f"Loaded {scheme} for {organisation.name}"
-        + ("; nothing changed" if before == compiled else ""),
-        before=before,
+        f"Loaded {scheme} for {organisation.name} from {name}, in force from "
+        f"{h.in_force_from.isoformat()}",
         after=compiled,
     )
     return scheme

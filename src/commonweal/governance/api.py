@@ -1,17 +1,16 @@
+from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
-from commonweal.governance import queries
-from commonweal.governance.context import describe_route, describe_validation
+from commonweal.core.errors import NotFound
+from commonweal.governance import presenters
 from commonweal.governance.models import Body, Scheme
+from commonweal.governance.presenters import describe_route, describe_validation
 from commonweal.governance.requests import (
     DecisionIn,
     ProposalIn,
-    RequestError,
     route_proposal,
     validate_decision,
 )
@@ -59,63 +58,61 @@ class SchemeOut(Schema):
 
 
 def _system(slug: str) -> System:
-    return get_object_or_404(System, slug=slug)
-
-
-def _request_error(exc: RequestError) -> HttpError:
-    return HttpError(422, "; ".join(f"{'.'.join(map(str, loc))}: {m}" for loc, m in exc.problems))
+    found = System.objects.filter(slug=slug).first()
+    if found is None:
+        raise NotFound.at("slug", f"no system '{slug}'")
+    return found
 
 
 @router.get("/systems/{slug}/bodies", response=list[BodyOut], summary="Bodies of a system")
-def bodies(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
+def bodies(request: HttpRequest, slug: str, on: date | None = None) -> list[dict[str, Any]]:
     return [
         {
             "code": b.code,
             "name": b.name,
             "kind": b.kind,
-            "owners": [o.code for o in b.owners.all()],
+            "owners": [o.code for o in b.owners],
             "parent": b.parent.code if b.parent else None,
             "voting": b.voting,
         }
-        for b in queries.bodies(_system(slug))
+        for b in presenters.bodies(_system(slug), on)
     ]
 
 
 @router.get(
     "/systems/{slug}/bodies/{code}",
     response=BodyDetail,
-    summary="A body and its terms of reference",
+    summary="A body and its terms of reference, with post holders on a date (today by default)",
 )
-def body(request: HttpRequest, slug: str, code: str) -> dict[str, Any]:
-    from datetime import date
-
-    system = _system(slug)
-    b = get_object_or_404(
+def body(request: HttpRequest, slug: str, code: str, on: date | None = None) -> dict[str, Any]:
+    b = (
         Body.objects.select_related(
             "parent", "footprint", "chair__organisation", "deputy__organisation"
-        ),
-        system=system,
-        code=code,
+        )
+        .filter(system=_system(slug), code=code)
+        .first()
     )
-    detail = queries.body_detail(b, date.today())
+    if b is None:
+        raise NotFound.at("code", f"no body '{code}' in {slug}")
+    view = presenters.body_view(b, on or date.today())
 
-    def posts(group: str) -> list[dict[str, Any]]:
+    def posts(entries: tuple[presenters.PostEntry, ...]) -> list[dict[str, Any]]:
         return [
             {
-                "ref": e["post"].ref,
-                "title": e["post"].title,
-                "organisation": e["post"].organisation.code,
-                "statutory_roles": e["post"].statutory_roles,
-                "holders": [h.person for h in e["holders"]],
+                "ref": e.ref,
+                "title": e.title,
+                "organisation": e.organisation.code,
+                "statutory_roles": list(e.statutory_roles),
+                "holders": [h.name for h in e.holders],
             }
-            for e in detail["groups"][group]
+            for e in entries
         ]
 
     return {
         "code": b.code,
         "name": b.name,
         "kind": b.kind,
-        "owners": [o.code for o in detail["owners"]],
+        "owners": [o.code for o in view.row.owners],
         "parent": b.parent.code if b.parent else None,
         "voting": b.voting,
         "purpose": b.purpose,
@@ -124,15 +121,20 @@ def body(request: HttpRequest, slug: str, code: str) -> dict[str, Any]:
         "chair": b.chair.ref if b.chair else None,
         "deputy": b.deputy.ref if b.deputy else None,
         "quorum": {"number": b.quorum_number, "required": b.quorum_required},
-        "members": posts("member"),
-        "attendees": posts("attendee"),
-        "invited": posts("invited"),
+        "members": posts(view.members),
+        "attendees": posts(view.attendees),
+        "invited": posts(view.invited),
     }
 
 
 @router.get("/systems/{slug}/schemes", response=list[SchemeOut], summary="Schemes of delegation")
 def schemes(request: HttpRequest, slug: str) -> list[dict[str, Any]]:
-    return [_scheme(s) for s in queries.schemes(_system(slug))]
+    return [
+        _scheme(s)
+        for s in Scheme.objects.filter(system=_system(slug))
+        .select_related("organisation")
+        .order_by("organisation__name", "-in_force_from")
+    ]
 
 
 def _scheme(s: Scheme) -> dict[str, Any]:
@@ -151,12 +153,13 @@ def _scheme(s: Scheme) -> dict[str, Any]:
     summary="A scheme, compiled (amounts in pence)",
 )
 def scheme(request: HttpRequest, slug: str, organisation: str, version: str) -> dict[str, Any]:
-    s = get_object_or_404(
-        Scheme.objects.select_related("organisation"),
-        system=_system(slug),
-        organisation__code=organisation,
-        version=version,
+    s = (
+        Scheme.objects.select_related("organisation")
+        .filter(system=_system(slug), organisation__code=organisation, version=version)
+        .first()
     )
+    if s is None:
+        raise NotFound.at("version", f"no scheme {organisation}/{version} in {slug}")
     return {**_scheme(s), "scheme": s.compiled}
 
 
@@ -164,10 +167,7 @@ def scheme(request: HttpRequest, slug: str, organisation: str, version: str) -> 
     "/route", summary="Who must decide this?", description="Amounts in pounds, VAT included."
 )
 def route(request: HttpRequest, proposal: ProposalIn) -> dict[str, Any]:
-    try:
-        result, gov = route_proposal(proposal)
-    except RequestError as exc:
-        raise _request_error(exc) from None
+    result, gov = route_proposal(proposal)
     return describe_route(result, gov)
 
 
@@ -177,8 +177,5 @@ def route(request: HttpRequest, proposal: ProposalIn) -> dict[str, Any]:
     description="Amounts in pounds, VAT included.",
 )
 def validate(request: HttpRequest, decision: DecisionIn) -> dict[str, Any]:
-    try:
-        result, _ = validate_decision(decision)
-    except RequestError as exc:
-        raise _request_error(exc) from None
+    result, _ = validate_decision(decision)
     return describe_validation(result)

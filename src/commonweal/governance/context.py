@@ -1,12 +1,12 @@
 """Assemble the engine's plain inputs from the database (the engine itself never queries)."""
 
 from collections import defaultdict
-from typing import Any
 
+from commonweal.core.models import Organisation, Person
 from commonweal.governance import engine
 from commonweal.governance.documents import scheme_from_json
 from commonweal.governance.models import Body, Post, PostHolding, Scheme
-from commonweal.registry.models import Area, Organisation, System
+from commonweal.registry.models import Area, System
 
 
 def governance_for(system: System) -> engine.Governance:
@@ -37,13 +37,20 @@ def governance_for(system: System) -> engine.Governance:
         names[b.code] = b.name
     org_codes = set(schemes) | {o for b in bodies.values() for o in b.owners}
     names.update(Organisation.objects.filter(code__in=org_codes).values_list("code", "name"))
+    # People's names, for sentences: the engine knows people by their stable keys.
+    names.update(
+        Person.objects.filter(holdings__post__system=system).values_list("key", "name").distinct()
+    )
     return engine.Governance(schemes=schemes, bodies=bodies, names=names, categories=categories)
 
 
 def holdings_for(system: System) -> dict[str, list[engine.Holding]]:
+    """Who held each post, over time: people by their stable key."""
     out: dict[str, list[engine.Holding]] = defaultdict(list)
-    for h in PostHolding.objects.filter(post__system=system).select_related("post__organisation"):
-        out[h.post.ref].append(engine.Holding(h.person, h.post.ref, h.starts, h.ends, h.acting))
+    for h in PostHolding.objects.filter(post__system=system).select_related(
+        "post__organisation", "person"
+    ):
+        out[h.post.ref].append(engine.Holding(h.person.key, h.post.ref, h.starts, h.ends, h.acting))
     return dict(out)
 
 
@@ -58,47 +65,3 @@ def footprint_path(system: System, code: str | None) -> tuple[str, ...]:
         path.append(current)
         current = parents.get(current)
     return tuple(path)
-
-
-def describe_route(result: engine.Route, gov: engine.Governance) -> dict[str, Any]:
-    def step(s: engine.Step) -> dict[str, Any]:
-        return {
-            "id": s.id,
-            "organisation": s.organisation,
-            "kind": s.kind.value,
-            "taker": {
-                "post": s.taker.post,
-                "body": s.taker.body,
-                "second": list(s.taker.second),
-                "name": s.taker.describe(gov.names),
-            },
-            "clause": s.clause,
-            "sentence": s.sentence,
-            "blocks": list(s.blocks),
-        }
-
-    return {
-        "decidable": result.decidable,
-        "organisations": [
-            {
-                "organisation": o.organisation,
-                "name": gov.name(o.organisation),
-                "decidable": o.decidable,
-                "reason": o.reason,
-                "scheme": o.scheme,
-                "illustrative": o.illustrative,
-                "steps": [step(s) for s in o.steps],
-            }
-            for o in result.organisations
-        ],
-        "joint": [step(s) for s in result.joint],
-        "steps": [step(s) for s in result.steps],
-    }
-
-
-def describe_validation(result: engine.Validation) -> dict[str, Any]:
-    return {
-        "valid": result.valid,
-        "reasons": [c.as_dict() for c in result.reasons],
-        "checks": [c.as_dict() for c in result.checks],
-    }

@@ -1,10 +1,11 @@
 """Governance documents (bodies, posts, holders) and schemes of reservation and delegation.
 
-A *governance document* describes a system's posts and bodies:
+A *governance document* describes a system's people, posts and bodies:
 
     system: devon-2019
+    people: [{key, name}]
     posts:  [{organisation, code, title, statutory_roles, categories, system_role,
-              acts_for, accountable_to, holders: [{person, starts, ends, acting}]}]
+              acts_for, accountable_to, holders: [{person (a key), starts, ends, acting}]}]
     bodies: [{code, name, kind, owners, footprint, purpose, parent, delegates, voting,
               members, attendees, invited, chair, deputy, quorum: {number, required}, review}]
 
@@ -17,17 +18,21 @@ A *scheme document* is one organisation's scheme of reservation and delegation, 
                    bands: [{over, up_to, decider: {post | body, second}}]}]
     onward:      [{clause, from, to, decision_types, limit, footprint, text}]
 
-Posts are named "ORGANISATION/post-code" (15N/accountable-officer); bodies by their code.
+Posts are named "ORGANISATION/post-code" (15N/accountable-officer); bodies by their code;
+people by a stable key (alex-morgan), so that renaming someone keeps their history.
 Amounts are in pounds, VAT included; the database and the engine hold pence.
 """
 
+import re
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
-from commonweal.core.documents import DocumentProblem, Located
+from commonweal.core.dates import Day
+from commonweal.core.documents import Located, Strict
+from commonweal.core.errors import Problem
 from commonweal.governance import engine
 
 
@@ -84,15 +89,37 @@ PostRef = Annotated[str, Field(pattern=POST_REF)]
 BodyCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def _person_key(value: Any) -> Any:
+    if isinstance(value, str) and not KEY.match(value):
+        raise ValueError(
+            f"'{value[:40]}' is not a person's key: write the key given under people, such as "
+            "alex-morgan (lower-case letters, digits and hyphens)"
+        )
+    return value
+
+
+PersonKey = Annotated[str, BeforeValidator(_person_key)]
+
+
+class PersonDoc(Strict):
+    key: PersonKey
+    name: str = Field(min_length=1, max_length=150)
 
 
 class HoldingDoc(Strict):
-    person: str = Field(min_length=1, max_length=150)
-    starts: date | None = None
-    ends: date | None = None
+    person: PersonKey
+    starts: Day | None = None
+    ends: Day | None = None
     acting: bool = False
+
+    @model_validator(mode="after")
+    def _dates(self) -> "HoldingDoc":
+        if self.starts and self.ends and self.ends < self.starts:
+            raise ValueError(f"ends ({self.ends}) is before starts ({self.starts})")
+        return self
 
 
 class PostDoc(Strict):
@@ -140,6 +167,7 @@ class GovernanceDocument(Strict):
     system: str
     illustrative: bool = False
     note: str = ""
+    people: list[PersonDoc] = []
     posts: list[PostDoc] = []
     bodies: list[BodyDoc] = []
 
@@ -226,11 +254,11 @@ def pence(pounds: float) -> int:
 
 def check_scheme(
     located: Located, doc: SchemeDocument, posts: set[str], bodies: set[str], areas: set[str]
-) -> list[DocumentProblem]:
+) -> list[Problem]:
     """What makes a scheme unusable: bands that overlap or leave gaps, deciders that do not
     exist, a reserved matter that is also delegated, onward delegation that loops or exceeds
     its source's authority."""
-    problems: list[DocumentProblem] = []
+    problems: list[Problem] = []
     p = located.problem
 
     def need(loc: tuple[str | int, ...], taker: TakerDoc) -> None:

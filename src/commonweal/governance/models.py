@@ -1,11 +1,17 @@
-"""Bodies, posts and their holders, and schemes of reservation and delegation."""
+"""Bodies, posts and their holders, and schemes of reservation and delegation.
 
-from django.conf import settings
+Nothing here is deleted. A governance document that stops describing a post, a body, a holding
+or a membership ends it (`ends`), so that decisions, attendance and roles that point at it keep
+what they point at; a loaded scheme version never changes (a change is a new version).
+"""
+
 from django.db import models
+from django.db.models import Q
 
+from commonweal.core.models import Immutable, Organisation, Person
 from commonweal.governance.documents import BodyKind
 from commonweal.governance.engine import Voting
-from commonweal.registry.models import Area, Organisation, System
+from commonweal.registry.models import Area, System
 
 
 class Post(models.Model):
@@ -22,7 +28,9 @@ class Post(models.Model):
     accountable_to = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="reports"
     )
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="posts")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="posts")
+    # The last day the post existed: set when the governance document stops describing it.
+    ends = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["organisation__name", "title"]
@@ -39,11 +47,8 @@ class Post(models.Model):
 
 
 class PostHolding(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="holdings")
-    person = models.CharField(max_length=150)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="holdings")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="holdings")
     starts = models.DateField(null=True, blank=True)
     ends = models.DateField(null=True, blank=True)
     acting = models.BooleanField(default=False)
@@ -58,7 +63,7 @@ class PostHolding(models.Model):
 class Body(models.Model):
     """A board, committee, executive or partnership, with its terms of reference."""
 
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="bodies")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="bodies")
     code = models.SlugField(max_length=60)
     name = models.CharField(max_length=200)
     kind = models.CharField(
@@ -66,27 +71,29 @@ class Body(models.Model):
     )
     owners = models.ManyToManyField(Organisation, related_name="bodies")
     footprint = models.ForeignKey(
-        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="bodies"
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="bodies"
     )
     purpose = models.TextField(blank=True, default="")
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="sub_bodies"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_bodies"
     )
     delegates = models.TextField(
         blank=True, default="", help_text="what its parent delegates to it"
     )
     voting = models.CharField(max_length=20, choices=[(v.value, v.value) for v in Voting])
     chair = models.ForeignKey(
-        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Post, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     deputy = models.ForeignKey(
-        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Post, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     quorum_number = models.PositiveSmallIntegerField(default=0)
     quorum_required = models.JSONField(default=list, blank=True)
     attendance_note = models.CharField(max_length=300, blank=True, default="")
     review = models.DateField(null=True, blank=True)
     illustrative = models.BooleanField(default=False)
+    # The last day the body existed: set when the governance document stops describing it.
+    ends = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -102,19 +109,31 @@ class BodyMembership(models.Model):
         ATTENDEE = "attendee", "Attendee"  # informs, never decides
         INVITED = "invited", "Invited"
 
-    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="memberships")
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="body_memberships")
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="memberships")
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="body_memberships")
     kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Terms of reference change: a post joins a body on `starts` and leaves after `ends`.
+    starts = models.DateField(null=True, blank=True)
+    ends = models.DateField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["body", "post"], name="one_body_membership")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["body", "post"],
+                condition=Q(ends__isnull=True),
+                name="one_open_body_membership",
+            )
+        ]
 
 
-class Scheme(models.Model):
-    """One version of an organisation's scheme of reservation and delegation."""
+class Scheme(Immutable):
+    """One version of an organisation's scheme of reservation and delegation.
+
+    A loaded version never changes: decisions are judged by the version in force that day.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="schemes")
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="schemes")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="schemes")
     version = models.CharField(max_length=40)
     title = models.CharField(max_length=200, blank=True, default="")
     in_force_from = models.DateField()

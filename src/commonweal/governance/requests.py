@@ -5,44 +5,45 @@ three are read by these models, so each gets the same checks and the same errors
 """
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
-from commonweal.core.documents import DocumentError, Located, read_yaml, validate
+from commonweal.core.dates import Day
+from commonweal.core.documents import DocumentError, Located, Strict, read_yaml, validate
+from commonweal.core.errors import Problem, Refused, field_path
+from commonweal.core.models import Organisation
+from commonweal.core.money import Pounds
 from commonweal.governance import engine
 from commonweal.governance.context import footprint_path, governance_for, holdings_for
-from commonweal.governance.documents import DecisionType, PostRef, Strict, pence
-from commonweal.registry.models import Organisation, System
+from commonweal.governance.documents import DecisionType, PersonKey, PostRef
+from commonweal.registry.models import System
 
 
 class CommitmentIn(Strict):
-    organisation: str = Field(min_length=1)
-    amount: float = Field(ge=0, description="pounds, VAT included")
-    prior: float | None = Field(
-        None, ge=0, description="pounds already committed on the same project"
-    )
+    organisation: str = Field(min_length=1, max_length=20)
+    amount: Pounds
+    prior: Pounds | None = Field(None, description="pounds already committed on the project")
 
 
 class ProposalIn(Strict):
-    system: str
+    system: str = Field(max_length=60)
     decision_type: DecisionType
-    on: date
-    footprint: str | None = None
-    project: str = ""
-    title: str = ""
-    commitments: list[CommitmentIn] = Field(min_length=1)
+    on: Day
+    footprint: str | None = Field(None, max_length=40)
+    project: str = Field("", max_length=200)
+    title: str = Field("", max_length=300)
+    commitments: list[CommitmentIn] = Field(min_length=1, max_length=20)
 
 
 class DeciderIn(Strict):
-    person: str = Field(min_length=1)
+    person: PersonKey
     post: PostRef
 
 
 class DeclarationIn(Strict):
-    person: str = Field(min_length=1)
+    person: PersonKey
     interest: Literal[
         "financial", "non-financial professional", "non-financial personal", "indirect"
     ]
@@ -50,49 +51,49 @@ class DeclarationIn(Strict):
 
 
 class MeetingIn(Strict):
-    present: list[DeciderIn]
+    present: list[DeciderIn] = Field(max_length=200)
 
 
 class ContextIn(Strict):
-    prior_spend: float | None = Field(None, ge=0)
-    available_budget: float | None = Field(None, ge=0)
+    prior_spend: Pounds | None = None
+    available_budget: Pounds | None = None
     meeting: MeetingIn | None = None
-    declarations: list[DeclarationIn] | None = None
+    declarations: list[DeclarationIn] | None = Field(None, max_length=200)
 
 
 class DecisionIn(Strict):
-    system: str
-    id: str = ""
+    system: str = Field(max_length=60)
+    id: str = Field("", max_length=100)
     decision_type: DecisionType
-    on: date
-    organisation: str
-    amount: float = Field(ge=0, description="pounds, VAT included")
-    project: str = ""
-    footprint: str | None = None
-    body: str | None = None
-    deciders: list[DeciderIn] = []
-    route_step: str = ""
+    on: Day
+    organisation: str = Field(max_length=20)
+    amount: Pounds
+    project: str = Field("", max_length=200)
+    footprint: str | None = Field(None, max_length=40)
+    body: str | None = Field(None, max_length=60)
+    deciders: list[DeciderIn] = Field([], max_length=20)
+    route_step: str = Field("", max_length=200)
     context: ContextIn = ContextIn()
 
 
-class RequestError(Exception):
-    """A question that names something the system does not have."""
-
-    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {m}" for loc, m in problems))
+def _refuse(problems: list[tuple[tuple[str | int, ...], str]]) -> Refused:
+    """A question that names something the system does not have, each problem at its field."""
+    return Refused(
+        "; ".join(f"{field_path(loc)}: {m}" for loc, m in problems),
+        [Problem(field_path(loc), m) for loc, m in problems],
+    )
 
 
 def _system(slug: str) -> System:
     system = System.objects.filter(slug=slug).first()
     if system is None:
-        raise RequestError([(("system",), f"no system '{slug}'")])
+        raise _refuse([(("system",), f"no system '{slug}'")])
     return system
 
 
 def _check_footprint(system: System, code: str | None) -> None:
     if code and not system.areas.filter(code=code).exists():
-        raise RequestError([(("footprint",), f"no area '{code}' in {system.slug}")])
+        raise _refuse([(("footprint",), f"no area '{code}' in {system.slug}")])
 
 
 def route_proposal(p: ProposalIn) -> tuple[engine.Route, engine.Governance]:
@@ -106,16 +107,13 @@ def route_proposal(p: ProposalIn) -> tuple[engine.Route, engine.Governance]:
         if c.organisation not in known
     ]
     if unknown:
-        raise RequestError(unknown)
+        raise _refuse(unknown)
     gov = governance_for(system)
     proposal = engine.Proposal(
         decision_type=p.decision_type.value,
         on=p.on,
         commitments=tuple(
-            engine.Commitment(
-                c.organisation, pence(c.amount), pence(c.prior) if c.prior is not None else None
-            )
-            for c in p.commitments
+            engine.Commitment(c.organisation, c.amount, c.prior) for c in p.commitments
         ),
         footprint_path=footprint_path(system, p.footprint),
         project=p.project,
@@ -129,12 +127,12 @@ def validate_decision(d: DecisionIn) -> tuple[engine.Validation, engine.Governan
     _check_footprint(system, d.footprint)
     gov = governance_for(system)
     if d.body is not None and d.body not in gov.bodies:
-        raise RequestError([(("body",), f"no body '{d.body}' in {system.slug}")])
+        raise _refuse([(("body",), f"no body '{d.body}' in {system.slug}")])
     c = d.context
     context = engine.Context(
         holdings=holdings_for(system),
-        prior_spend=pence(c.prior_spend) if c.prior_spend is not None else None,
-        available_budget=pence(c.available_budget) if c.available_budget is not None else None,
+        prior_spend=c.prior_spend,
+        available_budget=c.available_budget,
         meeting=engine.Meeting(tuple(engine.Decider(x.person, x.post) for x in c.meeting.present))
         if c.meeting
         else None,
@@ -148,7 +146,7 @@ def validate_decision(d: DecisionIn) -> tuple[engine.Validation, engine.Governan
         decision_type=d.decision_type.value,
         on=d.on,
         organisation=d.organisation,
-        amount=pence(d.amount),
+        amount=d.amount,
         deciders=tuple(engine.Decider(x.person, x.post) for x in d.deciders),
         body=d.body,
         project=d.project,
@@ -159,8 +157,19 @@ def validate_decision(d: DecisionIn) -> tuple[engine.Validation, engine.Governan
     return engine.validate(decision, context, gov), gov
 
 
-def _as_document_error(located: Located, exc: RequestError) -> DocumentError:
-    return DocumentError([located.problem(loc, message) for loc, message in exc.problems])
+def _as_document_error(located: Located, exc: Refused) -> DocumentError:
+    """A refusal of a question read from a file, each problem against its line."""
+    return DocumentError(
+        Problem(p.field, p.message, located.file, _line(located, p.field)) for p in exc.problems
+    )
+
+
+def _line(located: Located, field: str) -> int | None:
+    loc: list[str | int] = []
+    for part in field.replace("]", "").replace("[", ".").split("."):
+        if part:
+            loc.append(int(part) if part.isdigit() else part)
+    return located.line_of(loc)
 
 
 def _from_file[M: Strict, R](source: str | Path, model: type[M], answer: Callable[[M], R]) -> R:
@@ -168,7 +177,7 @@ def _from_file[M: Strict, R](source: str | Path, model: type[M], answer: Callabl
     located = read_yaml(source)
     try:
         return answer(validate(located, model))
-    except RequestError as exc:
+    except Refused as exc:
         raise _as_document_error(located, exc) from None
 
 

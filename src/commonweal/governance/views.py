@@ -1,18 +1,25 @@
-from datetime import date
-from typing import Any
+"""Governance pages: bodies, schemes of delegation, and "Who may decide this?"."""
 
+from datetime import date
+from decimal import Decimal
+
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from pydantic import ValidationError
 
-from commonweal.core.documents import field_path
-from commonweal.governance import queries
-from commonweal.governance.context import describe_route
+from commonweal.core.documents import pydantic_problems
+from commonweal.core.errors import Problem, Refused, field_path
+from commonweal.core.forms import DateField, Form, MoneyField
+from commonweal.core.models import Organisation
+from commonweal.core.pages import AsOn, dated
+from commonweal.governance import presenters
+from commonweal.governance.context import governance_for
 from commonweal.governance.documents import DecisionType
 from commonweal.governance.models import Body, Scheme
-from commonweal.governance.requests import ProposalIn, RequestError, route_proposal
-from commonweal.registry.models import Organisation, System
+from commonweal.governance.requests import ProposalIn, route_proposal
+from commonweal.registry.models import System
 
 COMMITMENT_ROWS = 4
 
@@ -26,11 +33,12 @@ def bodies(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "governance/bodies.jinja",
-        {"system": system, "bodies": queries.bodies(system), "crumbs": _crumbs(system)},
+        {"system": system, "bodies": presenters.bodies(system), "crumbs": _crumbs(system)},
     )
 
 
-def body(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+@dated
+def body(request: HttpRequest, slug: str, code: str, on: date | None, as_on: AsOn) -> HttpResponse:
     system = get_object_or_404(System, slug=slug)
     b = get_object_or_404(
         Body.objects.select_related(
@@ -39,19 +47,13 @@ def body(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         system=system,
         code=code,
     )
-    # Holders on a date (?on=YYYY-MM-DD), today unless asked.
-    try:
-        on = date.fromisoformat(request.GET.get("on", ""))
-    except ValueError:
-        on = date.today()
     return render(
         request,
         "governance/body.jinja",
         {
             "system": system,
-            "body": b,
-            "detail": queries.body_detail(b, on),
-            "on": on,
+            "body": presenters.body_view(b, on or date.today()),
+            "as_on": as_on,
             "crumbs": [
                 *_crumbs(system),
                 {"href": reverse("bodies", args=[slug]), "text": "Bodies"},
@@ -65,7 +67,7 @@ def schemes(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "governance/schemes.jinja",
-        {"system": system, "schemes": queries.schemes(system), "crumbs": _crumbs(system)},
+        {"system": system, "schemes": presenters.schemes(system), "crumbs": _crumbs(system)},
     )
 
 
@@ -77,8 +79,6 @@ def scheme(request: HttpRequest, slug: str, organisation: str, version: str) -> 
         organisation__code=organisation,
         version=version,
     )
-    from commonweal.governance.context import governance_for
-
     gov = governance_for(system)
     return render(
         request,
@@ -96,6 +96,77 @@ def scheme(request: HttpRequest, slug: str, organisation: str, version: str) -> 
     )
 
 
+class WhoDecides(Form):
+    """A proposal: what kind of decision, when, where, and whose money."""
+
+    decision_type = forms.ChoiceField(label="Kind of decision")
+    on = DateField(
+        required=False,
+        label="Date of the decision",
+        help_text="For example, 10 9 2019. Leave empty for today.",
+    )
+    footprint = forms.ChoiceField(
+        required=False,
+        label="Footprint",
+        help_text="The area the proposal covers; a place's own delegations apply within it.",
+    )
+    project = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Project or contract reference",
+        help_text="Limits on the cumulative cost of a project count what is already committed.",
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        organisations: list[tuple[str, str]],
+        areas: list[tuple[str, str]],
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["decision_type"].choices = [("", "Choose one")] + [  # type: ignore[attr-defined]
+            (t.value, t.value.replace("_", " ").capitalize()) for t in DecisionType
+        ]
+        self.fields["footprint"].choices = [("", "The whole system"), *areas]  # type: ignore[attr-defined]
+        for i in range(COMMITMENT_ROWS):
+            self.fields[f"organisation_{i}"] = forms.ChoiceField(
+                required=False,
+                label=f"Organisation {i + 1}",
+                choices=[("", "None"), *organisations],
+            )
+            self.fields[f"amount_{i}"] = MoneyField(
+                required=False,
+                label=f"Amount {i + 1}",
+                help_text="VAT included; 0 for a policy or plan" if i == 0 else "",
+            )
+
+    def commitments(self) -> list[tuple[int, str, int]]:
+        """(row, organisation, pence) for each row filled in."""
+        rows = []
+        for i in range(COMMITMENT_ROWS):
+            org = self.cleaned_data.get(f"organisation_{i}") or ""
+            amount = self.cleaned_data.get(f"amount_{i}")
+            if org or amount is not None:
+                rows.append((i, org, amount or 0))
+        return rows
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        rows = self.commitments() if not self.errors else []
+        if not self.errors and not rows:
+            self.add_error(
+                "organisation_0", "Enter at least one organisation and the amount it commits"
+            )
+        for i, org, _ in rows:
+            if not org:
+                self.add_error(
+                    f"organisation_{i}",
+                    f"Commitment {i + 1}: choose the organisation whose resources it commits",
+                )
+        return data
+
+
 def who_decides(request: HttpRequest, slug: str) -> HttpResponse:
     """The "who may decide this?" form: a proposal in, its route with reasons out."""
     system = get_object_or_404(System, slug=slug)
@@ -106,73 +177,42 @@ def who_decides(request: HttpRequest, slug: str) -> HttpResponse:
         .values_list("code", "name")
     )
     areas = list(system.areas.exclude(origin="ods").order_by("name").values_list("code", "name"))
-    form: dict[str, Any] = {k: v for k, v in request.GET.items()}
-    errors: list[dict[str, str]] = []
+    asked = "decision_type" in request.GET
+    form = WhoDecides(request.GET if asked else None, organisations=organisations, areas=areas)
     result = None
-    if request.GET.get("decision_type"):
-        commitments: list[dict[str, Any]] = []
-        for i in range(COMMITMENT_ROWS):
-            org, amount = (
-                request.GET.get(f"organisation_{i}", ""),
-                request.GET.get(f"amount_{i}", "").replace(",", "").replace("£", "").strip(),
-            )
-            if org or amount:
-                commitments.append({"organisation": org, "amount": amount or "0", "_row": i})
+    if asked and form.is_valid():
+        rows = form.commitments()
         data = {
             "system": slug,
-            "decision_type": request.GET.get("decision_type"),
-            "on": request.GET.get("on") or str(date.today()),
-            "footprint": request.GET.get("footprint") or None,
-            "project": request.GET.get("project", ""),
-            "commitments": [{k: v for k, v in c.items() if k != "_row"} for c in commitments],
+            "decision_type": form.cleaned_data["decision_type"],
+            "on": (form.cleaned_data["on"] or date.today()).isoformat(),
+            "footprint": form.cleaned_data["footprint"] or None,
+            "project": form.cleaned_data["project"],
+            "commitments": [
+                {"organisation": org, "amount": Decimal(pence) / 100} for _, org, pence in rows
+            ],
+        }
+        fields = {
+            f"commitments[{n}].{name}": f"{name if name == 'organisation' else 'amount'}_{i}"
+            for n, (i, _, _) in enumerate(rows)
+            for name in ("organisation", "amount")
         }
         try:
             route, gov = route_proposal(ProposalIn.model_validate(data))
-            result = describe_route(route, gov)
+            result = presenters.describe_route(route, gov)
         except ValidationError as exc:
-            for e in exc.errors(include_url=False):
-                loc = list(e["loc"])
-                if loc[:1] == ["commitments"] and len(loc) > 2 and isinstance(loc[1], int):
-                    row = int(commitments[loc[1]]["_row"])
-                    field = f"{loc[2]}_{row}"
-                    text = f"Commitment {row + 1}: " + (
-                        "amount must be a number of pounds, 0 or more"
-                        if loc[2] == "amount"
-                        else "choose the organisation whose resources it commits"
-                    )
-                elif loc == ["commitments"]:
-                    field, text = (
-                        "organisation_0",
-                        "Enter at least one organisation and the amount it commits",
-                    )
-                else:
-                    field = str(loc[0])
-                    text = {
-                        "decision_type": "Choose the kind of decision",
-                        "on": "Enter the date as YYYY-MM-DD",
-                    }.get(field, f"{field_path(loc)}: {e['msg']}")
-                errors.append({"text": text, "href": f"#{field}"})
-        except RequestError as exc:
-            errors = [
-                {
-                    "text": message,
-                    "href": f"#{loc[0]}" if loc[0] != "commitments" else f"#organisation_{loc[1]}",
-                }
-                for loc, message in exc.problems
-            ]
+            form.refuse(
+                Refused(
+                    "",
+                    [Problem(field_path(loc), message) for loc, message in pydantic_problems(exc)],
+                ),
+                fields,
+            )
+        except Refused as refused:
+            form.refuse(refused, fields)
     return render(
         request,
         "governance/who_decides.jinja",
-        {
-            "system": system,
-            "crumbs": _crumbs(system),
-            "form": form,
-            "errors": errors,
-            "error_text": {e["href"][1:]: e["text"] for e in errors},
-            "result": result,
-            "decision_types": [t.value for t in DecisionType],
-            "organisations": organisations,
-            "areas": areas,
-            "rows": range(COMMITMENT_ROWS),
-        },
+        {"system": system, "crumbs": _crumbs(system), "form": form, "result": result},
+        status=400 if form.errors else 200,
     )

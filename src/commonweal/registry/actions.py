@@ -1,13 +1,22 @@
 """Changes to the registry. Views, commands and tests call these, never the ORM directly."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from django.db.models import Q
+
 from commonweal.core.actions import Actor, action
+from commonweal.core.db import serialise
 from commonweal.core.documents import DocumentError, read_yaml, validate
+from commonweal.core.errors import NotFound, Refused
+from commonweal.core.formatting import long_date
+from commonweal.core.models import Organisation, OrganisationKind, in_force
+from commonweal.core.permissions import Permission
+from commonweal.core.sync import Diff, sync
 from commonweal.registry import documents
 from commonweal.registry.models import (
     Area,
@@ -16,12 +25,9 @@ from commonweal.registry.models import (
     AreaResponsibility,
     ListSize,
     NetworkMembership,
-    Organisation,
-    OrganisationKind,
     Responsibility,
     Succession,
     System,
-    in_force,
 )
 from commonweal.registry.rules import Level
 
@@ -33,7 +39,9 @@ def example_path(name: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def read_system_document(source: str | Path, text: str | None = None) -> documents.SystemDocument:
+def read_system_document(
+    source: str | Path, text: str | bytes | None = None
+) -> documents.SystemDocument:
     """Parse and check a system document against the database; raise DocumentError if bad."""
     located = read_yaml(source, text)
     doc = validate(located, documents.SystemDocument)
@@ -45,31 +53,25 @@ def read_system_document(source: str | Path, text: str | None = None) -> documen
     return doc
 
 
-def _snapshot(system: System | None) -> dict[str, Any] | None:
-    """The document-described part of a system, for the audit trail's before and after."""
+STATUTORY = (Responsibility.NHS_COMMISSIONER, Responsibility.LOCAL_AUTHORITY)
+
+
+def stewards(system: System | None) -> list[Organisation]:
+    """The organisations that look after a system's description: the NHS commissioners and
+    councils responsible for its system-level areas (or, failing those, for any of its areas)."""
     if system is None:
-        return None
-    areas = {}
-    for area in system.areas.filter(origin=Area.Origin.DOCUMENT).select_related("parent"):
-        areas[area.code] = {
-            "name": area.name,
-            "level": area.level,
-            "parent": area.parent.code if area.parent else None,
-            "populations": sorted([str(p.on), p.population] for p in area.populations.all()),
-            "responsible": sorted(
-                [r.organisation.code, r.role]
-                for r in area.responsibilities.select_related("organisation")
-            ),
-            "practices": sorted(
-                m.practice.code for m in area.memberships.select_related("practice")
-            ),
-        }
-    return {
-        "name": system.name,
-        "as_at": str(system.as_at) if system.as_at else None,
-        "guidance": system.guidance,
-        "areas": areas,
-    }
+        return []
+    rows = AreaResponsibility.objects.filter(area__system=system, role__in=STATUTORY).filter(
+        in_force(date.today())
+    )
+    top = rows.filter(area__level=Level.SYSTEM.value)
+    ids = set((top if top.exists() else rows).values_list("organisation_id", flat=True))
+    return list(Organisation.objects.filter(id__in=ids))
+
+
+def _document_stewards(doc: documents.SystemDocument) -> set[str]:
+    areas = [a for a in doc.areas if a.level is Level.SYSTEM] or doc.areas
+    return {r.organisation for a in areas for r in a.responsible if r.role in STATUTORY}
 
 
 @dataclass
@@ -81,131 +83,280 @@ class LoadResult:
     changed: bool
 
 
-@action("registry.load_system")
-def load_system(actor: Actor, source: str | Path, text: str | None = None) -> LoadResult:
-    """Load a system document. Loading the same document twice changes nothing.
+ORGANISATION_FIELDS = ("name", "kind", "opened", "closed", "postcode")
 
-    Areas the document describes are replaced by what it says; areas added from ODS data
-    (`add_pcns`) are left alone. Organisations are upserted by code and never deleted here.
+
+def load_system(actor: Actor, source: str | Path, text: str | bytes | None = None) -> LoadResult:
+    """Read and check a system document, then load it (see `load_system_document`).
+
+    The document is read before the write transaction begins, so a large or malformed one
+    never holds the database while it is parsed.
     """
-    doc = read_system_document(source, text)
-    existing = System.objects.filter(slug=doc.system.slug).first()
-    before = _snapshot(existing)
-    org_before = {
-        o.code: _org_state(o)
-        for o in Organisation.objects.filter(code__in=[d.code for d in doc.organisations])
-    }
+    return load_system_document(actor, read_system_document(source, text), Path(str(source)).name)
 
-    created = updated = 0
-    orgs: dict[str, Organisation] = {}
-    for d in doc.organisations:
-        org, was_created = Organisation.objects.update_or_create(
-            code=d.code,
-            defaults={
-                "name": d.name,
-                "kind": d.type.value,
-                "opened": d.opened,
-                "closed": d.closed,
-                "postcode": d.postcode,
-                "source": Path(str(source)).name,
+
+@action("registry.load_system", permission=Permission.LOAD_SYSTEM)
+def load_system_document(
+    actor: Actor, doc: documents.SystemDocument, name: str = "document"
+) -> LoadResult:
+    """Load a checked system document. Loading the same document twice changes nothing.
+
+    The document describes the system's areas: new ones are created, changed ones updated,
+    and ones it no longer describes are ended (never deleted: bodies, roles and decisions may
+    point at them). Areas added from ODS data (`add_pcns`) are left alone. Organisations are
+    upserted by code and never deleted or ended here.
+
+    Permission: to load a system's document at all, the actor needs the permission in one of
+    the organisations that look after it (its stewards); to change an organisation's record,
+    in that organisation; to change an area, in one of the organisations responsible for it.
+    """
+    serialise(f"system:{doc.system.slug}")
+    today = date.today()
+    diff = Diff()
+    existing = System.objects.filter(slug=doc.system.slug).first()
+    org_codes = {d.code for d in doc.organisations} | _organisations(doc)
+    orgs = Organisation.objects.in_bulk(org_codes, field_name="code")
+
+    # Who may allow what, as things stand before the load.
+    keepers = stewards(existing) or [orgs[c] for c in _document_stewards(doc) if c in orgs]
+    actor.require_any(keepers)
+    area_keepers: dict[str, set[int]] = {}
+    if existing is not None:
+        for code, org_id in AreaResponsibility.objects.filter(
+            area__system=existing, role__in=STATUTORY
+        ).values_list("area__code", "organisation_id"):
+            area_keepers.setdefault(code, set()).add(org_id)
+
+    described = {d.code: d for d in doc.organisations}
+    before_orgs = set(orgs)
+
+    def make_org(code: str, fields: Mapping[str, Any]) -> Organisation:
+        return Organisation.objects.create(code=code, source=name, **fields)
+
+    orgs.update(
+        sync(
+            [o for o in orgs.values() if o.code in described],
+            lambda o: o.code,
+            {
+                d.code: {
+                    "name": d.name,
+                    "kind": d.type.value,
+                    "opened": d.opened,
+                    "closed": d.closed,
+                    "postcode": d.postcode,
+                }
+                for d in doc.organisations
             },
+            make_org,
+            on=today,
+            diff=diff,
+            path="organisations",
+            end=False,
         )
-        orgs[d.code] = org
-        created += was_created
-    referenced = _organisations(doc)
-    orgs.update(Organisation.objects.in_bulk(referenced - set(orgs), field_name="code"))
+    )
+    links = {
+        d.code: {
+            "part_of": orgs[d.part_of] if d.part_of else None,
+            "commissioner": orgs[d.commissioner] if d.commissioner else None,
+        }
+        for d in doc.organisations
+    }
+    sync(
+        [orgs[c] for c in described],
+        lambda o: o.code,
+        links,
+        lambda code, fields: orgs[code],
+        on=today,
+        diff=diff,
+        path="organisations",
+        end=False,
+    )
     for d in doc.organisations:
-        org = orgs[d.code]
-        org.part_of = orgs[d.part_of] if d.part_of else None
-        org.commissioner = orgs[d.commissioner] if d.commissioner else None
-        org.save(update_fields=["part_of", "commissioner"])
         for code in d.predecessors:
             assert d.opened is not None  # the document's validation requires it
-            Succession.objects.update_or_create(
-                predecessor=orgs[code], successor=org, defaults={"on": d.opened}
+            succession, new = Succession.objects.get_or_create(
+                predecessor=orgs[code], successor=orgs[d.code], defaults={"on": d.opened}
             )
-        updated += (not created) and org_before.get(d.code) != _org_state(org)
+            if new or succession.on != d.opened:
+                diff.note(
+                    f"organisations.{d.code}.predecessors.{code}",
+                    None if new else succession.on,
+                    d.opened,
+                )
+                succession.on = d.opened
+                succession.save(update_fields=["on"])
 
-    system, _ = System.objects.update_or_create(
+    system, system_created = System.objects.get_or_create(
         slug=doc.system.slug,
-        defaults={
-            "name": doc.system.name,
-            "description": doc.system.description,
-            "as_at": doc.system.as_at,
-            "sources": doc.system.sources,
-            "guidance": {level.value: r.model_dump() for level, r in doc.system.guidance.items()},
-            "document": Path(str(source)).name,
-        },
+        defaults={"name": doc.system.name, "document": name},
     )
-    described = {a.code for a in doc.areas}
-    system.areas.filter(origin=Area.Origin.DOCUMENT).exclude(code__in=described).delete()
-    areas: dict[str, Area] = {}
-    for ad in doc.areas:
-        area, _ = Area.objects.update_or_create(
-            system=system,
-            code=ad.code,
-            defaults={
-                "name": ad.name,
-                "level": ad.level.value,
-                "ons_code": ad.ons_code,
-                "description": ad.description,
-                "origin": Area.Origin.DOCUMENT,
-            },
-        )
-        areas[ad.code] = area
-    for ad in doc.areas:
-        area = areas[ad.code]
-        area.parent = areas[ad.parent] if ad.parent else None
-        area.save(update_fields=["parent"])
-        area.populations.all().delete()
-        AreaPopulation.objects.bulk_create(
-            AreaPopulation(area=area, on=p.on, population=p.population, source=p.source)
-            for p in ad.populations
-        )
-        area.responsibilities.all().delete()
-        AreaResponsibility.objects.bulk_create(
-            AreaResponsibility(
-                area=area,
-                organisation=orgs[r.organisation],
-                role=r.role.value,
-                starts=r.starts,
-                ends=r.ends,
-            )
-            for r in ad.responsible
-        )
-        area.memberships.all().delete()
-        AreaPractice.objects.bulk_create(
-            AreaPractice(area=area, practice=orgs[m.practice], starts=m.starts, ends=m.ends)
-            for m in ad.practices
-        )
+    system_fields = {
+        "name": doc.system.name,
+        "description": doc.system.description,
+        "as_at": doc.system.as_at,
+        "sources": doc.system.sources,
+        "guidance": {level.value: r.model_dump() for level, r in doc.system.guidance.items()},
+    }
+    sync(
+        [system],
+        lambda s: s.slug,
+        {system.slug: system_fields},
+        lambda slug, fields: system,
+        on=today,
+        diff=diff,
+        path=lambda slug: "system",
+        end=False,
+    )
+    if system_created:
+        diff.note("system", None, {"slug": system.slug, **system_fields})
 
-    after = _snapshot(system)
-    changed = before != after or created > 0 or updated > 0
+    areas = _sync_areas(system, doc, orgs, today, diff)
+
+    # Now that the changes are known, check each is the actor's to make.
+    for code in sorted({p.split(".")[1] for p in diff.changes if p.startswith("organisations.")}):
+        if code in before_orgs:
+            actor.require(orgs[code])
+    for code in sorted({p.split(".")[1] for p in diff.changes if p.startswith("areas.")}):
+        described_by = {
+            orgs[r.organisation].pk
+            for d in doc.areas
+            if d.code == code
+            for r in d.responsible
+            if r.role in STATUTORY
+        }
+        keeper_ids = area_keepers.get(code) or described_by or {o.pk for o in keepers}
+        actor.require_any(Organisation.objects.filter(pk__in=keeper_ids))
+
+    created = sum(1 for c in described if c not in before_orgs)
+    touched = {p.split(".")[1] for p in diff.changes if p.startswith("organisations.")}
+    updated = len(touched) - created
+    if diff:
+        system.document = name
+        system.save(update_fields=["document", "loaded"])
     actor.record(
         "system",
         system.slug,
         (
-            f"Loaded {system.name} from {Path(str(source)).name}: {len(doc.organisations)} "
-            f"organisations ({created} new, {updated} changed), {len(doc.areas)} areas"
-            if changed
-            else f"Loaded {system.name} from {Path(str(source)).name}: nothing changed"
+            f"Loaded {system.name} from {name}: {len(diff)} changes "
+            f"({created} organisations new, {updated} changed; {len(areas)} areas described)"
+            if diff
+            else f"Loaded {system.name} from {name}: nothing changed"
         ),
-        before=before,
-        after=after,
+        before=diff.before(),
+        after=diff.after(),
     )
-    return LoadResult(system, created, updated, len(doc.areas), changed)
+    return LoadResult(system, created, updated, len(doc.areas), bool(diff))
 
 
-def _org_state(org: Organisation) -> tuple[Any, ...]:
-    return (
-        org.name,
-        org.kind,
-        org.opened,
-        org.closed,
-        org.postcode,
-        org.part_of_id,
-        org.commissioner_id,
+def _sync_areas(
+    system: System,
+    doc: documents.SystemDocument,
+    orgs: dict[str, Organisation],
+    today: date,
+    diff: Diff,
+) -> dict[str, Area]:
+    """The document's areas, with their parents, populations, responsibilities and practices."""
+    codes = {a.code for a in doc.areas}
+    stored = list(system.areas.filter(Q(origin=Area.Origin.DOCUMENT) | Q(code__in=codes)))
+    areas = sync(
+        stored,
+        lambda a: a.code,
+        {
+            a.code: {
+                "name": a.name,
+                "level": a.level.value,
+                "ons_code": a.ons_code,
+                "description": a.description,
+                "origin": Area.Origin.DOCUMENT,
+                "ends": None,
+            }
+            for a in doc.areas
+        },
+        lambda code, fields: Area.objects.create(system=system, code=code, **fields),
+        on=today,
+        diff=diff,
+        path="areas",
     )
+    sync(
+        list(areas.values()),
+        lambda a: a.code,
+        {a.code: {"parent": areas[a.parent] if a.parent else None} for a in doc.areas},
+        lambda code, fields: areas[code],
+        on=today,
+        diff=diff,
+        path="areas",
+        end=False,
+    )
+    ids = [a.pk for a in areas.values()]
+    populations: dict[int, list[AreaPopulation]] = {}
+    for p in AreaPopulation.objects.filter(area_id__in=ids):
+        populations.setdefault(p.area_id, []).append(p)
+    responsible: dict[int, list[AreaResponsibility]] = {}
+    for r in AreaResponsibility.objects.filter(area_id__in=ids).select_related("organisation"):
+        responsible.setdefault(r.area_id, []).append(r)
+    practices: dict[int, list[AreaPractice]] = {}
+    for m in AreaPractice.objects.filter(area_id__in=ids).select_related("practice"):
+        practices.setdefault(m.area_id, []).append(m)
+
+    for d in doc.areas:
+        area = areas[d.code]
+        # Populations are figures by date, not records anything points at: a document that
+        # drops one corrects it, so it goes.
+        wanted = {p.on: (p.population, p.source) for p in d.populations}
+        for p in populations.get(area.pk, []):
+            if p.on not in wanted:
+                diff.note(f"areas.{d.code}.populations.{p.on}", p.population, None)
+                p.delete()
+            elif (p.population, p.source) != wanted[p.on]:
+                diff.note(f"areas.{d.code}.populations.{p.on}", p.population, wanted[p.on][0])
+                p.population, p.source = wanted.pop(p.on)
+                p.save(update_fields=["population", "source"])
+            else:
+                wanted.pop(p.on)
+        for on, (population, source_text) in wanted.items():
+            AreaPopulation.objects.create(
+                area=area, on=on, population=population, source=source_text
+            )
+            diff.note(f"areas.{d.code}.populations.{on}", None, population)
+
+        sync(
+            responsible.get(area.pk, []),
+            lambda r: (r.organisation.code, r.role, r.starts),
+            {(r.organisation, r.role.value, r.starts): {"ends": r.ends} for r in d.responsible},
+            partial(_new_responsibility, area, orgs),
+            on=today,
+            diff=diff,
+            path=f"areas.{d.code}.responsible",
+        )
+        sync(
+            practices.get(area.pk, []),
+            lambda m: (m.practice.code, m.starts),
+            {(m.practice, m.starts): {"ends": m.ends} for m in d.practices},
+            partial(_new_practice, area, {c: o.pk for c, o in orgs.items()}),
+            on=today,
+            diff=diff,
+            path=f"areas.{d.code}.practices",
+        )
+    return areas
+
+
+def _new_responsibility(
+    area: Area,
+    orgs: Mapping[str, Organisation],
+    key: tuple[str, str, date | None],
+    fields: Mapping[str, Any],
+) -> AreaResponsibility:
+    code, role, starts = key
+    return AreaResponsibility.objects.create(
+        area=area, organisation=orgs[code], role=role, starts=starts, **fields
+    )
+
+
+def _new_practice(
+    area: Area, ids: Mapping[str, int], key: tuple[str, date | None], fields: Mapping[str, Any]
+) -> AreaPractice:
+    code, starts = key
+    return AreaPractice.objects.create(area=area, practice_id=ids[code], starts=starts, **fields)
 
 
 def _organisations(doc: documents.SystemDocument) -> set[str]:
@@ -224,13 +375,10 @@ class PcnResult:
     networks: int
     practices: int
     populations: int
+    changed: bool = True
 
 
-class RegistryError(Exception):
-    """A request the registry cannot carry out, with a sentence saying why."""
-
-
-@action("registry.add_pcns")
+@action("registry.add_pcns", permission=Permission.ADD_NETWORKS)
 def add_pcns(
     actor: Actor,
     system: System,
@@ -243,89 +391,147 @@ def add_pcns(
     Each network becomes a neighbourhood area with its member practices (memberships in force
     on `on`, default today) and a population: its practices' latest registered list sizes. The
     networks' places are left for people to set: nothing in the data says which place a PCN
-    serves. Running it again refreshes the same areas.
+    serves. Running it again brings the same areas up to date; a network that has closed, or a
+    practice that has left, is ended, not deleted.
+
+    Permission: in the commissioner whose networks they are, which must look after the system.
     """
     on = on or date.today()
-    try:
-        commissioner_org = Organisation.objects.get(code=commissioner)
-    except Organisation.DoesNotExist:
-        raise RegistryError(
-            f"No organisation has the code {commissioner}: import the ODS data first."
-        ) from None
+    commissioner_org = Organisation.objects.filter(code=commissioner).first()
+    if commissioner_org is None:
+        raise NotFound.at(
+            "commissioner",
+            f"no organisation has the code {commissioner}: import the ODS data first",
+        )
+    actor.require(commissioner_org)
+    if commissioner_org not in stewards(system):
+        raise Refused.at(
+            "commissioner",
+            f"{commissioner_org} is not responsible for {system.name} as its NHS commissioner",
+        )
+    serialise(f"system:{system.slug}")
     parent_area = None
     if parent is not None:
         parent_area = system.areas.filter(code=parent).first()
         if parent_area is None:
-            raise RegistryError(f"{system.name} has no area with the code {parent}.")
+            raise NotFound.at("parent", f"{system.name} has no area with the code {parent}")
         if Level(parent_area.level).rank >= Level.NEIGHBOURHOOD.rank:
-            raise RegistryError(f"{parent_area.name} is not at a level wider than a PCN.")
-    networks = list(
-        Organisation.objects.filter(
+            raise Refused.at("parent", f"{parent_area.name} is not at a level wider than a PCN")
+    networks = {
+        n.code: n
+        for n in Organisation.objects.filter(
             kind=OrganisationKind.PRIMARY_CARE_NETWORK, commissioner=commissioner_org
         ).filter(in_force(on, "opened", "closed"))
-    )
+    }
     if not networks:
-        raise RegistryError(
-            f"No primary care network open on {on} has {commissioner_org} as its commissioner."
+        raise Refused.at(
+            "commissioner",
+            f"no primary care network open on {long_date(on)} has {commissioner_org} as its "
+            "commissioner",
         )
-    before = sorted(system.areas.filter(origin=Area.Origin.ODS).values_list("code", flat=True))
-    areas: dict[int, Area] = {}
-    for network in networks:
-        area, created = Area.objects.get_or_create(
-            system=system,
-            code=network.code,
-            defaults={
-                "name": network.name,
+    diff = Diff()
+    stored = (
+        system.areas.filter(origin=Area.Origin.ODS)
+        .filter(Q(responsibilities__organisation=commissioner_org) | Q(code__in=networks))
+        .distinct()
+    )
+    areas = sync(
+        stored,
+        lambda a: a.code,
+        {
+            code: {
+                "name": n.name,
                 "level": Level.NEIGHBOURHOOD.value,
-                "origin": Area.Origin.ODS,
-                "parent": parent_area,
-            },
-        )
-        if not created and parent_area is not None:
-            area.parent = parent_area
-            area.save(update_fields=["parent"])
-        areas[network.pk] = area
-    # Memberships and list sizes for every network at once, not one network at a time.
-    members: dict[int, list[NetworkMembership]] = {pk: [] for pk in areas}
-    for m in NetworkMembership.objects.filter(network_id__in=areas).filter(in_force(on)):
+                "ends": None,
+                **({"parent": parent_area} if parent_area is not None else {}),
+            }
+            for code, n in networks.items()
+        },
+        lambda code, fields: Area.objects.create(
+            system=system, code=code, origin=Area.Origin.ODS, **{"parent": parent_area, **fields}
+        ),
+        on=on,
+        diff=diff,
+        path="areas",
+    )
+    by_network = {networks[code].pk: area for code, area in areas.items()}
+    members: dict[int, list[NetworkMembership]] = {pk: [] for pk in by_network}
+    for m in NetworkMembership.objects.filter(network_id__in=by_network).filter(in_force(on)):
         members[m.network_id].append(m)
-    AreaResponsibility.objects.filter(area__in=areas.values()).delete()
-    AreaPractice.objects.filter(area__in=areas.values()).delete()
-    AreaResponsibility.objects.bulk_create(
-        responsibility
-        for pk, area in areas.items()
-        for responsibility in (
-            AreaResponsibility(area=area, organisation_id=pk, role=Responsibility.NETWORK),
-            AreaResponsibility(
-                area=area, organisation=commissioner_org, role=Responsibility.NHS_COMMISSIONER
+    responsible: dict[int, list[AreaResponsibility]] = {}
+    for r in AreaResponsibility.objects.filter(area__in=areas.values()).select_related(
+        "organisation"
+    ):
+        responsible.setdefault(r.area_id, []).append(r)
+    held: dict[int, list[AreaPractice]] = {}
+    for ap in AreaPractice.objects.filter(area__in=areas.values()).select_related("practice"):
+        held.setdefault(ap.area_id, []).append(ap)
+    codes = dict(
+        Organisation.objects.filter(
+            pk__in={m.practice_id for ms in members.values() for m in ms}
+        ).values_list("pk", "code")
+    )
+    practice_ids = {code: pk for pk, code in codes.items()}
+    for pk, area in by_network.items():
+        network = next(n for n in networks.values() if n.pk == pk)
+        sync(
+            responsible.get(area.pk, []),
+            lambda r: (r.organisation.code, r.role),
+            {
+                (network.code, Responsibility.NETWORK.value): {"ends": None},
+                (commissioner_org.code, Responsibility.NHS_COMMISSIONER.value): {"ends": None},
+            },
+            partial(
+                _new_responsibility_of,
+                area,
+                {network.code: network, commissioner_org.code: commissioner_org},
             ),
+            on=on,
+            diff=diff,
+            path=f"areas.{area.code}.responsible",
         )
-    )
-    AreaPractice.objects.bulk_create(
-        AreaPractice(area=areas[pk], practice_id=m.practice_id, starts=m.starts, ends=m.ends)
-        for pk, ms in members.items()
-        for m in ms
-    )
+        sync(
+            held.get(area.pk, []),
+            lambda ap: (ap.practice.code, ap.starts),
+            {(codes[m.practice_id], m.starts): {"ends": m.ends} for m in members[pk]},
+            partial(_new_practice, area, practice_ids),
+            on=on,
+            diff=diff,
+            path=f"areas.{area.code}.practices",
+        )
     sizes = _list_sizes({m.practice_id for ms in members.values() for m in ms})
     populations = 0
-    for pk, area in areas.items():
+    for pk, area in by_network.items():
         latest = _latest_population([m.practice_id for m in members[pk]], sizes)
         if latest:
             when, total, source = latest
-            AreaPopulation.objects.update_or_create(
+            row, created = AreaPopulation.objects.get_or_create(
                 area=area, on=when, defaults={"population": total, "source": source}
             )
+            if not created and row.population != total:
+                diff.note(f"areas.{area.code}.populations.{when}", row.population, total)
+                row.population, row.source = total, source
+                row.save(update_fields=["population", "source"])
+            elif created:
+                diff.note(f"areas.{area.code}.populations.{when}", None, total)
             populations += 1
     practices = sum(len(ms) for ms in members.values())
     actor.record(
         "system",
         system.slug,
         f"Added {len(networks)} primary care networks of {commissioner_org} to {system.name} "
-        f"as neighbourhoods, with {practices} practice memberships",
-        before={"ods_areas": before},
-        after={"ods_areas": sorted(n.code for n in networks)},
+        f"as neighbourhoods, with {practices} practice memberships"
+        + ("" if diff else "; nothing changed"),
+        before=diff.before(),
+        after=diff.after(),
     )
-    return PcnResult(len(networks), practices, populations)
+    return PcnResult(len(networks), practices, populations, bool(diff))
+
+
+def _new_responsibility_of(
+    area: Area, orgs: Mapping[str, Organisation], key: tuple[str, str], fields: Mapping[str, Any]
+) -> AreaResponsibility:
+    return AreaResponsibility.objects.create(area=area, organisation=orgs[key[0]], role=key[1])
 
 
 def _list_sizes(practice_ids: Iterable[int]) -> dict[int, dict[date, tuple[int, str]]]:

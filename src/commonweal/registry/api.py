@@ -1,20 +1,20 @@
+"""The registry's API operations: systems, areas, findings and organisations."""
+
 from datetime import date
 from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from commonweal.core.actions import Actor
-from commonweal.core.models import Role
+from commonweal.core.errors import NotFound, Refused
+from commonweal.core.models import Organisation, OrganisationKind
 from commonweal.core.pagination import Paged
-from commonweal.core.people import may_act
-from commonweal.registry import queries
+from commonweal.registry import presenters
 from commonweal.registry.actions import load_system
-from commonweal.registry.models import Area, Organisation, OrganisationKind, System
+from commonweal.registry.models import Area, System
 from commonweal.registry.rules import Level
 from commonweal.registry.structure import structure_on
 
@@ -108,6 +108,7 @@ class ResponsibilityOut(Schema):
 class AreaDetail(AreaOut):
     description: str
     origin: str
+    ends: date | None
     children: list[str]
     populations: list[PopulationOut]
     responsible: list[ResponsibilityOut]
@@ -138,20 +139,38 @@ class LoadOut(Schema):
 
 
 def _system(slug: str) -> System:
-    return get_object_or_404(System, slug=slug)
+    found = System.objects.filter(slug=slug).first()
+    if found is None:
+        raise NotFound.at("slug", f"no system '{slug}'")
+    return found
+
+
+def _row(r: presenters.AreaRow) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "name": r.name,
+        "level": r.level,
+        "parent": r.parent,
+        "ons_code": r.ons_code,
+        "population": r.population,
+        "population_on": r.population_on,
+        "practices": r.practices,
+    }
 
 
 @router.get("/systems", response=list[SystemOut], summary="Systems")
 def systems(request: HttpRequest) -> QuerySet[System]:
-    return System.objects.all()
+    return System.objects.order_by("name")
 
 
 @router.post(
     "/systems",
     response={200: LoadOut},
     summary="Load a system document",
-    description="The body is a system document in YAML (Content-Type: application/yaml). "
-    "Refused documents get 422 with every problem's line and field; nothing is written.",
+    description="The body is a system document in YAML (Content-Type: application/yaml), at "
+    "most 5 MB. Refused documents get 422 with every problem's line and field; nothing is "
+    "written. Loading needs the load_system permission in an organisation that looks after the "
+    "system; changing an organisation's record or an area needs it in that organisation.",
     openapi_extra={
         "requestBody": {
             "content": {"application/yaml": {"schema": {"type": "string"}}},
@@ -160,15 +179,9 @@ def systems(request: HttpRequest) -> QuerySet[System]:
     },
 )
 def load(request: HttpRequest) -> dict[str, Any]:
-    if not may_act(request.user, Role.ADMINISTRATOR):  # type: ignore[arg-type]
-        raise HttpError(403, "Only an administrator may load a system document.")
-    if len(request.body) > 5_000_000:
-        raise HttpError(413, "A system document may be at most 5 MB.")
-    try:
-        text = request.body.decode("utf-8")
-    except UnicodeDecodeError:
-        raise HttpError(400, "The body is not UTF-8 text.") from None
-    result = load_system(Actor.from_user(request.user), "request body", text)
+    if not request.body:
+        raise Refused.at("body", "send a system document in YAML as the request body")
+    result = load_system(Actor.from_user(request.user), "request body", request.body)
     return {
         "system": result.system,
         "areas": result.areas,
@@ -179,13 +192,16 @@ def load(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/systems/{slug}", response=SystemDetail, summary="A system, with its levels")
-def system(request: HttpRequest, slug: str) -> dict[str, Any]:
-    s = _system(slug)
-    report = structure_on(s)
+def system(request: HttpRequest, slug: str, on: date | None = None) -> dict[str, Any]:
+    view = presenters.system_view(_system(slug), on)
     return {
-        **SystemOut.from_orm(s).dict(),
-        "levels": [{"level": lv, "areas": n} for lv, n in queries.level_counts(s)],
-        "findings": report.counts(),
+        "slug": view.slug,
+        "name": view.name,
+        "description": view.description,
+        "as_at": view.as_at,
+        "sources": list(view.sources),
+        "levels": [{"level": lv, "areas": n} for lv, n in view.levels],
+        "findings": view.counts,
     }
 
 
@@ -194,16 +210,35 @@ def system(request: HttpRequest, slug: str) -> dict[str, Any]:
 def areas(
     request: HttpRequest, slug: str, level: Level | None = None, on: date | None = None
 ) -> list[dict[str, Any]]:
-    s = _system(slug)
-    rows = queries.area_summaries(s, on or date.today())
-    return [r for r in rows if level is None or r["level"] == level.value]
+    rows = presenters.area_rows(_system(slug), on or date.today())
+    return [_row(r) for r in rows if level is None or r.level == level.value]
 
 
 @router.get("/systems/{slug}/areas/{code}", response=AreaDetail, summary="An area")
 def area(request: HttpRequest, slug: str, code: str, on: date | None = None) -> dict[str, Any]:
-    s = _system(slug)
-    a = get_object_or_404(Area.objects.select_related("parent"), system=s, code=code)
-    return queries.area_detail(a, on or date.today())
+    found = Area.objects.filter(system=_system(slug), code=code).select_related("parent", "system")
+    a = found.first()
+    if a is None:
+        raise NotFound.at("code", f"no area '{code}' in {slug}")
+    view = presenters.area_view(a, on or date.today())
+    return {
+        **_row(view.row),
+        "description": view.description,
+        "origin": view.origin,
+        "ends": view.ends,
+        "children": [c.code for c in view.children],
+        "populations": [p.__dict__ for p in view.populations],
+        "responsible": [
+            {
+                "organisation": r.organisation.__dict__,
+                "role": r.role,
+                "starts": r.starts,
+                "ends": r.ends,
+            }
+            for r in view.responsible
+        ],
+        "member_practices": [p.organisation.__dict__ for p in view.member_practices],
+    }
 
 
 @router.get("/systems/{slug}/findings", response=FindingsOut, summary="Structure findings")
@@ -228,7 +263,7 @@ def organisations(
     request: HttpRequest,
     kind: OrganisationKind | None = None,
     q: str | None = Query(None, max_length=100, description="part of a name or code"),
-    commissioner: str | None = None,
+    commissioner: str | None = Query(None, max_length=20),
 ) -> list[dict[str, Any]]:
     rows = Organisation.objects.select_related("commissioner", "part_of").order_by("name", "code")
     if kind:
@@ -255,19 +290,20 @@ class _LazyOrganisations:
 
 @router.get("/organisations/{code}", response=OrganisationDetail, summary="An organisation")
 def organisation(request: HttpRequest, code: str) -> dict[str, Any]:
-    org = get_object_or_404(
-        Organisation.objects.select_related("commissioner", "part_of"), code=code
-    )
-    detail = queries.organisation_detail(org)
+    org = Organisation.objects.select_related("commissioner", "part_of").filter(code=code).first()
+    if org is None:
+        raise NotFound.at("code", f"no organisation has the code {code}")
+    view = presenters.organisation_view(org)
     return {
         **_organisation(org),
         "predecessors": [
-            {"organisation": s.predecessor, "on": s.on, "kind": s.kind}
-            for s in detail["predecessors"]
+            {"organisation": s.organisation.__dict__, "on": s.on, "kind": s.kind}
+            for s in view.predecessors
         ],
         "successors": [
-            {"organisation": s.successor, "on": s.on, "kind": s.kind} for s in detail["successors"]
+            {"organisation": s.organisation.__dict__, "on": s.on, "kind": s.kind}
+            for s in view.successors
         ],
-        "networks": [m.network for m in detail["networks"]],
-        "members": [m.practice for m in detail["members"]],
+        "networks": [m.organisation.__dict__ for m in view.networks],
+        "members": [m.organisation.__dict__ for m in view.members],
     }

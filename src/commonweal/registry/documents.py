@@ -14,13 +14,15 @@ database already holds it (practices and PCNs imported from ODS).
 
 import re
 from collections.abc import Iterable
-from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from commonweal.core.documents import DocumentProblem, Located, first_places
-from commonweal.registry.models import OrganisationKind, Responsibility
+from commonweal.core.dates import Day
+from commonweal.core.documents import Located, Strict, first_places
+from commonweal.core.errors import Problem
+from commonweal.core.models import OrganisationKind
+from commonweal.registry.models import Responsibility
 from commonweal.registry.rules import Level
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -38,16 +40,16 @@ def _code(value: Any) -> Any:
 Code = Annotated[str, BeforeValidator(_code), Field(min_length=1, max_length=40)]
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+# More people than live in England, fewer than a database column holds: a typo, not a place.
+MAX_POPULATION = 100_000_000
 
 
 class OrganisationDoc(Strict):
     code: Code
     name: str = Field(min_length=1, max_length=200)
     type: OrganisationKind
-    opened: date | None = None
-    closed: date | None = None
+    opened: Day | None = None
+    closed: Day | None = None
     part_of: Code | None = None
     commissioner: Code | None = None
     postcode: str = ""
@@ -63,22 +65,22 @@ class OrganisationDoc(Strict):
 
 
 class PopulationDoc(Strict):
-    on: date
-    population: int = Field(ge=0)
+    on: Day
+    population: int = Field(ge=0, le=MAX_POPULATION)
     source: str = ""
 
 
 class ResponsibleDoc(Strict):
     organisation: Code
     role: Responsibility
-    starts: date | None = None
-    ends: date | None = None
+    starts: Day | None = None
+    ends: Day | None = None
 
 
 class PracticeDoc(Strict):
     practice: Code
-    starts: date | None = None
-    ends: date | None = None
+    starts: Day | None = None
+    ends: Day | None = None
 
 
 def _practice(value: Any) -> Any:
@@ -98,8 +100,8 @@ class AreaDoc(Strict):
 
 
 class RangeDoc(Strict):
-    minimum: int | None = Field(default=None, ge=0)
-    maximum: int | None = Field(default=None, ge=0)
+    minimum: int | None = Field(default=None, ge=0, le=MAX_POPULATION)
+    maximum: int | None = Field(default=None, ge=0, le=MAX_POPULATION)
     source: str = ""
 
     @model_validator(mode="after")
@@ -115,7 +117,7 @@ class SystemDoc(Strict):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
-    as_at: date | None = None
+    as_at: Day | None = None
     sources: list[str] = []
     guidance: dict[Level, RangeDoc] = {}
 
@@ -131,14 +133,12 @@ class SystemDocument(Strict):
     areas: list[AreaDoc] = []
 
 
-def cross_check(
-    located: Located, doc: SystemDocument, known: dict[str, str]
-) -> list[DocumentProblem]:
+def cross_check(located: Located, doc: SystemDocument, known: dict[str, str]) -> list[Problem]:
     """What pydantic cannot see: references between entries, duplicates, and cycles.
 
     `known` maps organisation codes already in the database to their kind.
     """
-    problems: list[DocumentProblem] = []
+    problems: list[Problem] = []
     kinds = dict(known)
     first_places(
         located,

@@ -23,13 +23,10 @@ from django.db import transaction
 from tqdm import tqdm
 
 from commonweal.core.actions import Actor, action
-from commonweal.core.documents import DocumentError, DocumentProblem
-from commonweal.registry.models import (
-    ListSize,
-    NetworkMembership,
-    Organisation,
-    OrganisationKind,
-)
+from commonweal.core.documents import DocumentError
+from commonweal.core.errors import Problem
+from commonweal.core.models import Organisation, OrganisationKind
+from commonweal.registry.models import ListSize, NetworkMembership
 
 MAX_PROBLEMS = 50
 BATCH = 2000
@@ -61,12 +58,12 @@ class Problems:
 
     def __init__(self, file: str):
         self.file = file
-        self.items: list[DocumentProblem] = []
+        self.items: list[Problem] = []
         self.more = 0
 
     def add(self, line: int, column: str, message: str) -> None:
         if len(self.items) < MAX_PROBLEMS:
-            self.items.append(DocumentProblem(self.file, line, column, message))
+            self.items.append(Problem(column, message, self.file, line))
         else:
             self.more += 1
 
@@ -74,11 +71,7 @@ class Problems:
         if self.items:
             items = list(self.items)
             if self.more:
-                items.append(
-                    DocumentProblem(
-                        self.file, None, "", f"and {self.more:,} more problems like these"
-                    )
-                )
+                items.append(Problem("", f"and {self.more:,} more problems like these", self.file))
             raise DocumentError(items)
 
 
@@ -108,15 +101,13 @@ def _read_csv(path: Path, problems: Problems) -> list[list[str]]:
         with path.open(newline="", encoding="utf-8-sig") as f:
             return list(csv.reader(f))
     except FileNotFoundError:
-        raise DocumentError([DocumentProblem(str(path), None, "", "no such file")]) from None
+        raise DocumentError([Problem("", "no such file", str(path), None)]) from None
     except UnicodeDecodeError as exc:
         raise DocumentError(
-            [DocumentProblem(str(path), None, "", f"is not UTF-8 text: {exc.reason}")]
+            [Problem("", f"is not UTF-8 text: {exc.reason}", str(path), None)]
         ) from None
     except csv.Error as exc:
-        raise DocumentError(
-            [DocumentProblem(str(path), None, "", f"is not valid CSV: {exc}")]
-        ) from None
+        raise DocumentError([Problem("", f"is not valid CSV: {exc}", str(path), None)]) from None
 
 
 def _upsert(orgs: list[Organisation], fields: list[str]) -> None:
@@ -165,8 +156,21 @@ def _counted(result: ImportResult, codes: Iterable[str], write: Callable[[], Non
 EPRACCUR_COLUMNS = 27
 
 
-@action("registry.import_epraccur")
+@dataclass
+class Read:
+    """A file read and checked, ready to write: what it holds and the result so far."""
+
+    path: Path
+    result: ImportResult
+    started: float
+    data: Any
+
+
 def import_epraccur(actor: Actor, path: str | Path) -> ImportResult:
+    return write_epraccur(actor, read_epraccur(path))
+
+
+def read_epraccur(path: str | Path) -> Read:
     path = Path(path)
     started = time.perf_counter()
     problems = Problems(path.name)
@@ -212,7 +216,12 @@ def import_epraccur(actor: Actor, path: str | Path) -> ImportResult:
             row[14].strip(),
         )
     problems.raise_if_any()
+    return Read(path, result, started, practices)
 
+
+@action("registry.import_epraccur", internal_only=True)
+def write_epraccur(actor: Actor, read: Read) -> ImportResult:
+    path, result, practices = read.path, read.result, read.data
     commissioners = _ensure_commissioners((c for _, c in practices.values()), {}, "ODS epraccur")
     orgs = []
     for org, commissioner in practices.values():
@@ -225,7 +234,7 @@ def import_epraccur(actor: Actor, path: str | Path) -> ImportResult:
             orgs, ["name", "kind", "opened", "closed", "postcode", "commissioner", "source"]
         ),
     )
-    result.seconds = time.perf_counter() - started
+    result.seconds = time.perf_counter() - read.started
     actor.record(
         "import", path.name, f"Imported GP practices: {result.describe()}", after=_counts(result)
     )
@@ -272,20 +281,19 @@ def _sheet_rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
-        raise DocumentError([DocumentProblem(str(path), None, "", "no such file")]) from None
+        raise DocumentError([Problem("", "no such file", str(path), None)]) from None
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise DocumentError(
-            [DocumentProblem(path.name, None, "", f"is not an Excel workbook (.xlsx): {exc}")]
+            [Problem("", f"is not an Excel workbook (.xlsx): {exc}", path.name, None)]
         ) from None
     try:
         if sheet not in book.sheetnames:
             raise DocumentError(
                 [
-                    DocumentProblem(
-                        path.name,
-                        None,
+                    Problem(
                         "",
                         f"has no sheet named '{sheet}' (it has {', '.join(book.sheetnames)})",
+                        path.name,
                     )
                 ]
             )
@@ -299,8 +307,11 @@ def _cell(row: tuple[Any, ...], index: dict[str, int], column: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-@action("registry.import_epcn")
 def import_epcn(actor: Actor, path: str | Path) -> ImportResult:
+    return write_epcn(actor, read_epcn(path))
+
+
+def read_epcn(path: str | Path) -> Read:
     path = Path(path)
     started = time.perf_counter()
     result = ImportResult(path.name)
@@ -381,7 +392,15 @@ def import_epcn(actor: Actor, path: str | Path) -> ImportResult:
                     )
                 )
         problems.raise_if_any()
+    return Read(
+        path, result, started, (networks, network_commissioner, commissioner_names, memberships)
+    )
 
+
+@action("registry.import_epcn", internal_only=True)
+def write_epcn(actor: Actor, read: Read) -> ImportResult:
+    path, result = read.path, read.result
+    networks, network_commissioner, commissioner_names, memberships = read.data
     commissioners = _ensure_commissioners(
         [*network_commissioner.values(), *(m[5] for m in memberships)],
         {
@@ -436,7 +455,7 @@ def import_epcn(actor: Actor, path: str | Path) -> ImportResult:
         unique_fields=["practice", "network", "starts"],
         update_fields=["ends", "source"],
     )
-    result.seconds = time.perf_counter() - started
+    result.seconds = time.perf_counter() - read.started
     actor.record(
         "import",
         path.name,
@@ -467,9 +486,12 @@ QOF_MAPPING = [
 ]
 
 
-@action("registry.import_qof_mapping")
 def import_qof_mapping(actor: Actor, path: str | Path) -> ImportResult:
     """The QOF geography mapping names regions, STPs, CCGs, PCNs and practices, and links them."""
+    return write_qof_mapping(actor, read_qof_mapping(path))
+
+
+def read_qof_mapping(path: str | Path) -> Read:
     path = Path(path)
     started = time.perf_counter()
     problems = Problems(path.name)
@@ -542,7 +564,13 @@ def import_qof_mapping(actor: Actor, path: str | Path) -> ImportResult:
         )
         membership.append((v["PRACTICE_CODE"], v["PCN_ODS_CODE"]))
     problems.raise_if_any()
+    return Read(path, result, started, (orgs, membership))
 
+
+@action("registry.import_qof_mapping", internal_only=True)
+def write_qof_mapping(actor: Actor, read: Read) -> ImportResult:
+    path, result = read.path, read.result
+    orgs, membership = read.data
     # Names and kinds first, then the links between them (which need ids).
     objs = [
         Organisation(code=c, name=d["name"], kind=d["kind"], source="QOF mapping")
@@ -572,7 +600,7 @@ def import_qof_mapping(actor: Actor, path: str | Path) -> ImportResult:
         batch_size=BATCH,
         ignore_conflicts=True,
     )
-    result.seconds = time.perf_counter() - started
+    result.seconds = time.perf_counter() - read.started
     actor.record(
         "import",
         path.name,
@@ -585,11 +613,16 @@ def import_qof_mapping(actor: Actor, path: str | Path) -> ImportResult:
 QOF_LIST_DATE = date(2021, 1, 1)
 
 
-@action("registry.import_list_sizes")
 def import_list_sizes(
     actor: Actor, path: str | Path, on: date = QOF_LIST_DATE, source: str = "QOF 2020/21"
 ) -> ImportResult:
     """Practice list sizes from a QOF prevalence file (PRACTICE_LIST_SIZE on TOTAL rows)."""
+    return write_list_sizes(actor, read_list_sizes(path, on, source))
+
+
+def read_list_sizes(
+    path: str | Path, on: date = QOF_LIST_DATE, source: str = "QOF 2020/21"
+) -> Read:
     path = Path(path)
     started = time.perf_counter()
     problems = Problems(path.name)
@@ -629,6 +662,13 @@ def import_list_sizes(
             )
         sizes[code] = size
     problems.raise_if_any()
+    return Read(path, result, started, (sizes, on, source))
+
+
+@action("registry.import_list_sizes", internal_only=True)
+def write_list_sizes(actor: Actor, read: Read) -> ImportResult:
+    path, result = read.path, read.result
+    sizes, on, source = read.data
     ids = _ids(sizes)
     for _code in set(sizes) - set(ids):
         result.skip("practice not in the registry")
@@ -646,7 +686,7 @@ def import_list_sizes(
     )
     after = ListSize.objects.filter(on=on).count()
     result.created, result.updated = after - before, len(ids) - (after - before)
-    result.seconds = time.perf_counter() - started
+    result.seconds = time.perf_counter() - read.started
     actor.record(
         "import",
         path.name,
@@ -657,18 +697,28 @@ def import_list_sizes(
 
 
 def import_all(actor: Actor, data_dir: str | Path) -> list[ImportResult]:
-    """Import every ODS and QOF file present in the data directory, in one transaction."""
+    """Import every ODS and QOF file present in the data directory, in one transaction.
+
+    Every file is read and checked before the transaction starts, so the database is held
+    for writing only while the rows are written (a few seconds for all of England), and
+    sign-ins and other writes wait their turn rather than fail.
+    """
     data = Path(data_dir)
-    steps: list[tuple[Path, Callable[[Actor, Path], ImportResult]]] = [
-        (data / "qof-2020-21" / "MAPPING_NHS_GEOGRAPHIES_2021.csv", import_qof_mapping),
-        (data / "ods" / "epraccur.csv", import_epraccur),
-        (data / "ods" / "ePCN.xlsx", import_epcn),
-        (data / "qof-2020-21" / "PREVALENCE_2021_v2.csv", import_list_sizes),
+    steps: list[tuple[Path, Callable[[Path], Read], Callable[[Actor, Read], ImportResult]]] = [
+        (
+            data / "qof-2020-21" / "MAPPING_NHS_GEOGRAPHIES_2021.csv",
+            read_qof_mapping,
+            write_qof_mapping,
+        ),
+        (data / "ods" / "epraccur.csv", read_epraccur, write_epraccur),
+        (data / "ods" / "ePCN.xlsx", read_epcn, write_epcn),
+        (data / "qof-2020-21" / "PREVALENCE_2021_v2.csv", read_list_sizes, write_list_sizes),
     ]
-    present = [(p, fn) for p, fn in steps if p.is_file()]
+    present = [(p, read, write) for p, read, write in steps if p.is_file()]
     if not present:
         raise DocumentError(
-            [DocumentProblem(str(data), None, "", "holds none of the ODS or QOF files to import")]
+            [Problem("", "holds none of the ODS or QOF files to import", str(data), None)]
         )
+    reads = [(read(p), write) for p, read, write in present]
     with transaction.atomic():
-        return [fn(actor, p) for p, fn in present]
+        return [write(actor, r) for r, write in reads]

@@ -1,74 +1,19 @@
-"""The system registry: organisations, and the areas (footprints) of a system at each level.
+"""The system registry: the areas (footprints) of a system at each level, and the facts about
+organisations that the registry keeps (successions, PCN memberships, list sizes).
 
-Organisations are national facts keyed by their ODS or ONS code. Areas belong to one system
-description (`System`), because footprints are drawn by each system for itself: the same
-practice may sit in Devon's "North" local area and in a PCN that a later re-drawing moves.
+Organisations themselves are national facts in `core`. Areas belong to one system description
+(`System`), because footprints are drawn by each system for itself: the same practice may sit
+in Devon's "North" local area and in a PCN that a later re-drawing moves.
+
+Nothing here is deleted: a system document that drops an area ends it (`ends`), so that the
+decisions, bodies and roles that point at it keep what they point at.
 """
-
-from datetime import date
 
 from django.db import models
 from django.db.models import Q
 
+from commonweal.core.models import Organisation
 from commonweal.registry.rules import Level
-
-
-class OrganisationKind(models.TextChoices):
-    NHS_COMMISSIONER = "nhs_commissioner", "NHS commissioner"
-    NHS_ENGLAND_REGION = "nhs_england_region", "NHS England region"
-    SYSTEM_PARTNERSHIP = "system_partnership", "Sustainability and transformation partnership"
-    COUNTY_COUNCIL = "county_council", "County council"
-    UNITARY_COUNCIL = "unitary_council", "Unitary council"
-    LONDON_BOROUGH_COUNCIL = "london_borough_council", "London borough council"
-    DISTRICT_COUNCIL = "district_council", "District council"
-    NHS_TRUST = "nhs_trust", "NHS trust"
-    GP_PRACTICE = "gp_practice", "GP practice"
-    PRIMARY_CARE_NETWORK = "primary_care_network", "Primary care network"
-    GP_FEDERATION = "gp_federation", "GP federation"
-    VOLUNTARY_COMMUNITY = "voluntary_community", "Voluntary or community organisation"
-
-
-COUNCIL_KINDS = (
-    OrganisationKind.COUNTY_COUNCIL,
-    OrganisationKind.UNITARY_COUNCIL,
-    OrganisationKind.LONDON_BOROUGH_COUNCIL,
-    OrganisationKind.DISTRICT_COUNCIL,
-)
-
-
-def in_force(on: date, starts: str = "starts", ends: str = "ends") -> Q:
-    """Rows in force on a date: started by then (or undated) and not yet ended."""
-    return (Q(**{f"{starts}__isnull": True}) | Q(**{f"{starts}__lte": on})) & (
-        Q(**{f"{ends}__isnull": True}) | Q(**{f"{ends}__gte": on})
-    )
-
-
-class Organisation(models.Model):
-    code = models.CharField(max_length=20, unique=True, help_text="ODS code, or ONS GSS code")
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=30, choices=OrganisationKind.choices, db_index=True)
-    opened = models.DateField(null=True, blank=True)
-    closed = models.DateField(null=True, blank=True)
-    postcode = models.CharField(max_length=10, blank=True, default="")
-    # The organisation one level up in the NHS hierarchy: CCG -> STP -> NHS England region.
-    part_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="parts"
-    )
-    # For practices and PCNs: the NHS commissioner responsible for them.
-    commissioner = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="commissioned"
-    )
-    source = models.CharField(max_length=100, blank=True, default="")
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
-
-    @property
-    def code_system(self) -> str:
-        return "ONS" if self.kind in COUNCIL_KINDS else "ODS"
 
 
 class Succession(models.Model):
@@ -80,10 +25,10 @@ class Succession(models.Model):
         TRANSFER = "transfer", "Transfer of functions"
 
     predecessor = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="successions_out"
+        Organisation, on_delete=models.PROTECT, related_name="successions_out"
     )
     successor = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="successions_in"
+        Organisation, on_delete=models.PROTECT, related_name="successions_in"
     )
     on = models.DateField()
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MERGER)
@@ -104,10 +49,10 @@ class NetworkMembership(models.Model):
     """A GP practice's membership of a primary care network, as ODS publishes it."""
 
     practice = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="network_memberships"
+        Organisation, on_delete=models.PROTECT, related_name="network_memberships"
     )
     network = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="network_members"
+        Organisation, on_delete=models.PROTECT, related_name="network_members"
     )
     starts = models.DateField(null=True, blank=True)
     ends = models.DateField(null=True, blank=True)
@@ -124,7 +69,7 @@ class NetworkMembership(models.Model):
 class ListSize(models.Model):
     """Patients registered with a practice on a date (the practice's list size)."""
 
-    practice = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="list_sizes")
+    practice = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="list_sizes")
     on = models.DateField()
     patients = models.PositiveIntegerField()
     source = models.CharField(max_length=100)
@@ -161,16 +106,19 @@ class Area(models.Model):
         DOCUMENT = "document", "System document"
         ODS = "ods", "ODS primary care network data"
 
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="areas")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="areas")
     code = models.CharField(max_length=40)
     name = models.CharField(max_length=200)
     level = models.CharField(max_length=20, choices=[(lv.value, lv.label) for lv in Level])
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     ons_code = models.CharField(max_length=12, blank=True, default="")
     description = models.TextField(blank=True, default="")
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.DOCUMENT)
+    # The last day the area was part of the system: set when a document stops describing it
+    # (or an ODS network closes); an ended area is kept for what points at it.
+    ends = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -185,7 +133,7 @@ class Area(models.Model):
 
 
 class AreaPopulation(models.Model):
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="populations")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="populations")
     on = models.DateField()
     population = models.PositiveIntegerField()
     source = models.CharField(max_length=300, blank=True, default="")
@@ -207,7 +155,7 @@ class Responsibility(models.TextChoices):
 class AreaResponsibility(models.Model):
     """An organisation responsible for an area in some capacity, over a period."""
 
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="responsibilities")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="responsibilities")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="responsibilities"
     )
@@ -218,7 +166,9 @@ class AreaResponsibility(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["area", "organisation", "role"], name="one_responsibility"
+                fields=["area", "organisation", "role"],
+                condition=Q(ends__isnull=True),
+                name="one_open_responsibility",
             )
         ]
 
@@ -226,7 +176,7 @@ class AreaResponsibility(models.Model):
 class AreaPractice(models.Model):
     """A GP practice's membership of an area over a period."""
 
-    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="memberships")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="memberships")
     practice = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="area_memberships"
     )

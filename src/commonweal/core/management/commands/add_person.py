@@ -5,10 +5,9 @@ from django.core.management.base import CommandParser
 
 from commonweal.core.actions import Actor
 from commonweal.core.commands import Command as Base
-from commonweal.core.commands import RefusedError
-from commonweal.core.models import Role
+from commonweal.core.errors import Refused
+from commonweal.core.models import Organisation, Role
 from commonweal.core.people import add_person, assign_role
-from commonweal.registry.models import Organisation
 
 
 class Command(Base):
@@ -23,17 +22,25 @@ class Command(Base):
         parser.add_argument("--name", default="", help="full name")
         parser.add_argument("--email", default="")
         parser.add_argument("--password", help="password (asked for when omitted)")
+        parser.add_argument(
+            "--person",
+            help="the key of an existing person (a post holder) this account signs in as",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = Organisation.objects.filter(code=options["organisation"]).first()
         if organisation is None:
-            raise RefusedError(f"no organisation has the code {options['organisation']}")
+            raise Refused(f"no organisation has the code {options['organisation']}")
         password = options["password"] or getpass.getpass("Password: ")
-        if len(password) < 8:
-            raise RefusedError("a password needs at least 8 characters")
         actor = Actor.command_line()
-        person = add_person(
-            actor, options["username"], password, full_name=options["name"], email=options["email"]
+        account = add_person(
+            actor,
+            options["username"],
+            password,
+            full_name=options["name"],
+            email=options["email"],
+            organisation=organisation,
+            person_key=options["person"] or "",
         )
-        assign_role(actor, person, organisation, Role(options["role"]))
+        assign_role(actor, account.person, organisation, Role(options["role"]))
         self.stdout.write(f"{options['username']} acts as {options['role']} for {organisation}")

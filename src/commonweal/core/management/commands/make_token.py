@@ -5,7 +5,7 @@ from django.core.management.base import CommandParser
 
 from commonweal.core.actions import Actor
 from commonweal.core.commands import Command as Base
-from commonweal.core.commands import RefusedError
+from commonweal.core.errors import Refused
 from commonweal.core.people import make_token
 
 
@@ -19,5 +19,7 @@ class Command(Base):
     def handle(self, *args: Any, **options: Any) -> None:
         person = get_user_model().objects.filter(username=options["username"]).first()
         if person is None:
-            raise RefusedError(f"no person with the username {options['username']}")
-        self.stdout.write(make_token(Actor.command_line(), person, options["name"]))
+            raise Refused(f"no person with the username {options['username']}")
+        key, token = make_token(Actor.command_line(), person, options["name"])
+        self.stdout.write(key)
+        self.stderr.write(f"(expires {token.expires:%Y-%m-%d}; it is shown only this once)")

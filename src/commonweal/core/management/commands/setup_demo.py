@@ -6,11 +6,10 @@ from django.core.management.base import CommandParser
 
 from commonweal.core.actions import Actor
 from commonweal.core.commands import Command as Base
-from commonweal.core.models import Role
+from commonweal.core.models import Organisation, Role
 from commonweal.core.people import add_person, assign_role
 from commonweal.registry import importers
 from commonweal.registry.actions import add_pcns, example_path, load_system
-from commonweal.registry.models import Organisation
 
 
 class Command(Base):
@@ -59,6 +58,12 @@ class Command(Base):
                 f"{len(schemes)} illustrative schemes of delegation"
             )
         if not get_user_model().objects.filter(username="demo").exists():
-            person = add_person(actor, "demo", "commonweal-demo", full_name="Demo Commissioner")
-            assign_role(actor, person, Organisation.objects.get(code="15N"), Role.COMMISSIONER)
-            self.stdout.write("sign in as demo / commonweal-demo")
+            ccg = Organisation.objects.get(code="15N")
+            account = add_person(
+                actor, "demo", "commonweal-demo", full_name="Demo Commissioner", organisation=ccg
+            )
+            for role in (Role.COMMISSIONER, Role.ADMINISTRATOR):
+                assign_role(actor, account.person, ccg, role)
+            self.stdout.write(
+                "sign in as demo / commonweal-demo (commissioner and administrator of NHS Devon CCG)"
+            )

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from commonweal.core.commands import Command as Base
-from commonweal.governance.context import describe_validation
+from commonweal.governance.presenters import describe_validation
 from commonweal.governance.requests import validate_file
 
 

@@ -5,7 +5,7 @@ from django.core.management.base import CommandParser
 
 from commonweal.core.actions import Actor
 from commonweal.core.commands import Command as Base
-from commonweal.core.commands import RefusedError
+from commonweal.core.errors import Refused
 from commonweal.registry.actions import add_pcns
 from commonweal.registry.models import System
 
@@ -29,7 +29,7 @@ class Command(Base):
     def handle(self, *args: Any, **options: Any) -> None:
         system = System.objects.filter(slug=options["system"]).first()
         if system is None:
-            raise RefusedError(f"no system '{options['system']}': load it first with load-system")
+            raise Refused(f"no system '{options['system']}': load it first with load-system")
         result = add_pcns(
             Actor.command_line(), system, options["commissioner"], options["parent"], options["on"]
         )

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from commonweal.core.commands import Command as Base
-from commonweal.core.commands import RefusedError
+from commonweal.core.errors import Refused
 from commonweal.registry.models import System
 from commonweal.registry.structure import structure_on
 
@@ -33,7 +33,7 @@ class Command(Base):
         system = System.objects.filter(slug=options["system"]).first()
         if system is None:
             known = ", ".join(System.objects.values_list("slug", flat=True)) or "none loaded"
-            raise RefusedError(f"no system '{options['system']}' (systems: {known})")
+            raise Refused(f"no system '{options['system']}' (systems: {known})")
         report = structure_on(system, options["on"])
         if options["json"]:
             self.stdout.write(

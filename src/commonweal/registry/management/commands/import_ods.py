@@ -7,7 +7,7 @@ from django.core.management.base import CommandParser
 
 from commonweal.core.actions import Actor
 from commonweal.core.commands import Command as Base
-from commonweal.core.commands import RefusedError
+from commonweal.core.errors import Refused
 from commonweal.registry import importers
 
 
@@ -41,24 +41,27 @@ class Command(Base):
 
         actor = Actor.command_line()
         files = [
-            (options["qof_mapping"], importers.import_qof_mapping),
-            (options["epraccur"], importers.import_epraccur),
-            (options["epcn"], importers.import_epcn),
+            (options["qof_mapping"], importers.read_qof_mapping, importers.write_qof_mapping),
+            (options["epraccur"], importers.read_epraccur, importers.write_epraccur),
+            (options["epcn"], importers.read_epcn, importers.write_epcn),
         ]
-        chosen = [(p, fn) for p, fn in files if p]
+        chosen = [(p, read, write) for p, read, write in files if p]
         if chosen or options["list_sizes"]:
-            with transaction.atomic():
-                results = [fn(actor, p) for p, fn in chosen]
-                if options["list_sizes"]:
-                    results.append(
-                        importers.import_list_sizes(
-                            actor, options["list_sizes"], options["list_size_date"]
-                        )
+            # Every file is read and checked before anything is written, in one transaction.
+            reads = [(read(p), write) for p, read, write in chosen]
+            if options["list_sizes"]:
+                reads.append(
+                    (
+                        importers.read_list_sizes(options["list_sizes"], options["list_size_date"]),
+                        importers.write_list_sizes,
                     )
+                )
+            with transaction.atomic():
+                results = [write(actor, r) for r, write in reads]
         else:
             data_dir = options["data_dir"] or settings.COMMONWEAL_DATA_DIR
             if not data_dir:
-                raise RefusedError(
+                raise Refused(
                     "no data directory: pass --data-dir or set COMMONWEAL_DATA_DIR, or name files"
                 )
             results = importers.import_all(actor, data_dir)

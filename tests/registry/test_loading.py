@@ -2,14 +2,15 @@
 
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from commonweal.core.documents import DocumentError
-from commonweal.core.models import AuditEvent
+from commonweal.core.models import AuditEvent, Organisation
 from commonweal.registry.actions import example_path, load_system
-from commonweal.registry.models import Area, AreaPopulation, Organisation, Succession, System
+from commonweal.registry.models import Area, AreaPopulation, Succession, System
 from commonweal.registry.structure import structure_on
 
 pytestmark = pytest.mark.django_db
@@ -84,28 +85,48 @@ def test_loading_twice_changes_nothing(actor, tmp_path):
     second = load_system(actor, path)
     assert first.changed and not second.changed
     assert state()[:4] == snapshot
-    events = list(AuditEvent.objects.filter(action="registry.load_system").order_by("id"))
+    events = list(
+        AuditEvent.objects.filter(action="registry.load_system", object_id="tiny").order_by("id")
+    )
     assert events[-1].summary.endswith("nothing changed")
-    assert events[0].before is None and events[0].after["areas"]["town"]["parent"] == "tiny"
+    assert events[-1].before is None and events[-1].after is None, "nothing when nothing changed"
+    # The first load records each new row as it was created, field by field.
+    assert set(events[0].before.values()) == {None}
+    assert events[0].after["areas.town"]["name"] == "Town"
+    assert events[0].after["areas.town.parent"] == "tiny"
 
 
-def test_a_changed_document_replaces_its_areas(actor, tmp_path):
+def test_a_changed_document_ends_the_areas_it_drops_and_audits_each_field(actor, tmp_path):
+    # Behaviour changed by issue 8: a dropped area is ended (kept for what points at it), not
+    # deleted; the audit event holds before and after of each changed field only.
     path = tmp_path / "tiny.yaml"
     path.write_text(GOOD)
     load_system(actor, path)
     path.write_text(
-        GOOD.replace("    name: Town\n", "    name: Market town\n").replace(
-            "  - code: town", "  - code: market"
-        )
+        GOOD.replace("    name: Town\n", "    name: Market town\n")
+        .replace("  - code: town", "  - code: market")
+        .replace("population: 1200000", "population: 1250000")
     )
     result = load_system(actor, path)
     assert result.changed
-    assert sorted(result.system.areas.values_list("code", "name")) == [
-        ("market", "Market town"),
-        ("tiny", "Tiny"),
+    yesterday = date.today() - timedelta(days=1)
+    assert sorted(result.system.areas.values_list("code", "name", "ends")) == [
+        ("market", "Market town", None),
+        ("tiny", "Tiny", None),
+        ("town", "Town", yesterday),
     ]
-    event = AuditEvent.objects.filter(action="registry.load_system").first()
-    assert "town" in event.before["areas"] and "market" in event.after["areas"]
+    event = AuditEvent.objects.filter(action="registry.load_system", object_id="tiny").first()
+    assert event.before["areas.town.ends"] is None and event.after["areas.town.ends"] == str(
+        yesterday
+    )
+    assert event.after["areas.market"]["name"] == "Market town"
+    assert event.before["areas.tiny.populations.2020-06-30"] == 1_200_000
+    assert event.after["areas.tiny.populations.2020-06-30"] == 1_250_000
+    assert "areas.tiny.name" not in event.after, "unchanged fields are not recorded"
+    # Describing the area again brings it back.
+    path.write_text(GOOD)
+    load_system(actor, path)
+    assert result.system.areas.get(code="town").ends is None
 
 
 def test_syntax_error_names_file_and_line(actor, tmp_path):
@@ -171,7 +192,7 @@ def test_duplicate_keys_and_codes_and_unknown_fields(actor, tmp_path):
 
 def test_codes_must_be_quoted_when_yaml_would_read_a_number(actor, tmp_path):
     problems = refused(actor, tmp_path, GOOD.replace("code: 99X", "code: 00123"))
-    assert any("organisations[0].code: Value error, write codes in quotes" in p for p in problems)
+    assert any("organisations[0].code: write codes in quotes" in p for p in problems)
 
 
 def test_fields_called_on_and_codes_like_no_stay_text(actor, tmp_path):

@@ -17,7 +17,7 @@ from commonweal.stats import _intervals as ci
 
 REFERENCE = Path(
     os.environ.get(
-        "COMMONWEAL_REFERENCE_DIR", Path(__file__).resolve().parents[2] / "shared" / "reference"
+        "COMMONWEAL_REFERENCE_DIR", Path(__file__).resolve().parents[3] / "shared" / "reference"
     )
 )
 PHE = REFERENCE / "phe-indicator-methods"

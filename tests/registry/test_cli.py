@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import data_dir
+from ..factories import data_dir
 
 COMMONWEAL = shutil.which("commonweal") or str(Path(os.sys.executable).parent / "commonweal")
 

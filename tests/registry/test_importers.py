@@ -7,13 +7,13 @@ import openpyxl
 import pytest
 
 from commonweal.core.documents import DocumentError
-from commonweal.core.models import AuditEvent
+from commonweal.core.models import AuditEvent, Organisation
 from commonweal.registry import importers
 from commonweal.registry.actions import add_pcns
-from commonweal.registry.models import ListSize, NetworkMembership, Organisation, Succession
+from commonweal.registry.models import ListSize, NetworkMembership, Succession
 from commonweal.registry.structure import structure_on
 
-from .conftest import needs_data
+from ..factories import needs_data
 
 
 def epraccur_row(
@@ -148,14 +148,15 @@ def test_a_bad_epraccur_row_names_its_line_and_field_and_writes_nothing(actor, t
 
 @pytest.mark.django_db
 def test_epcn_imports_networks_and_memberships(actor, tmp_path):
+    # A commissioner the session's example systems do not hold, so its placeholder is made here.
     path = write_epcn(
         tmp_path / "ePCN.xlsx",
         [
             [
                 "UZZ001",
                 "SEA VIEW PCN",
-                "15N",
-                "NHS DEVON ICB - 15N",
+                "Z9Z",
+                "NHS EXAMPLE ICB - Z9Z",
                 "20190701",
                 "",
                 "",
@@ -170,11 +171,11 @@ def test_epcn_imports_networks_and_memberships(actor, tmp_path):
             [
                 "ZZ9001",
                 "RIVERSIDE SURGERY",
-                "15N",
-                "NHS DEVON ICB - 15N",
+                "Z9Z",
+                "NHS EXAMPLE ICB - Z9Z",
                 "UZZ001",
                 "SEA VIEW PCN",
-                "15N",
+                "Z9Z",
                 "x",
                 "20190701",
                 None,
@@ -186,7 +187,7 @@ def test_epcn_imports_networks_and_memberships(actor, tmp_path):
                 "NHS CORNWALL ICB - 11N",
                 "UZZ001",
                 "SEA VIEW PCN",
-                "15N",
+                "Z9Z",
                 "x",
                 "20191001",
                 None,
@@ -195,8 +196,8 @@ def test_epcn_imports_networks_and_memberships(actor, tmp_path):
     )
     importers.import_epcn(actor, path)
     network = Organisation.objects.get(code="UZZ001")
-    assert network.name == "Sea View PCN" and network.commissioner.code == "15N"
-    assert network.commissioner.name == "NHS Devon ICB"
+    assert network.name == "Sea View PCN" and network.commissioner.code == "Z9Z"
+    assert network.commissioner.name == "NHS Example ICB"
     assert sorted(
         NetworkMembership.objects.filter(network__code="UZZ001").values_list(
             "practice__code", "starts"

@@ -1,0 +1,115 @@
+"""Who may change what: one vocabulary of permissions, roles as the sets they grant.
+
+A person holds roles for organisations (`RoleAssignment`), perhaps scoped to one body. A role
+grants permissions *in that organisation* (and, when scoped, only in that body); holding a
+role in one organisation grants nothing in another. Every action declares the permission it
+needs and names the organisation (and body) its change belongs to; `holds` answers the check.
+
+Reading needs no permission beyond signing in; later capabilities restrict what they must
+(exempt papers, withheld interests) with permissions of their own.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+from enum import StrEnum
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+
+from commonweal.core.models import Organisation, Person, Role, RoleAssignment, in_force
+
+
+class Permission(StrEnum):
+    # The registry: a system's description (its areas, and the organisations it describes).
+    LOAD_SYSTEM = "load_system"
+    ADD_NETWORKS = "add_networks"
+    # Governance: posts, holders and bodies; schemes of delegation.
+    LOAD_GOVERNANCE = "load_governance"
+    LOAD_SCHEME = "load_scheme"
+    # People: giving and ending roles in the organisation; revoking its people's API tokens.
+    MANAGE_PEOPLE = "manage_people"
+    REVOKE_TOKENS = "revoke_tokens"
+    # One's own account and tokens: no role grants it; only the person themselves.
+    OWN_ACCOUNT = "own_account"
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+
+LABELS = {
+    Permission.LOAD_SYSTEM: "load a system document",
+    Permission.ADD_NETWORKS: "add primary care networks to a system",
+    Permission.LOAD_GOVERNANCE: "load posts, holders and bodies",
+    Permission.LOAD_SCHEME: "load a scheme of delegation",
+    Permission.MANAGE_PEOPLE: "give and end people's roles",
+    Permission.REVOKE_TOKENS: "revoke people's API tokens",
+    Permission.OWN_ACCOUNT: "manage your own account and API tokens",
+}
+
+# What each role grants in the organisation it is held for. Roles with nothing yet gain
+# permissions as their capabilities arrive (proposals, finance, outcomes, meetings).
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMINISTRATOR: frozenset(
+        {
+            Permission.LOAD_SYSTEM,
+            Permission.ADD_NETWORKS,
+            Permission.LOAD_GOVERNANCE,
+            Permission.LOAD_SCHEME,
+            Permission.MANAGE_PEOPLE,
+            Permission.REVOKE_TOKENS,
+        }
+    ),
+    Role.COMMISSIONER: frozenset(),
+    Role.FINANCE: frozenset(),
+    Role.ANALYST: frozenset(),
+    Role.EXECUTIVE: frozenset(),
+    Role.CLERK: frozenset(),
+}
+
+# Permissions that only make sense inside one body (a clerk's): checking one without naming
+# the body is a mistake in the code, not a refusal.
+BODY_SCOPED: frozenset[Permission] = frozenset()
+
+
+def roles_granting(permission: Permission) -> list[Role]:
+    return [role for role, granted in ROLE_PERMISSIONS.items() if permission in granted]
+
+
+def assignments(person: Person | None, on: date | None = None) -> list[RoleAssignment]:
+    """The person's roles in force on a date (today unless given)."""
+    if person is None:
+        return []
+    return list(
+        RoleAssignment.objects.filter(person=person)
+        .filter(in_force(on or date.today()))
+        .select_related("organisation", "scope_type")
+    )
+
+
+def holds(
+    held: Iterable[RoleAssignment],
+    permission: Permission,
+    organisation: Organisation,
+    body: Model | None = None,
+) -> bool:
+    """Do these role assignments grant the permission in the organisation (and body)?
+
+    An unscoped role covers everything the organisation does; a scoped role covers only its
+    scope, so it grants a body-scoped permission in that body and nothing else.
+    """
+    if permission in BODY_SCOPED and body is None:
+        raise ValueError(f"'{permission}' is checked in a body: name the body")
+    body_type = ContentType.objects.get_for_model(body).pk if body is not None else None
+    for assignment in held:
+        if assignment.organisation_id != organisation.pk:
+            continue
+        if permission not in ROLE_PERMISSIONS[Role(assignment.role)]:
+            continue
+        if assignment.scope_type_id is None:
+            return True
+        if body is not None and (
+            assignment.scope_type_id == body_type and assignment.scope_id == str(body.pk)
+        ):
+            return True
+    return False

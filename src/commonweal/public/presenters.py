@@ -1,0 +1,213 @@
+"""What the public may read, field by field: the allow-list.
+
+Every public page and public response is built from these dataclasses and nothing else;
+`PUBLISHED` names, for each model, the fields they are made from. A field that is not listed
+here is never published: the public crawl test plants a marker in every unlisted text field
+and fails if one appears on a public page. To publish something new, add it here, on purpose.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from commonweal.core.models import Organisation, in_force
+from commonweal.registry import presenters as registry
+from commonweal.registry.models import Area, AreaPopulation, AreaPractice, System
+from commonweal.registry.structure import structure_on
+
+# model label -> the fields of it that public pages show.
+PUBLISHED: dict[str, tuple[str, ...]] = {
+    "core.Organisation": ("code", "name", "kind"),
+    "registry.System": ("slug", "name", "description", "sources", "as_at"),
+    "registry.Area": ("code", "name", "level", "ons_code", "description", "parent", "ends"),
+    "registry.AreaPopulation": ("on", "population", "source"),
+    "registry.AreaResponsibility": ("organisation", "role", "starts", "ends"),
+    "registry.AreaPractice": ("practice", "starts", "ends"),
+}
+
+
+@dataclass(frozen=True)
+class PublicOrganisation:
+    code: str
+    name: str
+    kind_label: str
+
+    @classmethod
+    def of(cls, org: Organisation) -> "PublicOrganisation":
+        return cls(org.code, org.name, org.get_kind_display())
+
+
+@dataclass(frozen=True)
+class PublicFinding:
+    rule: str
+    severity: str
+    subject: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class PublicAreaRow:
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    parent_name: str | None
+    ons_code: str
+    population: int | None
+    population_on: date | None
+    practices: int
+    children: tuple["PublicAreaRow", ...] = ()
+
+    @classmethod
+    def of(cls, row: registry.AreaRow) -> "PublicAreaRow":
+        return cls(
+            row.code,
+            row.name,
+            row.level,
+            row.parent,
+            row.parent_name,
+            row.ons_code,
+            row.population,
+            row.population_on,
+            row.practices,
+            tuple(cls.of(c) for c in row.children),
+        )
+
+
+@dataclass(frozen=True)
+class PublicSystemRef:
+    slug: str
+    name: str
+
+    @classmethod
+    def of(cls, s: System) -> "PublicSystemRef":
+        return cls(s.slug, s.name)
+
+
+@dataclass(frozen=True)
+class PublicSystem:
+    slug: str
+    name: str
+    description: str
+    sources: tuple[str, ...]
+    on: date
+    levels: tuple[tuple[str, int], ...]
+    practices: int
+    counts: dict[str, int]
+    findings: tuple[PublicFinding, ...]
+
+
+@dataclass(frozen=True)
+class PublicPopulation:
+    on: date
+    population: int
+    source: str
+
+
+@dataclass(frozen=True)
+class PublicResponsibility:
+    organisation: PublicOrganisation
+    role_label: str
+    starts: date | None
+    ends: date | None
+
+
+@dataclass(frozen=True)
+class PublicPractice:
+    organisation: PublicOrganisation
+    commissioner: str | None
+
+
+@dataclass(frozen=True)
+class PublicArea:
+    row: PublicAreaRow
+    description: str
+    ends: date | None
+    children: tuple[PublicAreaRow, ...]
+    populations: tuple[PublicPopulation, ...]
+    responsible: tuple[PublicResponsibility, ...]
+    member_practices: tuple[PublicPractice, ...]
+    findings: tuple[PublicFinding, ...]
+
+
+def _findings(report_findings: list) -> tuple[PublicFinding, ...]:  # type: ignore[type-arg]
+    return tuple(
+        PublicFinding(f.rule, f.severity.value, f.subject, f.explanation) for f in report_findings
+    )
+
+
+def systems() -> list[tuple[str, str]]:
+    return list(System.objects.order_by("name").values_list("slug", "name"))
+
+
+def system(s: System, on: date | None = None) -> PublicSystem:
+    report = structure_on(s, on)
+    return PublicSystem(
+        slug=s.slug,
+        name=s.name,
+        description=s.description,
+        sources=tuple(s.sources),
+        on=report.on,
+        levels=registry.level_counts(s, report.on),
+        practices=len(report.practices),
+        counts=report.counts(),
+        findings=_findings(report.findings),
+    )
+
+
+def area_rows(s: System, on: date) -> list[PublicAreaRow]:
+    return [PublicAreaRow.of(r) for r in registry.area_rows(s, on)]
+
+
+def area_tree(s: System, on: date) -> list[PublicAreaRow]:
+    return [PublicAreaRow.of(r) for r in registry.area_tree(s, on)]
+
+
+def area(a: Area, on: date | None = None) -> PublicArea:
+    report = structure_on(a.system, on)
+    on = report.on
+    rows = {r.code: r for r in registry.area_rows(a.system, on)}
+    row = rows.get(a.code) or registry.area_view(a, on).row
+    practices = [
+        m.practice
+        for m in AreaPractice.objects.filter(area=a)
+        .filter(in_force(on))
+        .select_related("practice__commissioner")
+        .order_by("practice__name")
+    ]
+    codes = {p.code for p in practices}
+    return PublicArea(
+        row=PublicAreaRow.of(row),
+        description=a.description,
+        ends=a.ends,
+        children=tuple(PublicAreaRow.of(r) for r in rows.values() if r.parent == a.code),
+        populations=tuple(
+            PublicPopulation(p.on, p.population, p.source)
+            for p in AreaPopulation.objects.filter(area=a).order_by("-on")
+        ),
+        responsible=tuple(
+            PublicResponsibility(
+                PublicOrganisation.of(r.organisation), r.get_role_display(), r.starts, r.ends
+            )
+            for r in a.responsibilities.select_related("organisation").order_by(
+                "role", "organisation__name"
+            )
+        ),
+        member_practices=tuple(
+            PublicPractice(
+                PublicOrganisation.of(p), p.commissioner.name if p.commissioner else None
+            )
+            for p in practices
+        ),
+        findings=_findings(
+            [
+                f
+                for f in report.findings
+                if f.subject == a.code or a.code in f.related or f.subject in codes
+            ]
+        ),
+    )
+
+
+def find_area(s: System, code: str) -> Area | None:
+    """An area of the system by code (one that has ended is shown as ended)."""
+    return Area.objects.filter(system=s, code=code).select_related("parent", "system").first()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from commonweal.public import views
+
+urlpatterns = [
+    path("", views.home, name="public-home"),
+    path("systems/<slug:slug>/", views.system, name="public-system"),
+    path("systems/<slug:slug>/tree/", views.tree, name="public-tree"),
+    path("systems/<slug:slug>/areas/<str:code>/", views.area, name="public-area"),
+]

@@ -1,0 +1,74 @@
+"""The public register: what anyone may read without signing in, from the allow-list only."""
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from commonweal.core.pages import AsOn, dated
+from commonweal.public import presenters
+from commonweal.registry.models import System
+
+
+@login_not_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/home.jinja", {"systems": presenters.systems()})
+
+
+@login_not_required
+@dated
+def system(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> HttpResponse:
+    s = get_object_or_404(System, slug=slug)
+    view = presenters.system(s, on)
+    rows = presenters.area_rows(s, view.on)
+    by_level: dict[str, list[presenters.PublicAreaRow]] = {}
+    for r in rows:
+        by_level.setdefault(r.level, []).append(r)
+    return render(
+        request,
+        "public/system.jinja",
+        {
+            "system": view,
+            "by_level": list(by_level.items()),
+            "codes": {r.code for r in rows},
+            "as_on": as_on,
+        },
+    )
+
+
+@login_not_required
+@dated
+def tree(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> HttpResponse:
+    s = get_object_or_404(System, slug=slug)
+    on = on or date.today()
+    return render(
+        request,
+        "public/tree.jinja",
+        {
+            "system": presenters.PublicSystemRef.of(s),
+            "on": on,
+            "tree": presenters.area_tree(s, on),
+            "as_on": as_on,
+        },
+    )
+
+
+@login_not_required
+@dated
+def area(request: HttpRequest, slug: str, code: str, on: date | None, as_on: AsOn) -> HttpResponse:
+    s = get_object_or_404(System, slug=slug)
+    a = presenters.find_area(s, code)
+    if a is None:
+        raise Http404
+    view = presenters.area(a, on)
+    return render(
+        request,
+        "public/area.jinja",
+        {
+            "system": presenters.PublicSystemRef.of(s),
+            "area": view,
+            "on": view.row.population_on,
+            "as_on": as_on,
+        },
+    )

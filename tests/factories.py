@@ -1,0 +1,169 @@
+"""Helpers every test module may use (test modules never import each other's helpers).
+
+The *universe* is the example systems as `make demo` builds them, plus people in each role
+for the organisations the attacks used, built only through actions, as a user would.
+"""
+
+import csv
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+
+from commonweal.core.actions import Actor
+from commonweal.core.models import Organisation, Person, Role
+from commonweal.core.people import add_person, assign_role, make_token
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "src" / "commonweal" / "examples"
+PASSWORD = "a-long-test-password"
+COMMONWEAL = shutil.which("commonweal") or str(Path(os.sys.executable).parent / "commonweal")
+
+# name -> (organisation code, role) of the people the universe holds.
+PEOPLE = {
+    "admin-15n": ("15N", Role.ADMINISTRATOR),
+    "admin-torbay": ("E06000027", Role.ADMINISTRATOR),
+    "admin-devon-county": ("E10000008", Role.ADMINISTRATOR),
+    "admin-sel": ("72Q", Role.ADMINISTRATOR),
+    "analyst-15n": ("15N", Role.ANALYST),
+    "commissioner-15n": ("15N", Role.COMMISSIONER),
+    "nobody": (None, None),
+}
+
+
+def data_dir() -> Path | None:
+    """The shared public data directory, when present (CI has it)."""
+    path = Path(settings.COMMONWEAL_DATA_DIR) if settings.COMMONWEAL_DATA_DIR else None
+    return path if path and (path / "ods" / "epraccur.csv").is_file() else None
+
+
+needs_data = pytest.mark.skipif(
+    data_dir() is None,
+    reason="the shared data directory (COMMONWEAL_DATA_DIR, ../shared/data) is absent",
+)
+
+
+@dataclass
+class Universe:
+    accounts: dict[str, User] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def person(self, name: str) -> Person:
+        return Person.objects.get(account=self.accounts[name])
+
+    def headers(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
+
+
+def load_examples(actor: Actor) -> None:
+    """The example systems, their governance and schemes, as setup-demo loads them."""
+    from commonweal.governance.actions import load_governance, load_scheme
+    from commonweal.registry.actions import load_system
+
+    for name in ("devon-2019", "south-east-london-2020"):
+        load_system(actor, EXAMPLES / f"{name}.yaml")
+    for name in ("devon-2019", "south-east-london-2020"):
+        load_governance(actor, EXAMPLES / f"{name}-governance.yaml")
+        for path in sorted(EXAMPLES.glob(f"{name}-scheme-*.yaml")):
+            load_scheme(actor, path)
+
+
+def make_account(
+    actor: Actor, username: str, code: str | None = None, role: Role | None = None
+) -> User:
+    """A person with a sign-in account, acting for an organisation in a role (or none)."""
+    organisation = Organisation.objects.get(code=code) if code else None
+    account = add_person(
+        actor,
+        username,
+        PASSWORD,
+        full_name=username.replace("-", " ").title(),
+        organisation=organisation,
+    )
+    if organisation is not None and role is not None:
+        assign_role(actor, account.person, organisation, role)
+    return account
+
+
+def build_universe() -> Universe:
+    actor = Actor.command_line()
+    load_examples(actor)
+    universe = Universe()
+    for username, (code, role) in PEOPLE.items():
+        account = make_account(actor, username, code, role)
+        universe.accounts[username] = account
+        universe.tokens[username] = make_token(actor, account, "tests")[0]
+    return universe
+
+
+def universe_present(universe: Universe) -> bool:
+    """Whether the universe is still in the database (a transactional test flushes it)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=universe.accounts["nobody"].pk).exists()
+
+
+def write_csv(path: Path, rows: list[list[Any]], header: list[str] | None = None) -> Path:
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        if header:
+            writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def epraccur_row(
+    code: str, name: str, commissioner: str = "15N", setting: str = "4", **kw: str
+) -> list[str]:
+    """A row in the ODS epraccur layout (27 fields, no header)."""
+    row = [""] * 27
+    row[0], row[1], row[9] = code, name, kw.get("postcode", "EX1 1AA")
+    row[10], row[11], row[12] = (
+        kw.get("opened", "19740401"),
+        kw.get("closed", ""),
+        kw.get("status", "A"),
+    )
+    row[14], row[25] = commissioner, setting
+    return row
+
+
+def run_cli(
+    env: dict[str, str], *args: str, ok: bool = True, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [COMMONWEAL, *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if ok:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def cli_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment for running `commonweal` as a person would, on its own SQLite file."""
+    return {
+        **os.environ,
+        "COMMONWEAL_HOME": str(home),
+        "DATABASE_URL": f"sqlite:///{home / 'cli.sqlite3'}",
+        "COMMONWEAL_DATA_DIR": "",
+        **extra,
+    }
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    """An API error: the envelope, its status and code, and problems as {field, message}."""
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert error["status"] == status and error["code"] == code, error
+    assert error["message"]
+    assert isinstance(error["problems"], list)
+    for problem in error["problems"]:
+        assert {"field", "message"} <= set(problem), problem
+    return error
