@@ -8,6 +8,12 @@ import csv
 import os
 import shutil
 import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,9 +55,19 @@ needs_data = pytest.mark.skipif(
 )
 
 
+class Accounts(dict[str, User]):
+    """Accounts by username, read afresh from the database each time: a test that changes one
+    (a password, say) must not leave its copy to the next test, whose transaction undid it."""
+
+    def __getitem__(self, username: str) -> User:
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.get(pk=super().__getitem__(username).pk)
+
+
 @dataclass
 class Universe:
-    accounts: dict[str, User] = field(default_factory=dict)
+    accounts: Accounts = field(default_factory=Accounts)
     tokens: dict[str, str] = field(default_factory=dict)
 
     def person(self, name: str) -> Person:
@@ -106,7 +122,7 @@ def universe_present(universe: Universe) -> bool:
     """Whether the universe is still in the database (a transactional test flushes it)."""
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.filter(pk=universe.accounts["nobody"].pk).exists()
+    return get_user_model().objects.filter(username="nobody").exists()
 
 
 def write_csv(path: Path, rows: list[list[Any]], header: list[str] | None = None) -> Path:
@@ -167,3 +183,98 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
     for problem in error["problems"]:
         assert {"field", "message"} <= set(problem), problem
     return error
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_database_url() -> str:
+    """The URL of the database the tests are using, for a server process to share it."""
+    from django.db import connection
+
+    d = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{d['NAME']}"
+    auth = d["USER"] + (f":{d['PASSWORD']}" if d.get("PASSWORD") else "")
+    return f"postgres://{auth}@{d['HOST']}:{d['PORT']}/{d['NAME']}"
+
+
+@contextmanager
+def served(workers: int = 2, threads: int = 8, **environment: str) -> Iterator[str]:
+    """`commonweal serve` (gunicorn, debug off) on a free loopback port, on the tests' own
+    database; yields its base URL. Use it from a transactional test, so the server sees the
+    test's data."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "COMMONWEAL_HOME": str(ROOT),
+        "COMMONWEAL_DEBUG": "0",
+        "COMMONWEAL_DATA_DIR": "",
+        **environment,
+    }
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the server's whole life)
+    process = subprocess.Popen(
+        [
+            COMMONWEAL,
+            "serve",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    raise RuntimeError(
+                        "the server did not start:\n" + log.read().decode()
+                    ) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def http(
+    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """A request with the standard library: (status, headers, body), errors and redirects
+    answered as they come (a redirect is not followed)."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with _OPENER.open(request, timeout=120) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()

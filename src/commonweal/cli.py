@@ -17,10 +17,11 @@ OUR_COMMANDS = {
     "route": "Who must decide this proposal? (YAML in, route out)",
     "validate-decision": "Was this decision validly made? (YAML in, reasons out)",
     "add-person": "Create a person who acts for an organisation in a role",
-    "make-token": "Make an API token for a person",
     "setup-demo": "Build the example systems (and real Devon data when present)",
+    "make-token": "Make an API token for a person",
+    "serve": "Serve Commonweal with a production server (gunicorn), debug off",
     "worker": "Run the background task worker",
-    "runserver": "Serve Commonweal for development",
+    "runserver": "Serve Commonweal for development (debug pages when COMMONWEAL_DEBUG=1)",
     "migrate": "Create or update the database tables",
 }
 

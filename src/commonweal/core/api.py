@@ -146,8 +146,12 @@ class CommonwealAPI(NinjaAPI):
         error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
-                statuses = {401, 422}
-                if "{" in path:
+                # Any request may be unreadable (a NUL in its query, say) or unauthenticated.
+                statuses = {400, 401, 422}
+                params = {p.get("name") for p in operation.get("parameters", [])}
+                if (
+                    "{" in path or "page" in params
+                ):  # a code that does not exist; a page past the end
                     statuses.add(404)
                 if method != "get":
                     statuses |= {400, 403, 409, 413}

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from commonweal.core.actions import Actor, account_of
+from commonweal.core.api import ErrorOut
 from commonweal.core.errors import NotFound
 from commonweal.core.models import ApiToken, Organisation
 from commonweal.core.people import make_token, revoke_token, token_by_id
@@ -79,7 +80,7 @@ def revoke(request: HttpRequest, token_id: int) -> dict[str, Any]:
 
 @router.get(
     "/organisations/{code}/tokens",
-    response=list[TokenOut],
+    response={200: list[TokenOut], 403: ErrorOut},
     summary="The API tokens of an organisation's people (its administrators only)",
 )
 def organisation_tokens(request: HttpRequest, code: str) -> list[dict[str, Any]]:

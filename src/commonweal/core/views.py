@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from commonweal.core.actions import Actor, account_of
 from commonweal.core.errors import NotFound, Refused
@@ -31,6 +32,7 @@ class LoginView(auth_views.LoginView):
         return context
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         logout(request)
@@ -90,6 +92,7 @@ def locked_out(
 
 @login_not_required
 @never_cache
+@require_safe
 def health(request: HttpRequest) -> JsonResponse:
     """For load balancers and monitors: the app answers and its database does too."""
     try:
@@ -122,6 +125,7 @@ class NewPassword(Form):
     )
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     """Your roles and API tokens; make a token (shown once), revoke one, change your password."""
     actor = Actor.from_user(request.user)

@@ -7,6 +7,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 from pydantic import ValidationError
 
 from commonweal.core.documents import pydantic_problems
@@ -28,6 +29,7 @@ def _crumbs(system: System) -> list[dict[str, str]]:
     return [{"href": reverse("system", args=[system.slug]), "text": system.name}]
 
 
+@require_safe
 def bodies(request: HttpRequest, slug: str) -> HttpResponse:
     system = get_object_or_404(System, slug=slug)
     return render(
@@ -38,6 +40,7 @@ def bodies(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @dated
+@require_safe
 def body(request: HttpRequest, slug: str, code: str, on: date | None, as_on: AsOn) -> HttpResponse:
     system = get_object_or_404(System, slug=slug)
     b = get_object_or_404(
@@ -62,6 +65,7 @@ def body(request: HttpRequest, slug: str, code: str, on: date | None, as_on: AsO
     )
 
 
+@require_safe
 def schemes(request: HttpRequest, slug: str) -> HttpResponse:
     system = get_object_or_404(System, slug=slug)
     return render(
@@ -71,6 +75,7 @@ def schemes(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def scheme(request: HttpRequest, slug: str, organisation: str, version: str) -> HttpResponse:
     system = get_object_or_404(System, slug=slug)
     s = get_object_or_404(
@@ -167,6 +172,7 @@ class WhoDecides(Form):
         return data
 
 
+@require_safe
 def who_decides(request: HttpRequest, slug: str) -> HttpResponse:
     """The "who may decide this?" form: a proposal in, its route with reasons out."""
     system = get_object_or_404(System, slug=slug)

@@ -5,6 +5,7 @@ from datetime import date
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from commonweal.core.pages import AsOn, dated
 from commonweal.public import presenters
@@ -12,12 +13,14 @@ from commonweal.registry.models import System
 
 
 @login_not_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "public/home.jinja", {"systems": presenters.systems()})
 
 
 @login_not_required
 @dated
+@require_safe
 def system(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> HttpResponse:
     s = get_object_or_404(System, slug=slug)
     view = presenters.system(s, on)
@@ -39,6 +42,7 @@ def system(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> Htt
 
 @login_not_required
 @dated
+@require_safe
 def tree(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> HttpResponse:
     s = get_object_or_404(System, slug=slug)
     on = on or date.today()
@@ -56,6 +60,7 @@ def tree(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> HttpR
 
 @login_not_required
 @dated
+@require_safe
 def area(request: HttpRequest, slug: str, code: str, on: date | None, as_on: AsOn) -> HttpResponse:
     s = get_object_or_404(System, slug=slug)
     a = presenters.find_area(s, code)

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from commonweal.core.forms import Form
 from commonweal.core.models import Organisation, OrganisationKind
@@ -21,6 +22,7 @@ def _crumbs(system: System) -> list[dict[str, str]]:
     return [{"href": reverse("system", args=[system.slug]), "text": system.name}]
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     systems = System.objects.annotate(
         area_count=Count("areas", filter=Q(areas__ends__isnull=True))
@@ -29,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @dated
+@require_safe
 def system(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> HttpResponse:
     s = get_object_or_404(System, slug=slug)
     view = presenters.system_view(s, on)
@@ -49,6 +52,7 @@ def system(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> Htt
 
 
 @dated
+@require_safe
 def tree(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> HttpResponse:
     s = get_object_or_404(System, slug=slug)
     on = on or date.today()
@@ -66,6 +70,7 @@ def tree(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> HttpR
 
 
 @dated
+@require_safe
 def area(request: HttpRequest, slug: str, code: str, on: date | None, as_on: AsOn) -> HttpResponse:
     s = get_object_or_404(System, slug=slug)
     a = get_object_or_404(Area.objects.select_related("parent", "system"), system=s, code=code)
@@ -92,6 +97,7 @@ def area(request: HttpRequest, slug: str, code: str, on: date | None, as_on: AsO
 
 
 @dated
+@require_safe
 def findings_json(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> JsonResponse:
     s = get_object_or_404(System, slug=slug)
     view = presenters.system_view(s, on)
@@ -117,6 +123,7 @@ class OrganisationSearch(Form):
     commissioner = _forms.CharField(required=False, max_length=20, label="Commissioner code")
 
 
+@require_safe
 def organisations(request: HttpRequest) -> HttpResponse:
     form = OrganisationSearch(request.GET)
     rows = Organisation.objects.select_related("commissioner").order_by("name", "code")
@@ -146,6 +153,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def organisation(request: HttpRequest, code: str) -> HttpResponse:
     org = get_object_or_404(
         Organisation.objects.select_related("commissioner", "part_of"), code=code

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_people_tokens_and_audit'),
+        ('core', '0007_people_and_tokens_final'),
         ('registry', '0002_organisation_leaves_registry'),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0003_holders_are_people'),
+        ('governance', '0005_holders_are_people_final'),
         ('registry', '0003_nothing_is_deleted'),
     ]
 

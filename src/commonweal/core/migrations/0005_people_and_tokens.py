@@ -2,39 +2,9 @@
 # at, with a sign-in account when they have one; roles move from accounts to people. API tokens
 # gain an expiry and a revocation record. Nothing that records what happened is deleted.
 
-from datetime import timedelta
-
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-from django.utils import timezone
-from django.utils.text import slugify
-
-
-def people_for_role_holders(apps, schema_editor):
-    Person = apps.get_model("core", "Person")
-    RoleAssignment = apps.get_model("core", "RoleAssignment")
-    for assignment in RoleAssignment.objects.select_related("account"):
-        account = assignment.account
-        person = Person.objects.filter(account=account).first()
-        if person is None:
-            key, n = slugify(account.username) or f"person-{account.pk}", 1
-            while Person.objects.filter(key=key).exists():
-                n += 1
-                key = f"{slugify(account.username)}-{n}"
-            name = f"{account.first_name} {account.last_name}".strip() or account.username
-            person = Person.objects.create(key=key, name=name, account=account)
-        assignment.person = person
-        assignment.save(update_fields=["person"])
-
-
-def token_expiry_and_revocation(apps, schema_editor):
-    ApiToken = apps.get_model("core", "ApiToken")
-    now = timezone.now()
-    for token in ApiToken.objects.all():
-        token.expires = token.created + timedelta(days=90)
-        token.revoked_at = now if token.revoked else None
-        token.save(update_fields=["expires", "revoked_at"])
 
 
 class Migration(migrations.Migration):
@@ -73,34 +43,16 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint(
             model_name="roleassignment", name="one_assignment_per_person_role_scope"
         ),
-        migrations.RenameField(model_name="roleassignment", old_name="person", new_name="account"),
+        # A new column beside the old one (renaming the old would leave its index's name to
+        # clash with the new one's on PostgreSQL); 0007 removes the old and renames the new.
         migrations.AddField(
             model_name="roleassignment",
-            name="person",
+            name="person_identity",
             field=models.ForeignKey(
                 null=True,
                 on_delete=django.db.models.deletion.PROTECT,
-                related_name="role_assignments",
+                related_name="+",
                 to="core.person",
-            ),
-        ),
-        migrations.RunPython(people_for_role_holders, migrations.RunPython.noop),
-        migrations.RemoveField(model_name="roleassignment", name="account"),
-        migrations.AlterField(
-            model_name="roleassignment",
-            name="person",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="role_assignments",
-                to="core.person",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="roleassignment",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("ends__isnull", True)),
-                fields=("person", "organisation", "role", "scope_type", "scope_id"),
-                name="one_open_assignment_per_person_role_scope",
             ),
         ),
         # API tokens: an owner, an expiry, a record of revocation.
@@ -126,23 +78,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="apitoken",
             name="revoked_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.RunPython(token_expiry_and_revocation, migrations.RunPython.noop),
-        migrations.RemoveField(model_name="apitoken", name="revoked"),
-        migrations.AlterField(
-            model_name="apitoken", name="expires", field=models.DateTimeField()
-        ),
-        # The audit trail keeps who acted even if an account is retired.
-        migrations.AlterField(
-            model_name="auditevent",
-            name="actor",
             field=models.ForeignKey(
                 blank=True,
                 null=True,

@@ -1,0 +1,390 @@
+"""Every URL and every registered action is protected, with no skip list.
+
+- Every URL pattern is built from `PAGES` (a pattern with no entry fails the test): signed-out
+  visitors are sent to sign in (or get 401 from the API), except the public pages.
+- Every page that takes a write says so in `PAGE_WRITES`; every other page refuses POST (405).
+- Every API operation that writes has a case in `API_WRITES`; every action registered with
+  `@action` has a case in `ACTION_CASES` (an action without one fails the test). For each write:
+  anonymous refused, a person without the role refused, a person acting for another organisation
+  refused, the right person allowed.
+- `test_the_metatest_fails_when_a_check_is_removed` takes the permission check out of one action
+  and shows the metatest then fails.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from commonweal.api import api
+from commonweal.core.actions import ACTIONS, Actor
+from commonweal.core.errors import NotPermitted
+from commonweal.core.models import ApiToken, Organisation, OrganisationKind, Role, RoleAssignment
+
+from ..factories import EXAMPLES, epraccur_row, write_csv
+
+pytestmark = pytest.mark.django_db
+
+# Every URL pattern's name and the arguments to build it with.
+PAGES: dict[str, list[str]] = {
+    "home": [],
+    "login": [],
+    "logout": [],
+    "account": [],
+    "health": [],
+    "system": ["devon-2019"],
+    "tree": ["devon-2019"],
+    "area": ["devon-2019", "torbay"],
+    "system-findings-json": ["devon-2019"],
+    "organisations": [],
+    "organisation": ["15N"],
+    "bodies": ["devon-2019"],
+    "body": ["devon-2019", "ice"],
+    "schemes": ["devon-2019"],
+    "scheme": ["devon-2019", "15N", "2019-04"],
+    "who-decides": ["devon-2019"],
+    "public-home": [],
+    "public-system": ["devon-2019"],
+    "public-tree": ["devon-2019"],
+    "public-area": ["devon-2019", "torbay"],
+}
+# Pages anyone may read without signing in.
+OPEN = {"login", "health", "public-home", "public-system", "public-tree", "public-area"}
+# Pages that take a write, and why each is safe: signing in and out act on the visitor's own
+# session; the account page acts only on the signed-in person's own tokens and password (its
+# refusals are tested in tests/registry/test_pages.py and by the actions' cases below).
+PAGE_WRITES = {"login", "logout", "account"}
+
+# API operations: example path parameters.
+PATH_PARAMS = {
+    "slug": "devon-2019",
+    "code": "15N",
+    "organisation": "15N",
+    "version": "2019-04",
+    "token_id": "0",
+}
+AREA_CODES = {
+    "/api/systems/{slug}/areas/{code}": "torbay",
+    "/api/systems/{slug}/bodies/{code}": "ice",
+}
+# API operations that use POST only to ask a question (no change): any signed-in person may.
+API_QUESTIONS = {("post", "/api/route"), ("post", "/api/validate")}
+
+
+def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str]]:
+    out = []
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            if (p.namespace or "") == "api":
+                continue  # the API is walked through its OpenAPI document
+            out += _patterns(p, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            out.append((p.name or "", prefix + str(p.pattern)))
+    return out
+
+
+def test_every_page_is_protected_and_only_declared_pages_take_writes(client, universe):
+    found = _patterns(get_resolver())
+    unbuilt = [(name, pattern) for name, pattern in found if name not in PAGES]
+    assert unbuilt == [], f"URL patterns the metatest cannot build; add them to PAGES: {unbuilt}"
+    for name, args in PAGES.items():
+        url = reverse(name, args=args)
+        response = client.get(url)
+        if name in OPEN:
+            assert response.status_code == 200, (name, response.status_code)
+        else:
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+    client.force_login(universe.accounts["nobody"])
+    for name, args in PAGES.items():
+        url = reverse(name, args=args)
+        assert client.get(url).status_code in (200, 302), name
+        if name not in PAGE_WRITES:
+            assert client.post(url, {}).status_code == 405, (
+                f"{name} takes POST but says it reads only"
+            )
+
+
+@dataclass
+class Write:
+    """An API write: how to send it, and who must be refused and allowed."""
+
+    method: str
+    path: str
+    body: Callable[[Any], Any] | None
+    allowed: str
+    refused: tuple[str, ...] = ("nobody", "analyst-15n", "admin-sel")
+    content_type: str = "application/json"
+    self_service: bool = False
+
+
+def _document(text_change: Callable[[str], str], name: str) -> bytes:
+    return text_change((EXAMPLES / name).read_text()).encode()
+
+
+def _analyst_token(universe: Any) -> str:
+    return str(ApiToken.objects.get(owner=universe.accounts["analyst-15n"], name="tests").pk)
+
+
+API_WRITES: dict[tuple[str, str], Write] = {
+    ("post", "/api/systems"): Write(
+        "post",
+        "/api/systems",
+        lambda u: _document(
+            lambda t: t.replace(
+                "    ons_code: E06000027\n", "    ons_code: E06000027\n    description: Torbay.\n"
+            ),
+            "devon-2019.yaml",
+        ),
+        allowed="admin-torbay",
+        refused=("nobody", "analyst-15n", "admin-sel"),
+        content_type="application/yaml",
+    ),
+    ("post", "/api/tokens"): Write(
+        "post", "/api/tokens", lambda u: {"name": "metatest"}, allowed="nobody", self_service=True
+    ),
+    ("delete", "/api/tokens/{token_id}"): Write(
+        "delete",
+        "/api/tokens/{token_id}",
+        None,
+        allowed="admin-15n",
+        refused=("nobody", "commissioner-15n", "admin-torbay", "admin-sel"),
+    ),
+}
+
+
+def test_every_api_operation_is_protected(client, universe):
+    schema = api.get_openapi_schema()
+    for path, operations in schema["paths"].items():
+        for method in operations:
+            params = {**PATH_PARAMS, "token_id": _analyst_token(universe)}
+            if path in AREA_CODES:
+                params["code"] = AREA_CODES[path]
+            url = path.format(**params)
+            call = getattr(client, method)
+            # Signed out: 401 from every operation, reads and writes alike.
+            assert call(url, content_type="application/json").status_code == 401, (method, path)
+            if method == "get":
+                continue
+            if (method, path) in API_QUESTIONS:
+                continue  # questions, not changes: covered by the read rule above
+            case = API_WRITES.get((method, path))
+            assert case is not None, f"{method.upper()} {path} writes but has no case in API_WRITES"
+            body = case.body(universe) if case.body else None
+            for name in case.refused if not case.self_service else ():
+                with transaction.atomic():
+                    response = call(
+                        url, body, content_type=case.content_type, headers=universe.headers(name)
+                    )
+                    transaction.set_rollback(True)
+                assert response.status_code == 403, (method, path, name, response.content[:300])
+            with transaction.atomic():
+                response = call(
+                    url,
+                    body,
+                    content_type=case.content_type,
+                    headers=universe.headers(case.allowed),
+                )
+                transaction.set_rollback(True)
+            assert response.status_code in (200, 201), (method, path, response.content[:300])
+
+
+# Actions ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """How to call one action, and who must be allowed and refused."""
+
+    call: Callable[[Actor], Any]
+    allowed: str  # a universe account, or "command line"
+    refused: tuple[str, ...]
+
+
+def _account(universe: Any, name: str) -> Any:
+    return universe.accounts[name]
+
+
+def _org(code: str) -> Organisation:
+    return Organisation.objects.get(code=code)
+
+
+def _cases(universe: Any, tmp: Path) -> dict[str, Case]:
+    from commonweal.core import people
+    from commonweal.governance import actions as governance
+    from commonweal.registry import actions as registry
+    from commonweal.registry import importers
+
+    u = universe
+    commissioner_role = RoleAssignment.objects.get(
+        person=u.person("commissioner-15n"), organisation__code="15N"
+    )
+    analyst_token = ApiToken.objects.get(owner=u.accounts["analyst-15n"], name="tests")
+    devon_changed = registry.read_system_document(
+        "devon-2019.yaml",
+        (EXAMPLES / "devon-2019.yaml")
+        .read_text()
+        .replace(
+            "    ons_code: E06000027\n", "    ons_code: E06000027\n    description: Torbay.\n"
+        ),
+    )
+    governance_changed = governance.read_governance(
+        "gov.yaml",
+        (EXAMPLES / "devon-2019-governance.yaml")
+        .read_text()
+        .replace("title: Director of Strategy,", "title: Director of Strategy and Planning,"),
+    )
+    scheme_text = (
+        (EXAMPLES / "devon-2019-scheme-15N.yaml")
+        .read_text()
+        .replace('version: "2019-04"', 'version: "2020-04"')
+        .replace("in_force_from: 2019-04-01", "in_force_from: 2020-04-01")
+    )
+    new_scheme = governance.read_scheme("scheme.yaml", scheme_text)
+    Organisation.objects.get_or_create(
+        code="UMETA1",
+        defaults={
+            "name": "Metatest PCN",
+            "kind": OrganisationKind.PRIMARY_CARE_NETWORK,
+            "commissioner": _org("15N"),
+        },
+    )
+    devon = registry.System.objects.get(slug="devon-2019")
+    csv = write_csv(tmp / "epraccur.csv", [epraccur_row("ZZ9901", "A SURGERY")])
+    internal = ("nobody", "analyst-15n", "admin-15n", "admin-sel")
+    return {
+        "core.add_person": Case(
+            lambda a: people.add_person(
+                a, "newcomer", "a-long-new-password", organisation=_org("15N")
+            ),
+            "admin-15n",
+            ("nobody", "analyst-15n", "admin-torbay", "admin-sel"),
+        ),
+        "core.set_password": Case(
+            lambda a: people.set_password(a, _account(u, "analyst-15n"), "another-long-password"),
+            "analyst-15n",
+            ("nobody", "admin-15n", "admin-torbay"),
+        ),
+        "core.assign_role": Case(
+            lambda a: people.assign_role(a, u.person("nobody"), _org("15N"), Role.FINANCE),
+            "admin-15n",
+            ("nobody", "analyst-15n", "admin-torbay", "admin-sel"),
+        ),
+        "core.end_role": Case(
+            lambda a: people.end_role(a, commissioner_role),
+            "admin-15n",
+            ("nobody", "commissioner-15n", "admin-torbay", "admin-sel"),
+        ),
+        "core.make_token": Case(
+            lambda a: people.make_token(
+                a, _account(u, "analyst-15n"), "mine", lifetime=timedelta(days=1)
+            ),
+            "analyst-15n",
+            ("nobody", "admin-15n", "admin-torbay"),
+        ),
+        "core.revoke_token": Case(
+            lambda a: people.revoke_token(a, analyst_token),
+            "admin-15n",
+            ("nobody", "commissioner-15n", "admin-torbay", "admin-sel"),
+        ),
+        "registry.load_system": Case(
+            lambda a: registry.load_system_document(a, devon_changed, "devon-2019.yaml"),
+            "admin-torbay",
+            ("nobody", "analyst-15n", "admin-sel"),
+        ),
+        "registry.add_pcns": Case(
+            lambda a: registry.add_pcns(a, devon, "15N", parent="wider-devon"),
+            "admin-15n",
+            ("nobody", "analyst-15n", "admin-torbay", "admin-sel"),
+        ),
+        "registry.import_epraccur": Case(
+            lambda a: importers.write_epraccur(a, importers.read_epraccur(csv)),
+            "command line",
+            internal,
+        ),
+        "registry.import_epcn": Case(
+            lambda a: importers.write_epcn(
+                a, importers.Read(csv, importers.ImportResult("x"), 0, ({}, {}, {}, []))
+            ),
+            "command line",
+            internal,
+        ),
+        "registry.import_qof_mapping": Case(
+            lambda a: importers.write_qof_mapping(
+                a, importers.Read(csv, importers.ImportResult("x"), 0, ({}, []))
+            ),
+            "command line",
+            internal,
+        ),
+        "registry.import_list_sizes": Case(
+            lambda a: importers.write_list_sizes(
+                a,
+                importers.Read(
+                    csv, importers.ImportResult("x"), 0, ({}, importers.QOF_LIST_DATE, "x")
+                ),
+            ),
+            "command line",
+            internal,
+        ),
+        "governance.load_governance": Case(
+            lambda a: governance.load_governance_document(a, *governance_changed, "gov.yaml"),
+            "admin-15n",
+            ("nobody", "analyst-15n", "admin-torbay", "admin-sel"),
+        ),
+        "governance.load_scheme": Case(
+            lambda a: governance.load_scheme_document(a, *new_scheme, "scheme.yaml"),
+            "admin-15n",
+            ("nobody", "analyst-15n", "admin-torbay", "admin-sel"),
+        ),
+    }
+
+
+def _actor(universe: Any, name: str) -> Actor:
+    if name == "command line":
+        return Actor.command_line()
+    if name == "anonymous":
+        return Actor(label="anonymous visitor")
+    return Actor.from_user(universe.accounts[name])
+
+
+def check_action(name: str, case: Case, universe: Any) -> None:
+    """The action refuses everyone it should and allows the right person; AssertionError if not."""
+    for who in ("anonymous", *case.refused):
+        try:
+            with transaction.atomic():
+                case.call(_actor(universe, who))
+                transaction.set_rollback(True)
+        except NotPermitted:
+            continue
+        raise AssertionError(f"{name} let {who} act")
+    with transaction.atomic():
+        case.call(_actor(universe, case.allowed))
+        transaction.set_rollback(True)
+
+
+def ours() -> dict[str, Any]:
+    return {n: s for n, s in ACTIONS.items() if s.fn.__module__.startswith("commonweal.")}
+
+
+def test_every_action_refuses_the_wrong_people_and_allows_the_right_one(universe, tmp_path):
+    cases = _cases(universe, tmp_path)
+    missing = sorted(set(ours()) - set(cases))
+    assert missing == [], f"actions with no case in the metatest: {missing}"
+    for name in sorted(ours()):
+        check_action(name, cases[name], universe)
+
+
+def test_the_metatest_fails_when_a_check_is_removed(universe, tmp_path, monkeypatch):
+    spec = ours()["core.assign_role"]
+
+    def no_check(actor: Actor, *args: Any, **kwargs: Any) -> None:
+        actor._current().checked = True  # says it checked, checks nothing
+
+    monkeypatch.setattr(spec, "authorise", no_check)
+    case = _cases(universe, tmp_path)["core.assign_role"]
+    with pytest.raises(AssertionError, match="let anonymous act"):
+        check_action("core.assign_role", case, universe)
