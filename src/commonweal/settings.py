@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "commonweal.registry",
     "commonweal.governance",
     "commonweal.public",
+    "commonweal.demo",
 ]
 
 MIDDLEWARE = [

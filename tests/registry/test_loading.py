@@ -1,9 +1,6 @@
 """System documents: validation with file:line:field, transactional and idempotent loading."""
 
-import subprocess
-import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -216,11 +213,3 @@ def test_not_utf8_and_missing_file(actor, tmp_path):
 def test_examples_are_shipped():
     for name in ("devon-2019", "south-east-london-2020"):
         assert example_path(name) is not None
-
-
-def test_rules_module_imports_no_django():
-    code = "import sys, commonweal.registry.rules; print(sorted(m for m in sys.modules if m.startswith('django')))"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=Path.cwd()
-    )
-    assert out.stdout.strip() == "[]"

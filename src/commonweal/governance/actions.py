@@ -18,6 +18,7 @@ from commonweal.core.actions import Actor, action
 from commonweal.core.db import serialise
 from commonweal.core.documents import DocumentError, Located, first_places, read_yaml, validate
 from commonweal.core.errors import Conflict, Problem
+from commonweal.core.formatting import pounds
 from commonweal.core.models import Organisation, Person
 from commonweal.core.permissions import Permission
 from commonweal.core.sync import Diff, ends_for, sync
@@ -542,13 +543,25 @@ def _differences(
         problems.append(
             Problem(
                 path,
-                f"the loaded version has {before.get(path, 'nothing')!r}; this document has "
-                f"{after.get(path, 'nothing')!r}",
+                f"the loaded version has {_show(path, before.get(path))}; this document has "
+                f"{_show(path, after.get(path))}",
                 located.file,
                 line,
             )
         )
     return problems
+
+
+MONEY_KEYS = ("lower", "upper", "limit", "over", "threshold")
+
+
+def _show(path: str, value: Any) -> str:
+    """A compiled value as a person reads it: money in pounds, nothing as 'nothing'."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, int) and path.rsplit(".", 1)[-1] in MONEY_KEYS:
+        return pounds(value)
+    return repr(value)
 
 
 @action("governance.load_scheme", permission=Permission.LOAD_SCHEME)

@@ -17,7 +17,8 @@ from commonweal.registry.structure import structure_on
 # model label -> the fields of it that public pages show.
 PUBLISHED: dict[str, tuple[str, ...]] = {
     "core.Organisation": ("code", "name", "kind"),
-    "registry.System": ("slug", "name", "description", "sources", "as_at"),
+    # The population guidance's sources are cited in the structure findings the public reads.
+    "registry.System": ("slug", "name", "description", "sources", "as_at", "guidance"),
     "registry.Area": ("code", "name", "level", "ons_code", "description", "parent", "ends"),
     "registry.AreaPopulation": ("on", "population", "source"),
     "registry.AreaResponsibility": ("organisation", "role", "starts", "ends"),

@@ -1,6 +1,7 @@
 """Changes to the registry. Views, commands and tests call these, never the ORM directly."""
 
 from collections.abc import Iterable, Mapping
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -129,6 +130,8 @@ def load_system_document(
 
     described = {d.code: d for d in doc.organisations}
     before_orgs = set(orgs)
+    # The records as they stand, to name an organisation in a refusal by the name it has now.
+    as_they_were = {code: copy(org) for code, org in orgs.items()}
 
     def make_org(code: str, fields: Mapping[str, Any]) -> Organisation:
         return Organisation.objects.create(code=code, source=name, **fields)
@@ -215,7 +218,7 @@ def load_system_document(
     # Now that the changes are known, check each is the actor's to make.
     for code in sorted({p.split(".")[1] for p in diff.changes if p.startswith("organisations.")}):
         if code in before_orgs:
-            actor.require(orgs[code])
+            actor.require(as_they_were[code])
     for code in sorted({p.split(".")[1] for p in diff.changes if p.startswith("areas.")}):
         described_by = {
             orgs[r.organisation].pk
