@@ -6,19 +6,26 @@ A *governance document* describes a system's posts and bodies:
     posts:  [{organisation, code, title, statutory_roles, categories, system_role,
               acts_for, accountable_to, holders: [{person, starts, ends, acting}]}]
     bodies: [{code, name, kind, owners, footprint, purpose, parent, delegates, voting,
-              members, attendees, invited, chair, deputy, quorum: {number, required}, review}]
+              members, attendees, invited, chair, deputy, casting_vote,
+              quorum: {number, required, block}, review}]
 
 A *scheme document* is one organisation's scheme of reservation and delegation, one version:
 
     scheme:      {organisation, system, version, title, in_force_from, in_force_to,
                   illustrative, note}
-    reserved:    [{clause, decision_types, body, recommend, text}]
+    reserved:    [{clause, decision_types, over, cumulative, body, consult, recommend, text}]
     delegations: [{clause, decision_type, footprint, conditions, recommend, consult, text,
                    bands: [{over, up_to, decider: {post | body, second}}]}]
     onward:      [{clause, from, to, decision_types, limit, footprint, text}]
 
 Posts are named "ORGANISATION/post-code" (15N/accountable-officer); bodies by their code.
 Amounts are in pounds, VAT included; the database and the engine hold pence.
+
+A reservation may reserve its types only `over` an amount (compared with the project's
+cumulative cost where `cumulative` is true): the types may then be delegated in bands that stay
+at or below that amount. A body's `casting_vote` gives its chair a casting vote on a tie; a
+joint committee voting in blocks needs `quorum.block` of each organisation's members present
+for its block to vote.
 """
 
 from datetime import date
@@ -29,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from commonweal.core.documents import DocumentProblem, Located
 from commonweal.governance import engine
+from commonweal.governance.engine import Condition
 
 
 class DecisionType(StrEnum):
@@ -114,6 +122,7 @@ class PostDoc(Strict):
 class QuorumDoc(Strict):
     number: int = Field(0, ge=0)
     required: list[str] = []  # post references or categories
+    block: int = Field(0, ge=0)  # voting in blocks: each organisation's members needed
 
 
 class BodyDoc(Strict):
@@ -133,6 +142,7 @@ class BodyDoc(Strict):
     chair: PostRef | None = None
     deputy: PostRef | None = None
     quorum: QuorumDoc = QuorumDoc()
+    casting_vote: bool = False  # the chair has a second or casting vote on a tie
     review: date | None = None
 
 
@@ -170,9 +180,18 @@ class BandDoc(Strict):
 class ReservationDoc(Strict):
     clause: str = Field(min_length=1, max_length=30)
     decision_types: list[DecisionType] = Field(min_length=1)
+    over: float | None = Field(None, ge=0, description="pounds; reserved only above this")
+    cumulative: bool = False  # `over` is compared with the project's cumulative cost
     body: BodyCode
+    consult: list[TakerDoc] = []
     recommend: list[TakerDoc] = []
     text: str = ""
+
+    @model_validator(mode="after")
+    def _cumulative_needs_over(self) -> "ReservationDoc":
+        if self.cumulative and self.over is None:
+            raise ValueError("cumulative compares an amount: give `over` too")
+        return self
 
 
 class DelegationDoc(Strict):
@@ -260,7 +279,7 @@ def check_scheme(
             )
         clauses[value] = loc
 
-    reserved_types: dict[str, str] = {}
+    reserved_types: dict[str, ReservationDoc] = {}
     for i, r in enumerate(doc.reserved):
         clause(("reserved", i, "clause"), r.clause)
         if r.body not in bodies:
@@ -270,23 +289,60 @@ def check_scheme(
                     f"no body '{r.body}' in the system's governance document",
                 )
             )
+        for j, t in enumerate(r.consult):
+            need(("reserved", i, "consult", j), t)
         for j, t in enumerate(r.recommend):
             need(("reserved", i, "recommend", j), t)
         for kind in r.decision_types:
-            reserved_types[kind.value] = r.clause
+            if kind.value in reserved_types:
+                problems.append(
+                    p(
+                        ("reserved", i, "decision_types"),
+                        f"'{kind.value}' is already reserved by {reserved_types[kind.value].clause}",
+                    )
+                )
+            reserved_types.setdefault(kind.value, r)
 
     seen: dict[tuple[str, str | None], int] = {}
     for i, d in enumerate(doc.delegations):
         loc: tuple[str | int, ...] = ("delegations", i)
         clause((*loc, "clause"), d.clause)
-        if d.decision_type.value in reserved_types:
+        reservation = reserved_types.get(d.decision_type.value)
+        if reservation is not None and reservation.over is None:
             problems.append(
                 p(
                     (*loc, "decision_type"),
-                    f"'{d.decision_type.value}' is reserved to the board by {reserved_types[d.decision_type.value]}, "
-                    "so it cannot also be delegated",
+                    f"'{d.decision_type.value}' is reserved to {reservation.body} by {reservation.clause} "
+                    "at any amount, so it cannot also be delegated",
                 )
             )
+        elif reservation is not None:
+            over = reservation.over or 0.0
+            if Condition.CUMULATIVE in d.conditions and not reservation.cumulative:
+                problems.append(
+                    p(
+                        (*loc, "conditions"),
+                        f"counts the cumulative cost, but {reservation.clause} reserves "
+                        f"'{d.decision_type.value}' over £{over:,.2f} by the amount alone: write "
+                        f"`cumulative: true` on {reservation.clause}, or a cumulative cost over "
+                        "that amount would have no one to decide it",
+                    )
+                )
+            for j, band in enumerate(d.bands):
+                if band.up_to is None or band.up_to > over:
+                    reach = (
+                        "has no upper limit"
+                        if band.up_to is None
+                        else f"reaches £{band.up_to:,.2f}"
+                    )
+                    problems.append(
+                        p(
+                            (*loc, "bands", j, "up_to"),
+                            f"{reach}, but {reservation.clause} reserves '{d.decision_type.value}' "
+                            f"over £{over:,.2f} to {reservation.body}: a delegation may reach only "
+                            "up to the reservation's amount",
+                        )
+                    )
         key = (d.decision_type.value, d.footprint)
         if key in seen:
             where = f"footprint '{d.footprint}'" if d.footprint else "the whole organisation"
@@ -444,11 +500,14 @@ def compile_scheme(doc: SchemeDocument) -> engine.Scheme:
         in_force_to=h.in_force_to,
         reservations=tuple(
             engine.Reservation(
-                r.clause,
-                frozenset(k.value for k in r.decision_types),
-                r.body,
-                tuple(t.compile() for t in r.recommend),
-                r.text,
+                clause=r.clause,
+                decision_types=frozenset(k.value for k in r.decision_types),
+                body=r.body,
+                recommend=tuple(t.compile() for t in r.recommend),
+                consult=tuple(t.compile() for t in r.consult),
+                over=pence(r.over) if r.over is not None else None,
+                cumulative=r.cumulative,
+                text=r.text,
             )
             for r in doc.reserved
         ),
@@ -470,6 +529,11 @@ def compile_scheme(doc: SchemeDocument) -> engine.Scheme:
     )
 
 
+# The compiled JSON's format. 2 added reservations' `consult`, `over` and `cumulative`; format 1
+# (stored before, with no "format" key) is upgraded when read.
+SCHEME_JSON_FORMAT = 2
+
+
 def scheme_to_json(scheme: engine.Scheme) -> dict[str, Any]:
     """The compiled scheme as JSON for the database; `scheme_from_json` reverses it."""
 
@@ -477,6 +541,7 @@ def scheme_to_json(scheme: engine.Scheme) -> dict[str, Any]:
         return {"post": t.post, "body": t.body, "second": list(t.second)}
 
     return {
+        "format": SCHEME_JSON_FORMAT,
         "organisation": scheme.organisation,
         "version": scheme.version,
         "title": scheme.title,
@@ -487,7 +552,10 @@ def scheme_to_json(scheme: engine.Scheme) -> dict[str, Any]:
             {
                 "clause": r.clause,
                 "decision_types": sorted(r.decision_types),
+                "over": r.over,
+                "cumulative": r.cumulative,
                 "body": r.body,
+                "consult": [taker(t) for t in r.consult],
                 "recommend": [taker(t) for t in r.recommend],
                 "text": r.text,
             }
@@ -524,9 +592,25 @@ def scheme_to_json(scheme: engine.Scheme) -> dict[str, Any]:
     }
 
 
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """Stored JSON of an earlier format, as the current format."""
+    version = data.get("format", 1)
+    if version > SCHEME_JSON_FORMAT:
+        raise ValueError(f"scheme JSON format {version} is newer than this code reads")
+    if version == 1:
+        # Format 1 reservations reserved their types at any amount and consulted nobody.
+        reservations = [
+            {"over": None, "cumulative": False, "consult": [], **r} for r in data["reservations"]
+        ]
+        data = {**data, "format": 2, "reservations": reservations}
+    return data
+
+
 def scheme_from_json(data: dict[str, Any]) -> engine.Scheme:
     def taker(t: dict[str, Any]) -> engine.Taker:
         return engine.Taker(post=t["post"], body=t["body"], second=tuple(t["second"]))
+
+    data = _upgrade(data)
 
     return engine.Scheme(
         organisation=data["organisation"],
@@ -537,11 +621,14 @@ def scheme_from_json(data: dict[str, Any]) -> engine.Scheme:
         illustrative=data["illustrative"],
         reservations=tuple(
             engine.Reservation(
-                r["clause"],
-                frozenset(r["decision_types"]),
-                r["body"],
-                tuple(taker(t) for t in r["recommend"]),
-                r["text"],
+                clause=r["clause"],
+                decision_types=frozenset(r["decision_types"]),
+                body=r["body"],
+                recommend=tuple(taker(t) for t in r["recommend"]),
+                consult=tuple(taker(t) for t in r["consult"]),
+                over=r["over"],
+                cumulative=r["cumulative"],
+                text=r["text"],
             )
             for r in data["reservations"]
         ),

@@ -1,0 +1,317 @@
+"""Whether a part's deciders had authority under their organisation's scheme that day.
+
+The band is chosen from the same total routing uses: this amount, plus the project's prior
+spend where the delegation's limits are cumulative. A decider holds a band when the band names
+their post (and a second signatory signed, for a dual sign-off band) or their body; they may
+decide any amount up to the highest limit they hold, since a higher authority may decide a
+smaller sum. An onward delegation gives its delegate the delegator's authority up to its limit.
+The body to which a type is reserved above an amount may decide smaller amounts too.
+"""
+
+from typing import Any
+
+from commonweal.governance.engine import sentences as say
+from commonweal.governance.engine.codes import Code
+from commonweal.governance.engine.facts import (
+    Condition,
+    Context,
+    Decision,
+    Delegation,
+    Part,
+    Scheme,
+    Taker,
+)
+from commonweal.governance.engine.validation.checks import (
+    FAILED,
+    NOT_CHECKED,
+    PASSED,
+    Add,
+)
+
+RESERVED_MATTER = Code.RESERVED_MATTER.value
+NOT_AUTHORISED = Code.NOT_AUTHORISED.value
+OVER_LIMIT = Code.OVER_LIMIT.value
+SECOND = Code.SECOND_SIGNATORY_MISSING.value
+CUMULATIVE = Code.CUMULATIVE_OVER_LIMIT.value
+OVER_BUDGET = Code.OVER_BUDGET.value
+NOT_POST_HOLDER = Code.NOT_POST_HOLDER.value
+
+# An authority a decider holds: (limit, clause, taker named, band index or None, onward source)
+Held = tuple[int | None, str, Taker, int | None, str | None]
+
+
+def holders(d: Decision, p: Part, context: Context, add: Add) -> None:
+    org = p.organisation
+    if context.holdings is None:
+        add((org, NOT_POST_HOLDER, NOT_CHECKED, "", say.HOLDERS_NOT_GIVEN, {}))
+        return
+    for x in p.deciders:
+        held = False
+        for h in context.holdings.get(x.post, ()):
+            if h.person == x.person and h.on(d.on):
+                held = True
+                break
+        params = {"person": x.person, "post": x.post, "on": d.on}
+        if held:
+            add((org, NOT_POST_HOLDER, PASSED, "", say.HELD_POST, params))
+        else:
+            add((org, NOT_POST_HOLDER, FAILED, "", say.DID_NOT_HOLD_POST, params))
+
+
+def authority(d: Decision, p: Part, scheme: Scheme, context: Context, add: Add) -> None:
+    org, amount, kind = p.organisation, p.amount, d.decision_type
+    known = context.prior_spend is not None
+    prior = context.prior_spend.get(org, 0) if context.prior_spend is not None else 0
+    r = scheme.reservation_for(kind)
+    if r is not None:
+        facts: dict[str, Any] = {
+            "clause": r.clause,
+            "type": kind,
+            "body": r.body,
+            "threshold": (r.over, r.cumulative),
+        }
+        if p.body == r.body:
+            if r.reserves(amount, amount + prior):
+                add((org, RESERVED_MATTER, PASSED, r.clause, say.RESERVED_TO_IT, facts))
+            else:
+                add((org, NOT_AUTHORISED, PASSED, r.clause, say.RESERVED_BODY_SMALLER_SUM, facts))
+            return
+        if r.over is not None and r.cumulative and not known and amount <= r.over:
+            facts.update(project=d.project or "the project", over=r.over, amount=amount)
+            add((org, RESERVED_MATTER, NOT_CHECKED, r.clause, say.RESERVED_UNKNOWN, facts))
+        elif r.reserves(amount, amount + prior):
+            if p.body is not None:
+                facts["taker"] = p.body
+                add((org, RESERVED_MATTER, FAILED, r.clause, say.RESERVED_TO_OTHER_BODY, facts))
+            else:
+                facts["deciders"] = p.deciders
+                add((org, RESERVED_MATTER, FAILED, r.clause, say.RESERVED_ELSEWHERE, facts))
+            return
+    delegation = scheme.delegation_for(kind, d.footprint_path)
+    if delegation is None:
+        params = {"version": scheme.version, "type": kind}
+        add((org, NOT_AUTHORISED, FAILED, "", say.NEITHER_RESERVED_NOR_DELEGATED, params))
+        return
+    _bands(d, p, scheme, delegation, prior if known else None, context, add)
+
+
+def _sole_limit(delegation: Delegation, post: str) -> tuple[bool, int | None]:
+    """Whether the post may decide alone under the delegation, and up to what (None: no
+    limit)."""
+    holds, limit = False, None
+    for b in delegation.bands:
+        if b.decider.post == post and not b.decider.second:
+            if b.upper is None:
+                return True, None
+            holds, limit = True, b.upper
+    return holds, limit
+
+
+def _held(
+    d: Decision, p: Part, scheme: Scheme, delegation: Delegation
+) -> tuple[list[Held], list[int]]:
+    """The authorities the part's deciders hold under the delegation, and the dual sign-off
+    bands whose lead post decided without a second signatory."""
+    clause = delegation.clause
+    held: list[Held] = []
+    leads: list[int] = []
+    if p.body is not None:
+        for i, b in enumerate(delegation.bands):
+            if b.decider.body == p.body:
+                held.append((b.upper, f"{clause}.{i + 1}", b.decider, i, None))
+        return held, leads
+    posts = {x.post for x in p.deciders}
+    for i, b in enumerate(delegation.bands):
+        t = b.decider
+        if t.post in posts:
+            if not t.second or any(s != t.post and s in posts for s in t.second):
+                held.append((b.upper, f"{clause}.{i + 1}", t, i, None))
+            else:
+                leads.append(i)
+    for post in dict.fromkeys(x.post for x in p.deciders):  # in order: the same answer each run
+        for o in scheme.onward_to(post):
+            if d.decision_type in o.decision_types and (
+                o.footprint is None or o.footprint in d.footprint_path
+            ):
+                holds, own = _sole_limit(delegation, o.from_post)
+                if holds:
+                    limit = o.limit if own is None else min(o.limit, own)
+                    held.append((limit, o.clause, Taker(post=o.to_post), None, o.from_post))
+    return held, leads
+
+
+def _bands(
+    d: Decision,
+    p: Part,
+    scheme: Scheme,
+    delegation: Delegation,
+    prior: int | None,
+    context: Context,
+    add: Add,
+) -> None:
+    org, amount, kind, clause = p.organisation, p.amount, d.decision_type, delegation.clause
+    cumulative = Condition.CUMULATIVE in delegation.conditions
+    counted = cumulative and prior is not None
+    measure = amount + (prior or 0) if counted else amount
+    held, leads = _held(d, p, scheme, delegation)
+    covering = [h for h in held if h[0] is None or measure <= h[0]]
+    if covering:
+        # The lowest authority that covers the total: the band the route names, or a higher one.
+        best = min(covering, key=lambda h: (h[0] is None, h[0] or 0))
+        _passed(d, p, delegation, best, prior, counted, context, add)
+        return
+
+    bands = delegation.bands
+    project = d.project or "the project"
+    target = delegation.band_for(measure)
+    top = max(held, key=lambda h: h[0] or 0) if held else None
+    if top is not None and counted and top[0] is not None and amount <= top[0]:
+        # This amount alone was within their limit; the project's cumulative cost is not.
+        limit, where, taker = top[0], top[1], top[2]
+        add(
+            (
+                org,
+                OVER_LIMIT,
+                PASSED,
+                where,
+                say.WITHIN_LIMIT,
+                {"amount": amount, "limit": limit, "where": where},
+            )
+        )
+        nxt = None if target is None else (f"{clause}.{target + 1}", bands[target].decider)
+        params: dict[str, Any] = {
+            "prior": prior,
+            "project": project,
+            "total": measure,
+            "limit": limit,
+            "taker": taker,
+            "where": where,
+            "clause": clause,
+            "next": nxt,
+        }
+        add((org, CUMULATIVE, FAILED, clause, say.CUMULATIVE_OVER, params))
+        return
+    if target is not None and target in leads:
+        _second_missing(org, delegation, target, project, prior if counted else 0, measure, add)
+        return
+    if top is not None:
+        params = {"amount": amount, "limit": top[0], "taker": top[2], "where": top[1]}
+        add((org, OVER_LIMIT, FAILED, top[1], say.OVER_LIMIT, params))
+        return
+    for i in leads:
+        if bands[i].upper is None or measure <= bands[i].upper:  # type: ignore[operator]
+            _second_missing(org, delegation, i, project, prior if counted else 0, measure, add)
+            return
+    if leads:
+        i = leads[-1]
+        where = f"{clause}.{i + 1}"
+        params = {
+            "amount": amount,
+            "limit": bands[i].upper,
+            "taker": bands[i].decider,
+            "where": where,
+        }
+        add((org, OVER_LIMIT, FAILED, where, say.OVER_LIMIT, params))
+        return
+    if p.body is not None:
+        params = {"body": p.body, "clause": clause, "type": kind}
+        add((org, NOT_AUTHORISED, FAILED, clause, say.BODY_NOT_AUTHORISED, params))
+    else:
+        params = {"deciders": p.deciders, "clause": clause, "type": kind}
+        add((org, NOT_AUTHORISED, FAILED, clause, say.NOT_AUTHORISED, params))
+
+
+def _second_missing(
+    org: str, delegation: Delegation, i: int, project: str, prior: int | None, total: int, add: Add
+) -> None:
+    where = f"{delegation.clause}.{i + 1}"
+    params = {
+        "where": where,
+        "measure": (project, prior, total),
+        "second": delegation.bands[i].decider.second,
+    }
+    add((org, SECOND, FAILED, where, say.SECOND_MISSING, params))
+
+
+def _passed(
+    d: Decision,
+    p: Part,
+    delegation: Delegation,
+    best: Held,
+    prior: int | None,
+    counted: bool,
+    context: Context,
+    add: Add,
+) -> None:
+    org, amount, clause = p.organisation, p.amount, delegation.clause
+    limit, where, taker, i, source = best
+    # The sentence names the post(s) the band names, whoever signed.
+    params: dict[str, Any] = {
+        "where": where,
+        "taker": taker,
+        "type": d.decision_type,
+        "limit": limit,
+    }
+    if source is None:
+        add((org, NOT_AUTHORISED, PASSED, where, say.AUTHORISED, params))
+    else:
+        params["source"] = source
+        add((org, NOT_AUTHORISED, PASSED, where, say.AUTHORISED_ONWARD, params))
+    if limit is None:
+        add((org, OVER_LIMIT, PASSED, where, say.NO_LIMIT, {"where": where, "amount": amount}))
+    else:
+        add(
+            (
+                org,
+                OVER_LIMIT,
+                PASSED,
+                where,
+                say.WITHIN_LIMIT,
+                {"amount": amount, "limit": limit, "where": where},
+            )
+        )
+    if i is not None and taker.second:
+        for x in p.deciders:
+            if x.post in taker.second and x.post != taker.post:
+                params = {"person": x.person, "post": x.post, "where": where}
+                add((org, SECOND, PASSED, where, say.SECOND_SIGNED, params))
+                break
+    if Condition.CUMULATIVE in delegation.conditions:
+        if not counted:
+            add(
+                (
+                    org,
+                    CUMULATIVE,
+                    NOT_CHECKED,
+                    clause,
+                    say.PRIOR_NOT_GIVEN,
+                    {"project": d.project or "the project"},
+                )
+            )
+        else:
+            params = {
+                "total": amount + (prior or 0),
+                "prior": prior,
+                "where": where,
+                "limit": limit,
+            }
+            add((org, CUMULATIVE, PASSED, clause, say.CUMULATIVE_WITHIN, params))
+    if Condition.WITHIN_BUDGET in delegation.conditions:
+        budgets = context.available_budget
+        budget = None if budgets is None else budgets.get(org)
+        if budget is None:
+            add((org, OVER_BUDGET, NOT_CHECKED, clause, say.BUDGET_NOT_GIVEN, {}))
+        elif amount > budget:
+            params = {"amount": amount, "budget": budget, "clause": clause}
+            add((org, OVER_BUDGET, FAILED, clause, say.OVER_BUDGET, params))
+        else:
+            add(
+                (
+                    org,
+                    OVER_BUDGET,
+                    PASSED,
+                    clause,
+                    say.WITHIN_BUDGET,
+                    {"amount": amount, "budget": budget},
+                )
+            )
