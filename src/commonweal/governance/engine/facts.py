@@ -96,6 +96,23 @@ class Delegation:
     consult: tuple[Taker, ...] = ()
     conditions: frozenset[Condition] = frozenset()
     text: str = ""
+    # The conditions as flags, read for every decision (an enum's hash is slow).
+    cumulative: bool = field(init=False, repr=False, compare=False)
+    within_budget: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cumulative", Condition.CUMULATIVE in self.conditions)
+        object.__setattr__(self, "within_budget", Condition.WITHIN_BUDGET in self.conditions)
+        # Which bands name each post as their lead, and each body: validation looks at those.
+        led_by: dict[str, list[int]] = {}
+        for i, b in enumerate(self.bands):
+            key = b.decider.post if b.decider.post is not None else f"body:{b.decider.body}"
+            led_by.setdefault(key, []).append(i)
+        object.__setattr__(self, "_led_by", {k: tuple(v) for k, v in led_by.items()})
+
+    def bands_naming(self, taker: str, body: bool = False) -> tuple[int, ...]:
+        """The indexes of the bands naming this post as their lead (or this body)."""
+        return self._led_by.get(f"body:{taker}" if body else taker, ())  # type: ignore[attr-defined,no-any-return]
 
     def band_for(self, amount: int) -> int | None:
         """Index of the one band covering the amount, or None above the top band."""
@@ -180,14 +197,14 @@ class Scheme:
         return self._onward_to.get(post, ())  # type: ignore[attr-defined,no-any-return]
 
     def delegation_for(
-        self, decision_type: str, footprint_path: Sequence[str]
+        self, decision_type: str, footprint_path: tuple[str, ...]
     ) -> Delegation | None:
         """The most specific delegation of this type for the footprint.
 
         `footprint_path` is the proposal's footprint and its ancestors, narrowest first; a
         delegation without a footprint applies everywhere, after any that name one.
         """
-        key = (decision_type, tuple(footprint_path))
+        key = (decision_type, footprint_path)
         chosen: dict[tuple[str, tuple[str, ...]], Delegation | None] = self._chosen  # type: ignore[attr-defined]
         if key in chosen:
             return chosen[key]
@@ -332,6 +349,35 @@ class Declaration:
 class Meeting:
     present: tuple[Decider, ...]  # who attended, in which post
 
+    def __post_init__(self) -> None:
+        by_post: dict[str, list[str]] = {}
+        for x in self.present:
+            by_post.setdefault(x.post, []).append(x.person)
+        object.__setattr__(self, "_by_post", by_post)
+        object.__setattr__(self, "_counted", {})
+
+    def counted(
+        self, members: frozenset[str], conflicted: frozenset[str], organisation: str = ""
+    ) -> tuple[int, frozenset[str]]:
+        """How many of these members present count towards a quorum (each person once, none
+        with a conflict on the item), and the posts they hold; only one organisation's members
+        when it is given (a block). Kept, since every item of a meeting asks again."""
+        key = (members, conflicted, organisation)
+        found: tuple[int, frozenset[str]] | None = self._counted.get(key)  # type: ignore[attr-defined]
+        if found is None:
+            by_post: dict[str, list[str]] = self._by_post  # type: ignore[attr-defined]
+            persons, posts = set(), set()
+            for post in members:
+                if organisation and organisation_of(post) != organisation:
+                    continue
+                for person in by_post.get(post, ()):
+                    if person not in conflicted:
+                        persons.add(person)
+                        posts.add(post)
+            found = (len(persons), frozenset(posts))
+            self._counted[key] = found  # type: ignore[attr-defined]
+        return found
+
 
 @dataclass(frozen=True)
 class Context:
@@ -365,12 +411,15 @@ class Governance:
             org: sorted(versions, key=lambda s: s.in_force_from, reverse=True)
             for org, versions in self.schemes.items()
         }
+        self._on: dict[tuple[str, date], Scheme | None] = {}
 
     def scheme_on(self, organisation: str, on: date) -> Scheme | None:
-        for scheme in self._newest_first.get(organisation, ()):
-            if scheme.in_force(on):
-                return scheme
-        return None
+        key = (organisation, on)
+        if key not in self._on:
+            self._on[key] = next(
+                (s for s in self._newest_first.get(organisation, ()) if s.in_force(on)), None
+            )
+        return self._on[key]
 
     def name(self, ref: str) -> str:
         return self.names.get(ref, ref)

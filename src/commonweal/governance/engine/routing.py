@@ -21,7 +21,6 @@ from commonweal.governance.engine import sentences as say
 from commonweal.governance.engine.codes import Code
 from commonweal.governance.engine.facts import (
     Commitment,
-    Condition,
     Governance,
     OnwardDelegation,
     Proposal,
@@ -169,7 +168,7 @@ def _route_one(c: Commitment, p: Proposal, gov: Governance) -> OrganisationRoute
             version,
             illustrative,
         )
-    cumulative = Condition.CUMULATIVE in delegation.conditions
+    cumulative = delegation.cumulative
     measured = c.amount + prior if cumulative else c.amount
     how = (p.project, prior if cumulative else 0, measured)
     i = delegation.band_for(measured)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commonweal.core.formatting import long_date, pounds
-from commonweal.governance.engine.facts import Decider, Quorum, Votes
+from commonweal.governance.engine.facts import Taker
 
 
 def and_list(items: Iterable[str], word: str = "and") -> str:
@@ -25,9 +25,11 @@ def and_list(items: Iterable[str], word: str = "and") -> str:
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
-def _quorum(q: Quorum, names: Mapping[str, str]) -> str:
-    needs = [names.get(r, r) if "/" in r else f"a {r} member" for r in q.required]
-    count = f"{q.number} members" if q.number else "no set number of members"
+def _quorum(q: tuple[int, tuple[str, ...]], names: Mapping[str, str]) -> str:
+    """(number, required posts or categories)."""
+    number, required = q
+    needs = [names.get(r, r) if "/" in r else f"a {r} member" for r in required]
+    count = f"{number} members" if number else "no set number of members"
     return f"{count}, including {and_list(needs)}" if needs else count
 
 
@@ -43,15 +45,25 @@ def _shortfall(s: tuple[Any, ...], names: Mapping[str, str]) -> str:
     )
 
 
-def _tally(v: Votes) -> str:
-    text = f"{v.in_favour} for and {v.against} against"
-    return text + (f", {v.abstentions} abstaining" if v.abstentions else "")
+def _tally(v: tuple[int, int, int]) -> str:
+    """(in favour, against, abstentions)."""
+    in_favour, against, abstentions = v
+    text = f"{in_favour} for and {against} against"
+    return text + (f", {abstentions} abstaining" if abstentions else "")
 
 
-def _who(deciders: tuple[Decider, ...], names: Mapping[str, str]) -> str:
+def _who(deciders: tuple[tuple[str, str], ...], names: Mapping[str, str]) -> str:
+    """((person, post), ...)."""
     return and_list(
-        f"{names.get(x.person, x.person)} ({names.get(x.post, x.post)})" for x in deciders
+        f"{names.get(person, person)} ({names.get(post, post)})" for person, post in deciders
     )
+
+
+def _taker(
+    t: Taker | tuple[str | None, str | None, tuple[str, ...]], names: Mapping[str, str]
+) -> str:
+    """A taker, or (post, body, second) as a check keeps it."""
+    return (t if isinstance(t, Taker) else Taker(*t)).describe(names)
 
 
 def _outsider(x: tuple[str, str, str], names: Mapping[str, str]) -> str:
@@ -100,13 +112,13 @@ _WRITERS: dict[str, Callable[[Any, Mapping[str, str]], str]] = {
     "up_to": lambda v, n: "of any amount" if v is None else f"up to {pounds(v)}",
     "date": lambda v, n: long_date(v),
     "type": lambda v, n: v.replace("_", " "),
-    "taker": lambda v, n: v.describe(n),
+    "taker": _taker,
     "decides": lambda v, n: "decide" if v.second else "decides",
     "who": _who,
     "next": lambda v, n: (
         " No band of the scheme reaches that cost."
         if v is None
-        else f" That cost falls in {v[0]}, for {v[1].describe(n)}."
+        else f" That cost falls in {v[0]}, for {_taker(v[1], n)}."
     ),
     "outsiders": lambda v, n: and_list(_outsider(x, n) for x in v),
     "is": lambda v, n: "is" if len(v) < 2 else "are",

@@ -19,27 +19,36 @@ A check whose data the context lacks is not checked, never passed; only failures
 """
 
 import gc
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from commonweal.governance.engine import sentences as say
 from commonweal.governance.engine.codes import Code
 from commonweal.governance.engine.facts import (
     Context,
-    Decider,
     Decision,
     Governance,
+    Meeting,
     Part,
     Status,
     Voting,
 )
+from commonweal.governance.engine.validation import authority as a
 from commonweal.governance.engine.validation import meeting as m
-from commonweal.governance.engine.validation.authority import authority, holders
-from commonweal.governance.engine.validation.checks import FAILED, PASSED, Add, Check, Raw
-from commonweal.governance.engine.validation.voting import blocks, majority
+from commonweal.governance.engine.validation import voting as v
+from commonweal.governance.engine.validation.checks import (
+    FAILED,
+    PASSED,
+    WIDTH,
+    Add,
+    Check,
+    Raw,
+)
 
 NO_DECIDER = Code.NO_DECIDER.value
 SCHEME_NOT_IN_FORCE = Code.SCHEME_NOT_IN_FORCE.value
+NOBODY: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,11 @@ class Validation:
     __slots__ = ("_checks", "_meeting", "_names", "_raw", "decision")
 
     def __init__(
-        self, decision: Decision, raw: Sequence[Raw], meeting: Raw | None, names: Mapping[str, str]
+        self,
+        decision: Decision,
+        raw: tuple[Any, ...],
+        meeting: Raw | None,
+        names: Mapping[str, str],
     ):
         self.decision = decision
         self._raw, self._meeting, self._names = raw, meeting, names
@@ -72,12 +85,16 @@ class Validation:
     @property
     def valid(self) -> bool:
         """Every part holds: the decision binds every organisation it names."""
-        return not any(r[2] == FAILED for r in self._raw)
+        return FAILED not in self._raw[2::WIDTH]
 
     @property
     def checks(self) -> tuple[Check, ...]:
         if self._checks is None:
-            self._checks = tuple(Check(r, self._names) for r in self._raw)
+            raw = self._raw
+            self._checks = tuple(
+                Check(raw[i : i + WIDTH], self._names)
+                for i in range(0, len(raw), WIDTH)  # type: ignore[arg-type]
+            )
         return self._checks
 
     @property
@@ -96,7 +113,7 @@ class Validation:
     def binds(self) -> tuple[str, ...]:
         """The organisations bound: those whose part is valid and consented, unless the
         decision as a whole failed (a joint committee's blocks disagreed, say)."""
-        if any(r[0] == "" and r[2] == FAILED for r in self._raw):
+        if any(c.organisation == "" and c.status is Status.FAILED for c in self.checks):
             return ()
         return tuple(p.organisation for p in self.parts if p.valid)
 
@@ -108,29 +125,34 @@ class Validation:
 
 def validate(d: Decision, context: Context, gov: Governance) -> Validation:
     """Check a recorded decision. The sentences are written only when the checks are read."""
-    raw: list[Raw] = []
-    add = raw.append
+    raw: list[Any] = []
+    add = raw.extend
     declarations = context.declarations
     conflicted = (
-        None if declarations is None else frozenset(x.person for x in declarations if x.conflicted)
+        None
+        if declarations is None
+        else frozenset(x.person for x in declarations if x.conflicted)
+        if declarations
+        else NOBODY
     )
-    present = context.meeting.present if context.meeting is not None else None
+    attendance = context.meeting
     report = None
     if not d.parts:
         add(("", NO_DECIDER, FAILED, "", say.NO_PARTS, {}))
     if d.meeting is not None:
         host = gov.bodies.get(d.meeting)
         if host is not None and all(p.body != d.meeting for p in d.parts):
-            report = m.meeting_report(host, present, conflicted, gov)
+            report = m.meeting_report(host, attendance, conflicted, gov)
     # A joint committee judges the decision as a whole: its quorum and its blocks' votes.
-    for code in dict.fromkeys(p.body for p in d.parts if p.body is not None):
+    deciding = [p.body for p in d.parts if p.body is not None]
+    for code in dict.fromkeys(deciding) if deciding else ():
         body = gov.bodies.get(code)
         if body is not None and body.voting is Voting.BLOCK:
-            m.quorum("", body, present, conflicted, gov, add)
-            blocks(body, [p for p in d.parts if p.body == code], add)
+            m.quorum("", body, attendance, conflicted, gov, add)
+            v.blocks(body, [p for p in d.parts if p.body == code], add)
     for p in d.parts:
-        _part(d, p, context, gov, conflicted, present, add)
-    return Validation(d, raw, report, gov.names)
+        _part(d, p, context, gov, conflicted, attendance, add)
+    return Validation(d, tuple(raw), report, gov.names)
 
 
 def _part(
@@ -139,14 +161,14 @@ def _part(
     context: Context,
     gov: Governance,
     conflicted: frozenset[str] | None,
-    present: Sequence[Decider] | None,
+    attendance: Meeting | None,
     add: Add,
 ) -> None:
     org = p.organisation
     if not p.deciders and p.body is None:
         add((org, NO_DECIDER, FAILED, "", say.NO_DECIDER, {"org": org}))
         return
-    holders(d, p, context, add)
+    a.holders(d, p, context, add)
     scheme = gov.scheme_on(org, d.on)
     if scheme is None:
         add(
@@ -155,7 +177,7 @@ def _part(
         return
     params = {"title": scheme.title or "The scheme", "version": scheme.version, "on": d.on}
     add((org, SCHEME_NOT_IN_FORCE, PASSED, "", say.SCHEME_IN_FORCE, params))
-    authority(d, p, scheme, context, add)
+    a.authority(d, p, scheme, context, add)
     m.conflicts(p, conflicted, add)
     if p.body is None:
         m.officer(p, d.meeting, gov, add)
@@ -167,11 +189,11 @@ def _part(
         if p.deciders:
             m.membership(p, body, add)
         if body.voting is Voting.BLOCK:
-            m.block_quorum(p, body, present, conflicted, add)
+            m.block_quorum(p, body, attendance, conflicted, add)
         else:
-            m.quorum(org, body, present, conflicted, gov, add)
+            m.quorum(org, body, attendance, conflicted, gov, add)
             if body.voting is Voting.MAJORITY:
-                majority(p, body, add)
+                v.majority(p, body, add)
     m.consent(p, add)
 
 

@@ -13,11 +13,11 @@ from typing import Any
 from commonweal.governance.engine import sentences as say
 from commonweal.governance.engine.codes import Code
 from commonweal.governance.engine.facts import (
-    Condition,
     Context,
     Decision,
     Delegation,
     Part,
+    Reservation,
     Scheme,
     Taker,
 )
@@ -26,6 +26,8 @@ from commonweal.governance.engine.validation.checks import (
     NOT_CHECKED,
     PASSED,
     Add,
+    people,
+    taker,
 )
 
 RESERVED_MATTER = Code.RESERVED_MATTER.value
@@ -36,8 +38,9 @@ CUMULATIVE = Code.CUMULATIVE_OVER_LIMIT.value
 OVER_BUDGET = Code.OVER_BUDGET.value
 NOT_POST_HOLDER = Code.NOT_POST_HOLDER.value
 
-# An authority a decider holds: (limit, clause, taker named, band index or None, onward source)
-Held = tuple[int | None, str, Taker, int | None, str | None]
+# An authority a decider holds: (limit, band index or None, taker named, onward delegation's
+# source post and clause, or None).
+Held = tuple[int | None, int | None, Taker, tuple[str, str] | None]
 
 
 def holders(d: Decision, p: Part, context: Context, add: Add) -> None:
@@ -64,27 +67,25 @@ def authority(d: Decision, p: Part, scheme: Scheme, context: Context, add: Add) 
     prior = context.prior_spend.get(org, 0) if context.prior_spend is not None else 0
     r = scheme.reservation_for(kind)
     if r is not None:
-        facts: dict[str, Any] = {
-            "clause": r.clause,
-            "type": kind,
-            "body": r.body,
-            "threshold": (r.over, r.cumulative),
-        }
+        reserved = r.reserves(amount, amount + prior)
         if p.body == r.body:
-            if r.reserves(amount, amount + prior):
+            facts = _reserved(r, kind)
+            if reserved:
                 add((org, RESERVED_MATTER, PASSED, r.clause, say.RESERVED_TO_IT, facts))
             else:
                 add((org, NOT_AUTHORISED, PASSED, r.clause, say.RESERVED_BODY_SMALLER_SUM, facts))
             return
         if r.over is not None and r.cumulative and not known and amount <= r.over:
-            facts.update(project=d.project or "the project", over=r.over, amount=amount)
+            facts = _reserved(
+                r, kind, project=d.project or "the project", over=r.over, amount=amount
+            )
             add((org, RESERVED_MATTER, NOT_CHECKED, r.clause, say.RESERVED_UNKNOWN, facts))
-        elif r.reserves(amount, amount + prior):
+        elif reserved:
             if p.body is not None:
-                facts["taker"] = p.body
+                facts = _reserved(r, kind, taker=p.body)
                 add((org, RESERVED_MATTER, FAILED, r.clause, say.RESERVED_TO_OTHER_BODY, facts))
             else:
-                facts["deciders"] = p.deciders
+                facts = _reserved(r, kind, deciders=people(p.deciders))
                 add((org, RESERVED_MATTER, FAILED, r.clause, say.RESERVED_ELSEWHERE, facts))
             return
     delegation = scheme.delegation_for(kind, d.footprint_path)
@@ -93,6 +94,11 @@ def authority(d: Decision, p: Part, scheme: Scheme, context: Context, add: Add) 
         add((org, NOT_AUTHORISED, FAILED, "", say.NEITHER_RESERVED_NOR_DELEGATED, params))
         return
     _bands(d, p, scheme, delegation, prior if known else None, context, add)
+
+
+def _reserved(r: Reservation, kind: str, **more: Any) -> dict[str, Any]:
+    threshold = (r.over, r.cumulative)
+    return {"clause": r.clause, "type": kind, "body": r.body, "threshold": threshold, **more}
 
 
 def _sole_limit(delegation: Delegation, post: str) -> tuple[bool, int | None]:
@@ -112,23 +118,25 @@ def _held(
 ) -> tuple[list[Held], list[int]]:
     """The authorities the part's deciders hold under the delegation, and the dual sign-off
     bands whose lead post decided without a second signatory."""
-    clause = delegation.clause
+    bands = delegation.bands
     held: list[Held] = []
     leads: list[int] = []
     if p.body is not None:
-        for i, b in enumerate(delegation.bands):
-            if b.decider.body == p.body:
-                held.append((b.upper, f"{clause}.{i + 1}", b.decider, i, None))
+        for i in delegation.bands_naming(p.body, body=True):
+            held.append((bands[i].upper, i, bands[i].decider, None))
         return held, leads
-    posts = {x.post for x in p.deciders}
-    for i, b in enumerate(delegation.bands):
-        t = b.decider
-        if t.post in posts:
-            if not t.second or any(s != t.post and s in posts for s in t.second):
-                held.append((b.upper, f"{clause}.{i + 1}", t, i, None))
+    posts = [x.post for x in p.deciders]
+    for post in dict.fromkeys(posts) if len(posts) > 1 else posts:
+        for i in delegation.bands_naming(post):
+            t = bands[i].decider
+            for second in t.second:
+                if second != post and second in posts:
+                    break
             else:
-                leads.append(i)
-    for post in dict.fromkeys(x.post for x in p.deciders):  # in order: the same answer each run
+                if t.second:  # a dual sign-off band, and no second signatory signed
+                    leads.append(i)
+                    continue
+            held.append((bands[i].upper, i, t, None))
         for o in scheme.onward_to(post):
             if d.decision_type in o.decision_types and (
                 o.footprint is None or o.footprint in d.footprint_path
@@ -136,8 +144,14 @@ def _held(
                 holds, own = _sole_limit(delegation, o.from_post)
                 if holds:
                     limit = o.limit if own is None else min(o.limit, own)
-                    held.append((limit, o.clause, Taker(post=o.to_post), None, o.from_post))
+                    held.append((limit, None, Taker(post=o.to_post), (o.from_post, o.clause)))
+    leads.sort()
     return held, leads
+
+
+def _where(delegation: Delegation, h: Held) -> str:
+    """The clause giving an authority: a band's (D1.2) or an onward delegation's."""
+    return h[3][1] if h[3] is not None else f"{delegation.clause}.{(h[1] or 0) + 1}"
 
 
 def _bands(
@@ -150,14 +164,20 @@ def _bands(
     add: Add,
 ) -> None:
     org, amount, kind, clause = p.organisation, p.amount, d.decision_type, delegation.clause
-    cumulative = Condition.CUMULATIVE in delegation.conditions
+    cumulative = delegation.cumulative
     counted = cumulative and prior is not None
     measure = amount + (prior or 0) if counted else amount
     held, leads = _held(d, p, scheme, delegation)
-    covering = [h for h in held if h[0] is None or measure <= h[0]]
-    if covering:
-        # The lowest authority that covers the total: the band the route names, or a higher one.
-        best = min(covering, key=lambda h: (h[0] is None, h[0] or 0))
+    # The lowest authority they hold that covers the total: the band the route names, or a
+    # higher one.
+    best: Held | None = None
+    for h in held:
+        limit = h[0]
+        if (limit is None or measure <= limit) and (
+            best is None or best[0] is None or (limit is not None and limit < best[0])
+        ):
+            best = h
+    if best is not None:
         _passed(d, p, delegation, best, prior, counted, context, add)
         return
 
@@ -167,7 +187,7 @@ def _bands(
     top = max(held, key=lambda h: h[0] or 0) if held else None
     if top is not None and counted and top[0] is not None and amount <= top[0]:
         # This amount alone was within their limit; the project's cumulative cost is not.
-        limit, where, taker = top[0], top[1], top[2]
+        limit, where, named = top[0], _where(delegation, top), top[2]
         add(
             (
                 org,
@@ -178,13 +198,13 @@ def _bands(
                 {"amount": amount, "limit": limit, "where": where},
             )
         )
-        nxt = None if target is None else (f"{clause}.{target + 1}", bands[target].decider)
+        nxt = None if target is None else (f"{clause}.{target + 1}", taker(bands[target].decider))
         params: dict[str, Any] = {
             "prior": prior,
             "project": project,
             "total": measure,
             "limit": limit,
-            "taker": taker,
+            "taker": taker(named),
             "where": where,
             "clause": clause,
             "next": nxt,
@@ -195,8 +215,9 @@ def _bands(
         _second_missing(org, delegation, target, project, prior if counted else 0, measure, add)
         return
     if top is not None:
-        params = {"amount": amount, "limit": top[0], "taker": top[2], "where": top[1]}
-        add((org, OVER_LIMIT, FAILED, top[1], say.OVER_LIMIT, params))
+        where = _where(delegation, top)
+        params = {"amount": amount, "limit": top[0], "taker": taker(top[2]), "where": where}
+        add((org, OVER_LIMIT, FAILED, where, say.OVER_LIMIT, params))
         return
     for i in leads:
         if bands[i].upper is None or measure <= bands[i].upper:  # type: ignore[operator]
@@ -208,7 +229,7 @@ def _bands(
         params = {
             "amount": amount,
             "limit": bands[i].upper,
-            "taker": bands[i].decider,
+            "taker": taker(bands[i].decider),
             "where": where,
         }
         add((org, OVER_LIMIT, FAILED, where, say.OVER_LIMIT, params))
@@ -217,7 +238,7 @@ def _bands(
         params = {"body": p.body, "clause": clause, "type": kind}
         add((org, NOT_AUTHORISED, FAILED, clause, say.BODY_NOT_AUTHORISED, params))
     else:
-        params = {"deciders": p.deciders, "clause": clause, "type": kind}
+        params = {"deciders": people(p.deciders), "clause": clause, "type": kind}
         add((org, NOT_AUTHORISED, FAILED, clause, say.NOT_AUTHORISED, params))
 
 
@@ -243,75 +264,48 @@ def _passed(
     context: Context,
     add: Add,
 ) -> None:
+    """The checks of an authority the deciders hold, sharing one dict of the facts they speak
+    of (a template reads only the names it uses)."""
     org, amount, clause = p.organisation, p.amount, delegation.clause
-    limit, where, taker, i, source = best
-    # The sentence names the post(s) the band names, whoever signed.
-    params: dict[str, Any] = {
+    limit, i, named, onward = best
+    where = _where(delegation, best)
+    budgets = context.available_budget
+    budget = None if budgets is None else budgets.get(org)
+    facts: dict[str, Any] = {
         "where": where,
-        "taker": taker,
+        "taker": taker(named),  # the post(s) the band names, whoever signed
         "type": d.decision_type,
         "limit": limit,
+        "amount": amount,
+        "clause": clause,
+        "project": d.project or "the project",
+        "prior": prior,
+        "total": amount + (prior or 0),
+        "budget": budget,
     }
-    if source is None:
-        add((org, NOT_AUTHORISED, PASSED, where, say.AUTHORISED, params))
+    if onward is None:
+        add((org, NOT_AUTHORISED, PASSED, where, say.AUTHORISED, facts))
     else:
-        params["source"] = source
-        add((org, NOT_AUTHORISED, PASSED, where, say.AUTHORISED_ONWARD, params))
-    if limit is None:
-        add((org, OVER_LIMIT, PASSED, where, say.NO_LIMIT, {"where": where, "amount": amount}))
-    else:
-        add(
-            (
-                org,
-                OVER_LIMIT,
-                PASSED,
-                where,
-                say.WITHIN_LIMIT,
-                {"amount": amount, "limit": limit, "where": where},
-            )
-        )
-    if i is not None and taker.second:
+        facts["source"] = onward[0]
+        add((org, NOT_AUTHORISED, PASSED, where, say.AUTHORISED_ONWARD, facts))
+    add(
+        (org, OVER_LIMIT, PASSED, where, say.NO_LIMIT if limit is None else say.WITHIN_LIMIT, facts)
+    )
+    if i is not None and named.second:
         for x in p.deciders:
-            if x.post in taker.second and x.post != taker.post:
+            if x.post in named.second and x.post != named.post:
                 params = {"person": x.person, "post": x.post, "where": where}
                 add((org, SECOND, PASSED, where, say.SECOND_SIGNED, params))
                 break
-    if Condition.CUMULATIVE in delegation.conditions:
-        if not counted:
-            add(
-                (
-                    org,
-                    CUMULATIVE,
-                    NOT_CHECKED,
-                    clause,
-                    say.PRIOR_NOT_GIVEN,
-                    {"project": d.project or "the project"},
-                )
-            )
+    if delegation.cumulative:
+        if counted:
+            add((org, CUMULATIVE, PASSED, clause, say.CUMULATIVE_WITHIN, facts))
         else:
-            params = {
-                "total": amount + (prior or 0),
-                "prior": prior,
-                "where": where,
-                "limit": limit,
-            }
-            add((org, CUMULATIVE, PASSED, clause, say.CUMULATIVE_WITHIN, params))
-    if Condition.WITHIN_BUDGET in delegation.conditions:
-        budgets = context.available_budget
-        budget = None if budgets is None else budgets.get(org)
+            add((org, CUMULATIVE, NOT_CHECKED, clause, say.PRIOR_NOT_GIVEN, facts))
+    if delegation.within_budget:
         if budget is None:
-            add((org, OVER_BUDGET, NOT_CHECKED, clause, say.BUDGET_NOT_GIVEN, {}))
+            add((org, OVER_BUDGET, NOT_CHECKED, clause, say.BUDGET_NOT_GIVEN, facts))
         elif amount > budget:
-            params = {"amount": amount, "budget": budget, "clause": clause}
-            add((org, OVER_BUDGET, FAILED, clause, say.OVER_BUDGET, params))
+            add((org, OVER_BUDGET, FAILED, clause, say.OVER_BUDGET, facts))
         else:
-            add(
-                (
-                    org,
-                    OVER_BUDGET,
-                    PASSED,
-                    clause,
-                    say.WITHIN_BUDGET,
-                    {"amount": amount, "budget": budget},
-                )
-            )
+            add((org, OVER_BUDGET, PASSED, clause, say.WITHIN_BUDGET, facts))

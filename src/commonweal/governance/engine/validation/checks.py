@@ -4,17 +4,32 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from commonweal.governance.engine.codes import Code
-from commonweal.governance.engine.facts import Status
+from commonweal.governance.engine.facts import Decider, Status, Taker, Votes
 from commonweal.governance.engine.sentences import render
 
-# While validating, a check is a tuple: (organisation, code, status, clause, template,
-# parameters). The organisation is "" for a check on the decision as a whole. Codes and
-# statuses are plain strings here: a hundred thousand results should hold no more objects than
-# they need.
+# While validating, a check is six values: (organisation, code, status, clause, template,
+# parameters). The organisation is "" for a check on the decision as a whole. A validation
+# keeps its checks' values end to end in one flat tuple: codes and statuses as plain strings,
+# parameters as dicts of strings, numbers, dates and tuples of them. Python's cyclic garbage
+# collector stops tracking such dicts, so a hundred thousand kept results give it one tuple
+# each to scan rather than one per check.
 Raw = tuple[str, str, str, str, str, dict[str, Any]]
-Add = Callable[[Raw], None]
+Add = Callable[[Raw], None]  # list.extend, onto the flat list
+WIDTH = 6
 
 PASSED, FAILED, NOT_CHECKED, NOT_APPLICABLE = (s.value for s in Status)
+
+
+def taker(t: Taker) -> tuple[str | None, str | None, tuple[str, ...]]:
+    return (t.post, t.body, t.second)
+
+
+def people(deciders: tuple[Decider, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((x.person, x.post) for x in deciders)
+
+
+def tally(v: Votes) -> tuple[int, int, int]:
+    return (v.in_favour, v.against, v.abstentions)
 
 
 class Check:

@@ -5,17 +5,15 @@ A member with a conflict on the item does not count towards its quorum. At a joi
 each organisation's members vote as a block, which needs its own block quorum.
 """
 
-from collections.abc import Sequence
 from typing import Any
 
 from commonweal.governance.engine import sentences as say
 from commonweal.governance.engine.codes import Code
 from commonweal.governance.engine.facts import (
     BodyFact,
-    Decider,
     Governance,
+    Meeting,
     Part,
-    organisation_of,
 )
 from commonweal.governance.engine.validation.checks import (
     FAILED,
@@ -24,6 +22,7 @@ from commonweal.governance.engine.validation.checks import (
     PASSED,
     Add,
     Raw,
+    people,
 )
 
 CONFLICTED = Code.CONFLICTED.value
@@ -37,7 +36,7 @@ def conflicts(p: Part, conflicted: frozenset[str] | None, add: Add) -> None:
     if conflicted is None:
         add((org, CONFLICTED, NOT_CHECKED, "", say.DECLARATIONS_NOT_GIVEN, {}))
         return
-    clash = tuple(sorted({x.person for x in p.deciders} & conflicted))
+    clash = tuple(sorted({x.person for x in p.deciders} & conflicted)) if conflicted else ()
     if clash:
         add((org, CONFLICTED, FAILED, "", say.CONFLICTED, {"people": clash}))
     else:
@@ -52,7 +51,7 @@ def officer(p: Part, meeting: str | None, gov: Governance, add: Add) -> None:
         add((org, INQUORATE, NOT_APPLICABLE, "", say.OFFICER_DECISION, {}))
         consent(p, add)
         return
-    params = {"deciders": p.deciders, "org": org, "meeting": meeting}
+    params = {"deciders": people(p.deciders), "org": org, "meeting": meeting}
     add((org, INQUORATE, NOT_APPLICABLE, "", say.DECIDED_AT_MEETING, params))
     body = gov.bodies.get(meeting)
     if body is not None:
@@ -93,81 +92,65 @@ def unknown_body(p: Part, add: Add) -> None:
     add((org, INQUORATE, NOT_CHECKED, "", say.BODY_NOT_KNOWN_QUORUM, params))
 
 
-def _counted(
-    body: BodyFact, present: Sequence[Decider], conflicted: frozenset[str] | None
-) -> list[Decider]:
-    out, people = [], set()
-    for x in present:
-        counts = conflicted is None or x.person not in conflicted
-        if counts and x.post in body.members and x.person not in people:
-            out.append(x)
-            people.add(x.person)
-    return out
-
-
-def _shortfalls(body: BodyFact, counted: Sequence[Decider], gov: Governance) -> tuple[Any, ...]:
-    """Every way the members counted fall short of the quorum: the number, and each required
-    post or category missing."""
+def _quorate(
+    body: BodyFact, meeting: Meeting, conflicted: frozenset[str] | None, gov: Governance
+) -> tuple[bool, dict[str, Any]]:
+    """Whether the body was quorate, and the facts for the sentence: every way the members
+    counted fall short of the quorum (the number, and each required post or category)."""
     q = body.quorum
-    out: list[tuple[Any, ...]] = []
-    if len(counted) < q.number:
-        out.append(("count", len(counted), q.number))
-    posts = {x.post for x in counted}
-    categories = {c for x in counted for c in gov.categories.get(x.post, ())}
-    out.extend(
-        ("missing", need) for need in q.required if need not in posts and need not in categories
-    )
-    return tuple(out)
+    counted, posts = meeting.counted(body.members, conflicted or frozenset())
+    short: list[tuple[Any, ...]] = []
+    if counted < q.number:
+        short.append(("count", counted, q.number))
+    if q.required:
+        categories = {c for post in posts for c in gov.categories.get(post, ())}
+        short.extend(
+            ("missing", need) for need in q.required if need not in posts and need not in categories
+        )
+    params = {
+        "body": body.code,
+        "quorum": (q.number, q.required),
+        "counted": counted,
+        "shortfalls": tuple(short),
+    }
+    return not short, params
 
 
 def quorum(
     org: str,
     body: BodyFact,
-    present: Sequence[Decider] | None,
+    meeting: Meeting | None,
     conflicted: frozenset[str] | None,
     gov: Governance,
     add: Add,
 ) -> None:
     """The body's quorum for the item; `org` is "" for a joint committee's, which judges the
     decision as a whole."""
-    if present is None:
+    if meeting is None:
         add((org, INQUORATE, NOT_CHECKED, "", say.ATTENDANCE_NOT_GIVEN, {"body": body.code}))
         return
-    counted = _counted(body, present, conflicted)
-    short = _shortfalls(body, counted, gov)
-    params = {
-        "body": body.code,
-        "quorum": body.quorum,
-        "counted": len(counted),
-        "shortfalls": short,
-    }
-    add(
-        (
-            org,
-            INQUORATE,
-            FAILED if short else PASSED,
-            "",
-            say.INQUORATE if short else say.QUORATE,
-            params,
-        )
-    )
+    quorate, params = _quorate(body, meeting, conflicted, gov)
+    if quorate:
+        add((org, INQUORATE, PASSED, "", say.QUORATE, params))
+    else:
+        add((org, INQUORATE, FAILED, "", say.INQUORATE, params))
 
 
 def block_quorum(
     p: Part,
     body: BodyFact,
-    present: Sequence[Decider] | None,
+    meeting: Meeting | None,
     conflicted: frozenset[str] | None,
     add: Add,
 ) -> None:
     org = p.organisation
-    if present is None:
+    if meeting is None:
         add((org, INQUORATE, NOT_CHECKED, "", say.ATTENDANCE_NOT_GIVEN, {"body": body.code}))
         return
-    counted = [x for x in _counted(body, present, conflicted) if organisation_of(x.post) == org]
+    counted, _ = meeting.counted(body.members, conflicted or frozenset(), org)
     needed = body.quorum.block
-    params = {"org": org, "body": body.code, "counted": len(counted), "needed": needed}
-    if len(counted) < needed:
+    params = {"org": org, "body": body.code, "counted": counted, "needed": needed}
+    if counted < needed:
         add((org, INQUORATE, FAILED, "", say.BLOCK_INQUORATE, params))
     else:
         add((org, INQUORATE, PASSED, "", say.BLOCK_QUORATE, params))
@@ -175,37 +158,26 @@ def block_quorum(
 
 def meeting_report(
     body: BodyFact,
-    present: Sequence[Decider] | None,
+    meeting: Meeting | None,
     conflicted: frozenset[str] | None,
     gov: Governance,
 ) -> Raw:
     """The quorum of a meeting that decides nothing itself (a meeting of decision makers):
     reported, never a reason a part fails."""
-    if present is None:
-        return (
-            "",
-            INQUORATE,
-            NOT_CHECKED,
-            "",
-            say.MEETING_ATTENDANCE_NOT_GIVEN,
-            {"body": body.code},
-        )
-    counted = _counted(body, present, conflicted)
-    short = _shortfalls(body, counted, gov)
-    params = {
-        "body": body.code,
-        "quorum": body.quorum,
-        "counted": len(counted),
-        "shortfalls": short,
-    }
-    template = say.MEETING_INQUORATE if short else say.MEETING_QUORATE
-    return ("", INQUORATE, FAILED if short else PASSED, "", template, params)
+    if meeting is None:
+        params = {"body": body.code}
+        return ("", INQUORATE, NOT_CHECKED, "", say.MEETING_ATTENDANCE_NOT_GIVEN, params)
+    quorate, params = _quorate(body, meeting, conflicted, gov)
+    if quorate:
+        return ("", INQUORATE, PASSED, "", say.MEETING_QUORATE, params)
+    return ("", INQUORATE, FAILED, "", say.MEETING_INQUORATE, params)
 
 
 def consent(p: Part, add: Add, always: bool = False) -> None:
     """Whether the record holds the organisation's consent to its part. Said aloud for a part
     decided with others in the room; otherwise only when consent is missing."""
+    org = p.organisation
     if not p.consent:
-        add((p.organisation, NOT_CONSENTED, FAILED, "", say.NOT_CONSENTED, {"org": p.organisation}))
+        add((org, NOT_CONSENTED, FAILED, "", say.NOT_CONSENTED, {"org": org}))
     elif always:
-        add((p.organisation, NOT_CONSENTED, PASSED, "", say.CONSENTED, {"org": p.organisation}))
+        add((org, NOT_CONSENTED, PASSED, "", say.CONSENTED, {"org": org}))

@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from commonweal.governance.engine import sentences as say
 from commonweal.governance.engine.codes import Code
 from commonweal.governance.engine.facts import BodyFact, Part, Vote, Votes
-from commonweal.governance.engine.validation.checks import FAILED, NOT_CHECKED, PASSED, Add
+from commonweal.governance.engine.validation.checks import (
+    FAILED,
+    NOT_CHECKED,
+    PASSED,
+    Add,
+    tally,
+)
 
 NO_MAJORITY = Code.NO_MAJORITY.value
 BLOCKS_DISAGREE = Code.BLOCKS_DISAGREE.value
@@ -17,7 +23,7 @@ def majority(p: Part, body: BodyFact, add: Add) -> None:
     if votes is None:
         add((org, NO_MAJORITY, NOT_CHECKED, "", say.VOTES_NOT_GIVEN, {"body": body.code}))
         return
-    params = {"body": body.code, "votes": votes}
+    params = {"body": body.code, "votes": tally(votes)}
     if votes.in_favour > votes.against:
         add((org, NO_MAJORITY, PASSED, "", say.CARRIED, params))
     elif votes.in_favour < votes.against or votes.in_favour == 0:
@@ -51,7 +57,7 @@ def _position(v: Votes) -> str:
 def blocks(body: BodyFact, parts: Sequence[Part], add: Add) -> None:
     """A joint committee's decision: every organisation's block must vote for it; where the
     blocks disagree there is no decision. Judges the decision as a whole."""
-    known = tuple((p.organisation, _position(p.votes), p.votes) for p in parts if p.votes)
+    known = tuple((p.organisation, _position(p.votes), tally(p.votes)) for p in parts if p.votes)
     positions = {position for _, position, _ in known}
     params = {"body": body.code, "blocks": known}
     if "voted for" in positions and len(positions) > 1:
