@@ -99,8 +99,12 @@ class Delegation:
     # The conditions as flags, read for every decision (an enum's hash is slow).
     cumulative: bool = field(init=False, repr=False, compare=False)
     within_budget: bool = field(init=False, repr=False, compare=False)
+    # Each band's clause: the delegation's clause and the band's place in it (D1.2).
+    band_clauses: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        clauses = tuple(f"{self.clause}.{i + 1}" for i in range(len(self.bands)))
+        object.__setattr__(self, "band_clauses", clauses)
         object.__setattr__(self, "cumulative", Condition.CUMULATIVE in self.conditions)
         object.__setattr__(self, "within_budget", Condition.WITHIN_BUDGET in self.conditions)
         # Which bands name each post as their lead, and each body: validation looks at those.

@@ -146,17 +146,14 @@ def _route_one(c: Commitment, p: Proposal, gov: Governance) -> OrganisationRoute
             )
             for n, t in enumerate(takers)
         ]
+        total = c.amount + prior if reserved.cumulative else c.amount
         if reserved.over is None:
             decides = say.say(say.RESERVED_DECIDES, names, org=org, **common)
         else:
-            measure = (
-                (p.project, prior, c.amount + prior) if reserved.cumulative else ("", 0, c.amount)
-            )
+            measure = (p.project, prior if reserved.cumulative else 0, total)
             decides = say.say(say.RESERVED_ABOVE_DECIDES, names, org=org, measure=measure, **common)
         steps.append(_step(org, reserved.clause, StepKind.DECIDE, body, decides))
-        return OrganisationRoute(
-            org, tuple(steps), None, None, version, illustrative, c.amount + prior
-        )
+        return OrganisationRoute(org, tuple(steps), None, None, version, illustrative, total)
 
     delegation = scheme.delegation_for(p.decision_type, p.footprint_path)
     if delegation is None:
@@ -183,7 +180,7 @@ def _route_one(c: Commitment, p: Proposal, gov: Governance) -> OrganisationRoute
         )
         return OrganisationRoute(org, (), refusal, Code.OVER_LIMIT, version, illustrative, measured)
     band = delegation.bands[i]
-    decider, clause = band.decider, f"{delegation.clause}.{i + 1}"
+    decider, clause = band.decider, delegation.band_clauses[i]
     conditions = sorted(delegation.conditions)
     onward = onward_for(scheme, decider, p.decision_type, measured, p.footprint_path)
     facts = {

@@ -34,9 +34,7 @@ from commonweal.governance.engine.facts import (
     Status,
     Voting,
 )
-from commonweal.governance.engine.validation import authority as a
-from commonweal.governance.engine.validation import meeting as m
-from commonweal.governance.engine.validation import voting as v
+from commonweal.governance.engine.validation import authority, meeting, voting
 from commonweal.governance.engine.validation.checks import (
     FAILED,
     PASSED,
@@ -92,8 +90,7 @@ class Validation:
         if self._checks is None:
             raw = self._raw
             self._checks = tuple(
-                Check(raw[i : i + WIDTH], self._names)
-                for i in range(0, len(raw), WIDTH)  # type: ignore[arg-type]
+                Check(raw[i : i + WIDTH], self._names) for i in range(0, len(raw), WIDTH)
             )
         return self._checks
 
@@ -142,14 +139,14 @@ def validate(d: Decision, context: Context, gov: Governance) -> Validation:
     if d.meeting is not None:
         host = gov.bodies.get(d.meeting)
         if host is not None and all(p.body != d.meeting for p in d.parts):
-            report = m.meeting_report(host, attendance, conflicted, gov)
+            report = meeting.report(host, attendance, conflicted, gov)
     # A joint committee judges the decision as a whole: its quorum and its blocks' votes.
     deciding = [p.body for p in d.parts if p.body is not None]
     for code in dict.fromkeys(deciding) if deciding else ():
         body = gov.bodies.get(code)
         if body is not None and body.voting is Voting.BLOCK:
-            m.quorum("", body, attendance, conflicted, gov, add)
-            v.blocks(body, [p for p in d.parts if p.body == code], add)
+            meeting.quorum("", body, attendance, conflicted, gov, add)
+            voting.blocks(body, [p for p in d.parts if p.body == code], add)
     for p in d.parts:
         _part(d, p, context, gov, conflicted, attendance, add)
     return Validation(d, tuple(raw), report, gov.names)
@@ -168,7 +165,7 @@ def _part(
     if not p.deciders and p.body is None:
         add((org, NO_DECIDER, FAILED, "", say.NO_DECIDER, {"org": org}))
         return
-    a.holders(d, p, context, add)
+    authority.holders(d, p, context, add)
     scheme = gov.scheme_on(org, d.on)
     if scheme is None:
         add(
@@ -177,24 +174,24 @@ def _part(
         return
     params = {"title": scheme.title or "The scheme", "version": scheme.version, "on": d.on}
     add((org, SCHEME_NOT_IN_FORCE, PASSED, "", say.SCHEME_IN_FORCE, params))
-    a.authority(d, p, scheme, context, add)
-    m.conflicts(p, conflicted, add)
+    authority.check(d, p, scheme, context, add)
+    meeting.conflicts(p, conflicted, add)
     if p.body is None:
-        m.officer(p, d.meeting, gov, add)
+        meeting.officer(p, d.meeting, gov, add)
         return
     body = gov.bodies.get(p.body)
     if body is None:
-        m.unknown_body(p, add)
+        meeting.unknown_body(p, add)
     else:
         if p.deciders:
-            m.membership(p, body, add)
+            meeting.membership(p, body, add)
         if body.voting is Voting.BLOCK:
-            m.block_quorum(p, body, attendance, conflicted, add)
+            meeting.block_quorum(p, body, attendance, conflicted, add)
         else:
-            m.quorum(org, body, attendance, conflicted, gov, add)
+            meeting.quorum(org, body, attendance, conflicted, gov, add)
             if body.voting is Voting.MAJORITY:
-                v.majority(p, body, add)
-    m.consent(p, add)
+                voting.majority(p, body, add)
+    meeting.consent(p, add)
 
 
 def validate_many(

@@ -48,10 +48,15 @@ def holders(d: Decision, p: Part, context: Context, add: Add) -> None:
     if context.holdings is None:
         add((org, NOT_POST_HOLDER, NOT_CHECKED, "", say.HOLDERS_NOT_GIVEN, {}))
         return
+    on = d.on
     for x in p.deciders:
         held = False
         for h in context.holdings.get(x.post, ()):
-            if h.person == x.person and h.on(d.on):
+            if (
+                h.person == x.person
+                and (h.starts is None or h.starts <= on)
+                and (h.ends is None or on <= h.ends)
+            ):
                 held = True
                 break
         params = {"person": x.person, "post": x.post, "on": d.on}
@@ -61,7 +66,9 @@ def holders(d: Decision, p: Part, context: Context, add: Add) -> None:
             add((org, NOT_POST_HOLDER, FAILED, "", say.DID_NOT_HOLD_POST, params))
 
 
-def authority(d: Decision, p: Part, scheme: Scheme, context: Context, add: Add) -> None:
+def check(d: Decision, p: Part, scheme: Scheme, context: Context, add: Add) -> None:
+    """Whether the part is reserved to a body, and if not, the deciders' authority under the
+    delegation that applies in the footprint."""
     org, amount, kind = p.organisation, p.amount, d.decision_type
     known = context.prior_spend is not None
     prior = context.prior_spend.get(org, 0) if context.prior_spend is not None else 0
@@ -151,7 +158,7 @@ def _held(
 
 def _where(delegation: Delegation, h: Held) -> str:
     """The clause giving an authority: a band's (D1.2) or an onward delegation's."""
-    return h[3][1] if h[3] is not None else f"{delegation.clause}.{(h[1] or 0) + 1}"
+    return h[3][1] if h[3] is not None else delegation.band_clauses[h[1] or 0]
 
 
 def _bands(
@@ -181,6 +188,10 @@ def _bands(
         _passed(d, p, delegation, best, prior, counted, context, add)
         return
 
+    # Nothing they hold covers the total. Say why, the most telling reason first: the project's
+    # prior spend took it past a limit they hold; the band for the total needs a second
+    # signatory; the amount is over the most they hold; a dual sign-off band names them but
+    # its second did not sign; or nothing names them.
     bands = delegation.bands
     project = d.project or "the project"
     target = delegation.band_for(measure)
@@ -198,7 +209,11 @@ def _bands(
                 {"amount": amount, "limit": limit, "where": where},
             )
         )
-        nxt = None if target is None else (f"{clause}.{target + 1}", taker(bands[target].decider))
+        nxt = (
+            None
+            if target is None
+            else (delegation.band_clauses[target], taker(bands[target].decider))
+        )
         params: dict[str, Any] = {
             "prior": prior,
             "project": project,
@@ -220,12 +235,13 @@ def _bands(
         add((org, OVER_LIMIT, FAILED, where, say.OVER_LIMIT, params))
         return
     for i in leads:
-        if bands[i].upper is None or measure <= bands[i].upper:  # type: ignore[operator]
+        upper = bands[i].upper
+        if upper is None or measure <= upper:
             _second_missing(org, delegation, i, project, prior if counted else 0, measure, add)
             return
     if leads:
         i = leads[-1]
-        where = f"{clause}.{i + 1}"
+        where = delegation.band_clauses[i]
         params = {
             "amount": amount,
             "limit": bands[i].upper,
@@ -245,7 +261,7 @@ def _bands(
 def _second_missing(
     org: str, delegation: Delegation, i: int, project: str, prior: int | None, total: int, add: Add
 ) -> None:
-    where = f"{delegation.clause}.{i + 1}"
+    where = delegation.band_clauses[i]
     params = {
         "where": where,
         "measure": (project, prior, total),

@@ -1,6 +1,6 @@
 """One check's outcome, kept as plain data while validating and read as a `Check`."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from commonweal.governance.engine.codes import Code
@@ -47,7 +47,7 @@ class Check:
         "template",
     )
 
-    def __init__(self, raw: Raw, names: Mapping[str, str]):
+    def __init__(self, raw: Sequence[Any], names: Mapping[str, str]):
         organisation, code, status, clause, template, params = raw
         self.organisation, self.code, self.status = organisation, Code(code), Status(status)
         self.clause, self.template, self.params = clause, template, params

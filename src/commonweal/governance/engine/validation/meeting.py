@@ -156,7 +156,7 @@ def block_quorum(
         add((org, INQUORATE, PASSED, "", say.BLOCK_QUORATE, params))
 
 
-def meeting_report(
+def report(
     body: BodyFact,
     meeting: Meeting | None,
     conflicted: frozenset[str] | None,
