@@ -303,7 +303,7 @@ def main() -> None:
 
     mix = Counter(kind(d) for d in decisions)
     valid_by = Counter(kind(r.decision) for r in results if r.valid)
-    parts = Counter(kind(d) for d in decisions for _ in d.parts)
+    parts_by = Counter(kind(d) for d in decisions for _ in d.parts)
     valid = sum(r.valid for r in results)
     decidable = sum(r.decidable for r in routes)
     print(f"inputs built (baseline): {n_route + n_validate:,} in {build_seconds:.2f} s")
@@ -311,12 +311,15 @@ def main() -> None:
         f"route:    {n_route:,} proposals in {route_seconds:.3f} s ({n_route / route_seconds:,.0f}/s); {decidable:,} decidable"
     )
     print(
-        f"validate: {n_validate:,} decisions ({sum(parts.values()):,} parts) in {validate_seconds:.3f} s ({n_validate / validate_seconds:,.0f}/s); "
+        f"validate: {n_validate:,} decisions ({parts_by.total():,} parts) in {validate_seconds:.3f} s ({n_validate / validate_seconds:,.0f}/s); "
         f"{valid:,} valid ({valid / n_validate:.0%})  (target < 1 s, at least half valid: "
         f"{'met' if validate_seconds < 1 and valid * 2 >= n_validate else 'NOT MET'})"
     )
-    for k in sorted(mix):
-        print(f"  {k:<16} {mix[k]:>7,} decisions, {parts[k]:>7,} parts, {valid_by[k]:>7,} valid")
+    for group in sorted(mix):
+        print(
+            f"  {group:<16} {mix[group]:>7,} decisions, {parts_by[group]:>7,} parts, "
+            f"{valid_by[group]:>7,} valid"
+        )
     print(
         f"validate one call at a time (collector running): {one_by_one_seconds:.3f} s ({n_validate / one_by_one_seconds:,.0f}/s)"
     )

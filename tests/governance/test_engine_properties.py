@@ -132,7 +132,7 @@ def schemes(draw, org):
             for x in e.bands
             if x.decider.post == b.decider.post
         ]
-        most = None if None in own else max(own)
+        most = None if None in own else max(u for u in own if u is not None)
         onward.append(
             OnwardDelegation(
                 f"O{n}",
@@ -214,6 +214,7 @@ def test_every_route_ends_in_a_decider_or_says_no_one_may_decide(gov, proposal):
     ids = [s.id for s in result.steps]
     assert len(ids) == len(set(ids)), "step ids are unique"
     assert route(proposal, gov) == result, "routing is deterministic"
+    assert hash(route(proposal, gov)) == hash(result), "routes are plain values"
 
 
 # Route = validate -----------------------------------------------------------------------
@@ -242,7 +243,7 @@ def test_what_the_route_says_validate_accepts(gov, proposal, data):
     for org in result.organisations:
         if org.decidable and not result.joint:
             taker = org.steps[-1].taker
-            deciders = ()
+            deciders: tuple[Decider, ...] = ()
             if taker.post:
                 chosen = [
                     taker.post,

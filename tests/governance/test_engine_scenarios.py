@@ -80,7 +80,7 @@ def test_each_executive_at_the_ice_decides_for_their_own_organisation(gov):
         "revenue_commitment",
         ON,
         tuple(
-            Part(org, 50_000_00, (who(steps[org].taker.post),), route_step=steps[org].id)
+            Part(org, 50_000_00, (who(steps[org].taker.post or ""),), route_step=steps[org].id)
             for org in (TORBAY, CCG)
         ),
         meeting="ice",
@@ -118,6 +118,7 @@ def test_the_ice_quorum_is_reported_but_a_part_rests_on_its_deciders_authority(g
         meeting="ice",
     )
     result = validate(decision, context("E06000027/dass", DOC), gov)
+    assert result.meeting is not None
     assert result.meeting.status is Status.FAILED and result.meeting.code == "inquorate"
     assert "only 2 counted, 1 short of 3" in result.meeting.sentence
     assert "inquorate" not in codes(result.checks)
@@ -425,3 +426,36 @@ def test_an_officer_decision_records_the_names_of_people_not_their_keys(gov):
         "Sam Patel did not hold the post of Accountable Officer (NHS Devon CCG) on 10 September "
         "2019."
     )
+
+
+def test_without_the_prior_spend_a_reservation_by_cumulative_cost_is_not_checked(gov):
+    """Data absent is never a pass: £400,000 alone is under R2's £500,000, but what the
+    contract has already cost was not given."""
+    decision = Decision("contract_award", ON, (Part(CCG, 400_000_00, (who(AO),)),), project="C1")
+    result = validate(decision, Context(holdings=HOLDINGS, declarations=[]), gov)
+    statuses = {c.code: c.status for c in result.checks}
+    assert statuses[Code.RESERVED_MATTER] is Status.NOT_CHECKED
+    assert statuses[Code.CUMULATIVE_OVER_LIMIT] is Status.NOT_CHECKED
+    assert statuses[Code.NOT_AUTHORISED] is Status.PASSED
+    [reserved] = [c for c in result.checks if c.code is Code.RESERVED_MATTER]
+    assert reserved.sentence == (
+        "Spend already committed on C1 was not given, so whether its cumulative cost is over the "
+        "£500,000 above which R2 reserves contract award decisions to NHS Devon CCG Governing "
+        "Body was not checked; £400,000 alone is not."
+    )
+    assert result.valid
+
+
+def test_the_body_a_matter_is_reserved_to_above_an_amount_may_decide_less(gov):
+    decision = Decision(
+        "contract_award",
+        ON,
+        (Part(CCG, 100_000_00, body="governing-body", votes=Votes(7, 0)),),
+        meeting="governing-body",
+        project="C2",
+    )
+    result = validate(decision, context(*devon.GOVERNING_BODY_MEMBERS), gov)
+    assert result.valid, result.reasons
+    assert result.meeting is None  # the meeting decided: its quorum judged the part
+    [authorised] = [c for c in result.checks if c.code is Code.NOT_AUTHORISED]
+    assert authorised.clause == "R2" and "may also decide smaller ones" in authorised.sentence

@@ -68,6 +68,7 @@ def test_the_proposed_example_changes_load_and_compile():
     assert problems == []
     scheme = compile_scheme(doc)
     r2 = scheme.reservation_for("contract_award")
+    assert r2 is not None
     assert (r2.clause, r2.over, r2.cumulative, r2.body) == (
         "R2",
         500_000_00,
@@ -79,6 +80,7 @@ def test_the_proposed_example_changes_load_and_compile():
     doc, problems = load(council.replace(DEVON_POLICY, DEVON_POLICY_WITH_HWB))
     assert problems == []
     r1 = compile_scheme(doc).reservation_for("policy")
+    assert r1 is not None
     assert r1.consult == (engine.Taker(body="hwb-devon"),) and r1.over is None
 
 
@@ -199,7 +201,8 @@ def test_format_1_json_as_stored_today_is_upgraded_when_read():
         None,
         False,
     )
-    assert scheme.delegation_for("revenue_commitment", ()).bands[0].upper == 25_000_000
+    d1 = scheme.delegation_for("revenue_commitment", ())
+    assert d1 is not None and d1.bands[0].upper == 25_000_000
     assert scheme_to_json(scheme)["format"] == 2
     assert scheme_from_json(scheme_to_json(scheme)) == scheme
     with pytest.raises(ValueError, match="newer"):

@@ -181,7 +181,7 @@ def _route_one(c: Commitment, p: Proposal, gov: Governance) -> OrganisationRoute
         return OrganisationRoute(org, (), refusal, Code.OVER_LIMIT, version, illustrative, measured)
     band = delegation.bands[i]
     decider, clause = band.decider, delegation.band_clauses[i]
-    conditions = sorted(delegation.conditions)
+    conditions = tuple(sorted(delegation.conditions))
     onward = onward_for(scheme, decider, p.decision_type, measured, p.footprint_path)
     facts = {
         "org": org,
