@@ -383,6 +383,8 @@ def _sync_bodies(
                 "deputy": posts.get(b.deputy or ""),
                 "quorum_number": b.quorum.number,
                 "quorum_required": b.quorum.required,
+                "quorum_block": b.quorum.block,
+                "casting_vote": b.casting_vote,
                 "attendance_note": b.attendance_note,
                 "review": b.review,
                 "illustrative": doc.illustrative,

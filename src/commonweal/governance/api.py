@@ -1,8 +1,8 @@
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from commonweal.core.errors import NotFound
 from commonweal.governance import presenters
@@ -163,8 +163,74 @@ def scheme(request: HttpRequest, slug: str, organisation: str, version: str) -> 
     return {**_scheme(s), "scheme": s.compiled}
 
 
+class TakerOut(Schema):
+    post: str | None
+    body: str | None
+    second: list[str]
+    name: str
+
+
+class StepOut(Schema):
+    id: str
+    organisation: str
+    kind: Literal["consult", "recommend", "decide", "decide_jointly"]
+    taker: TakerOut
+    clause: str
+    sentence: str
+    blocks: list[str]
+
+
+class OrganisationRouteOut(Schema):
+    organisation: str
+    name: str
+    decidable: bool
+    reason: str
+    code: str | None = Field(description="why no one may decide, when no one may")
+    measured: int = Field(description="the amount the band was chosen from, in pence")
+    scheme: str
+    illustrative: bool
+    steps: list[StepOut]
+
+
+class RouteOut(Schema):
+    decidable: bool
+    organisations: list[OrganisationRouteOut]
+    joint: list[StepOut]
+    steps: list[StepOut]
+
+
+class CheckOut(Schema):
+    organisation: str = Field(description="the part's organisation; empty for the whole decision")
+    code: str
+    status: Literal["passed", "failed", "not_checked", "not_applicable"]
+    clause: str
+    sentence: str
+
+
+class PartOut(Schema):
+    organisation: str
+    name: str
+    valid: bool
+    checks: list[CheckOut]
+
+
+class ValidationOut(Schema):
+    valid: bool = Field(description="every part holds")
+    binds: list[str] = Field(description="the organisations whose part is valid and consented")
+    binds_names: list[str]
+    reasons: list[CheckOut]
+    checks: list[CheckOut]
+    parts: list[PartOut]
+    meeting: CheckOut | None = Field(
+        description="a meeting of decision makers' quorum, reported, never failing a part"
+    )
+
+
 @router.post(
-    "/route", summary="Who must decide this?", description="Amounts in pounds, VAT included."
+    "/route",
+    response=RouteOut,
+    summary="Who must decide this?",
+    description="Amounts in pounds, VAT included.",
 )
 def route(request: HttpRequest, proposal: ProposalIn) -> dict[str, Any]:
     result, gov = route_proposal(proposal)
@@ -173,9 +239,11 @@ def route(request: HttpRequest, proposal: ProposalIn) -> dict[str, Any]:
 
 @router.post(
     "/validate",
-    summary="Was this decision validly made?",
-    description="Amounts in pounds, VAT included.",
+    response=ValidationOut,
+    summary="Was this decision validly made, and whom does it bind?",
+    description="A decision has a part per organisation (its amount, deciders, route step, "
+    "consent and, where its body votes, the votes). Amounts in pounds, VAT included.",
 )
 def validate(request: HttpRequest, decision: DecisionIn) -> dict[str, Any]:
-    result, _ = validate_decision(decision)
-    return describe_validation(result)
+    result, gov = validate_decision(decision)
+    return describe_validation(result, gov)

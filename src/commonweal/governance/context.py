@@ -1,15 +1,21 @@
 """Assemble the engine's plain inputs from the database (the engine itself never queries)."""
 
 from collections import defaultdict
+from datetime import date
 
-from commonweal.core.models import Organisation, Person
+from django.db.models import Prefetch
+
+from commonweal.core.models import Organisation, Person, in_force
 from commonweal.governance import engine
 from commonweal.governance.documents import scheme_from_json
-from commonweal.governance.models import Body, Post, PostHolding, Scheme
+from commonweal.governance.models import Body, BodyMembership, Post, PostHolding, Scheme
 from commonweal.registry.models import Area, System
 
 
-def governance_for(system: System) -> engine.Governance:
+def governance_for(system: System, on: date | None = None) -> engine.Governance:
+    """What the engine knows of a system's governance: its schemes, its bodies with their
+    members, attendees and invited posts as on a date (today unless given), and names."""
+    on = on or date.today()
     schemes: dict[str, list[engine.Scheme]] = defaultdict(list)
     for row in Scheme.objects.filter(system=system).select_related("organisation"):
         schemes[row.organisation.code].append(scheme_from_json(row.compiled))
@@ -17,11 +23,13 @@ def governance_for(system: System) -> engine.Governance:
     names: dict[str, str] = {p.ref: f"{p.title} ({p.organisation.name})" for p in posts}
     categories = {p.ref: frozenset([*p.categories, *p.statutory_roles]) for p in posts}
     bodies = {}
+    memberships = BodyMembership.objects.filter(body__system=system).filter(in_force(on))
     for b in Body.objects.filter(system=system).prefetch_related(
-        "owners", "memberships__post__organisation"
+        "owners",
+        Prefetch("memberships", memberships.select_related("post__organisation"), "in_force"),
     ):
         groups: dict[str, set[str]] = defaultdict(set)
-        for m in b.memberships.all():
+        for m in b.in_force:  # type: ignore[attr-defined]
             groups[m.kind].add(m.post.ref)
         bodies[b.code] = engine.BodyFact(
             code=b.code,
@@ -32,7 +40,8 @@ def governance_for(system: System) -> engine.Governance:
             members=frozenset(groups["member"]),
             attendees=frozenset(groups["attendee"]),
             invited=frozenset(groups["invited"]),
-            quorum=engine.Quorum(b.quorum_number, tuple(b.quorum_required)),
+            quorum=engine.Quorum(b.quorum_number, tuple(b.quorum_required), b.quorum_block),
+            casting_vote=b.casting_vote,
         )
         names[b.code] = b.name
     org_codes = set(schemes) | {o for b in bodies.values() for o in b.owners}

@@ -7,13 +7,14 @@ A *governance document* describes a system's people, posts and bodies:
     posts:  [{organisation, code, title, statutory_roles, categories, system_role,
               acts_for, accountable_to, holders: [{person (a key), starts, ends, acting}]}]
     bodies: [{code, name, kind, owners, footprint, purpose, parent, delegates, voting,
-              members, attendees, invited, chair, deputy, quorum: {number, required}, review}]
+              members, attendees, invited, chair, deputy, casting_vote,
+              quorum: {number, required, block}, review}]
 
 A *scheme document* is one organisation's scheme of reservation and delegation, one version:
 
     scheme:      {organisation, system, version, title, in_force_from, in_force_to,
                   illustrative, note}
-    reserved:    [{clause, decision_types, body, recommend, text}]
+    reserved:    [{clause, decision_types, over, cumulative, body, consult, recommend, text}]
     delegations: [{clause, decision_type, footprint, conditions, recommend, consult, text,
                    bands: [{over, up_to, decider: {post | body, second}}]}]
     onward:      [{clause, from, to, decision_types, limit, footprint, text}]
@@ -21,6 +22,12 @@ A *scheme document* is one organisation's scheme of reservation and delegation, 
 Posts are named "ORGANISATION/post-code" (15N/accountable-officer); bodies by their code;
 people by a stable key (alex-morgan), so that renaming someone keeps their history.
 Amounts are in pounds, VAT included; the database and the engine hold pence.
+
+A reservation may reserve its types only `over` an amount (compared with the project's
+cumulative cost where `cumulative` is true): the types may then be delegated in bands that stay
+at or below that amount. A body's `casting_vote` gives its chair a casting vote on a tie; a
+joint committee voting in blocks needs `quorum.block` of each organisation's members present
+for its block to vote.
 """
 
 import re
@@ -33,7 +40,10 @@ from pydantic import BeforeValidator, Field, model_validator
 from commonweal.core.dates import Day
 from commonweal.core.documents import Located, Strict
 from commonweal.core.errors import Problem
+from commonweal.core.formatting import pounds
+from commonweal.core.money import Pounds
 from commonweal.governance import engine
+from commonweal.governance.engine import Condition
 
 
 class DecisionType(StrEnum):
@@ -141,6 +151,7 @@ class PostDoc(Strict):
 class QuorumDoc(Strict):
     number: int = Field(0, ge=0)
     required: list[str] = []  # post references or categories
+    block: int = Field(0, ge=0)  # voting in blocks: each organisation's members needed
 
 
 class BodyDoc(Strict):
@@ -160,7 +171,8 @@ class BodyDoc(Strict):
     chair: PostRef | None = None
     deputy: PostRef | None = None
     quorum: QuorumDoc = QuorumDoc()
-    review: date | None = None
+    casting_vote: bool = False  # the chair has a second or casting vote on a tie
+    review: Day | None = None
 
 
 class GovernanceDocument(Strict):
@@ -190,17 +202,28 @@ class TakerDoc(Strict):
 
 
 class BandDoc(Strict):
-    over: float | None = Field(None, ge=0, description="pounds; the band starts above this")
-    up_to: float | None = Field(None, gt=0, description="pounds; the band ends at this, inclusive")
+    # Pounds in the document, pence here (through Decimal): the band starts above `over` and
+    # ends at `up_to`, inclusive.
+    over: Pounds | None = None
+    up_to: Pounds | None = Field(None, gt=0)
     decider: TakerDoc
 
 
 class ReservationDoc(Strict):
     clause: str = Field(min_length=1, max_length=30)
     decision_types: list[DecisionType] = Field(min_length=1)
+    over: Pounds | None = None  # pounds in the document: reserved only above this
+    cumulative: bool = False  # `over` is compared with the project's cumulative cost
     body: BodyCode
+    consult: list[TakerDoc] = []
     recommend: list[TakerDoc] = []
     text: str = ""
+
+    @model_validator(mode="after")
+    def _cumulative_needs_over(self) -> "ReservationDoc":
+        if self.cumulative and self.over is None:
+            raise ValueError("cumulative compares an amount: give `over` too")
+        return self
 
 
 class DelegationDoc(Strict):
@@ -219,7 +242,7 @@ class OnwardDoc(Strict):
     from_: PostRef = Field(alias="from")
     to: PostRef
     decision_types: list[DecisionType] = Field(min_length=1)
-    limit: float = Field(gt=0)
+    limit: Pounds = Field(gt=0)
     footprint: str | None = None
     text: str = ""
 
@@ -229,8 +252,8 @@ class SchemeHeader(Strict):
     system: str
     version: str = Field(min_length=1, max_length=40)
     title: str = ""
-    in_force_from: date
-    in_force_to: date | None = None
+    in_force_from: Day
+    in_force_to: Day | None = None
     illustrative: bool = False
     note: str = ""
 
@@ -246,10 +269,6 @@ class SchemeDocument(Strict):
     reserved: list[ReservationDoc] = []
     delegations: list[DelegationDoc] = []
     onward: list[OnwardDoc] = []
-
-
-def pence(pounds: float) -> int:
-    return round(pounds * 100)
 
 
 def check_scheme(
@@ -288,7 +307,7 @@ def check_scheme(
             )
         clauses[value] = loc
 
-    reserved_types: dict[str, str] = {}
+    reserved_types: dict[str, ReservationDoc] = {}
     for i, r in enumerate(doc.reserved):
         clause(("reserved", i, "clause"), r.clause)
         if r.body not in bodies:
@@ -298,23 +317,60 @@ def check_scheme(
                     f"no body '{r.body}' in the system's governance document",
                 )
             )
+        for j, t in enumerate(r.consult):
+            need(("reserved", i, "consult", j), t)
         for j, t in enumerate(r.recommend):
             need(("reserved", i, "recommend", j), t)
         for kind in r.decision_types:
-            reserved_types[kind.value] = r.clause
+            if kind.value in reserved_types:
+                problems.append(
+                    p(
+                        ("reserved", i, "decision_types"),
+                        f"'{kind.value}' is already reserved by {reserved_types[kind.value].clause}",
+                    )
+                )
+            reserved_types.setdefault(kind.value, r)
 
     seen: dict[tuple[str, str | None], int] = {}
     for i, d in enumerate(doc.delegations):
         loc: tuple[str | int, ...] = ("delegations", i)
         clause((*loc, "clause"), d.clause)
-        if d.decision_type.value in reserved_types:
+        reservation = reserved_types.get(d.decision_type.value)
+        if reservation is not None and reservation.over is None:
             problems.append(
                 p(
                     (*loc, "decision_type"),
-                    f"'{d.decision_type.value}' is reserved to the board by {reserved_types[d.decision_type.value]}, "
-                    "so it cannot also be delegated",
+                    f"'{d.decision_type.value}' is reserved to {reservation.body} by {reservation.clause} "
+                    "at any amount, so it cannot also be delegated",
                 )
             )
+        elif reservation is not None:
+            over = reservation.over or 0
+            if Condition.CUMULATIVE in d.conditions and not reservation.cumulative:
+                problems.append(
+                    p(
+                        (*loc, "conditions"),
+                        f"counts the cumulative cost, but {reservation.clause} reserves "
+                        f"'{d.decision_type.value}' over {pounds(over)} by the amount alone: write "
+                        f"`cumulative: true` on {reservation.clause}, or a cumulative cost over "
+                        "that amount would have no one to decide it",
+                    )
+                )
+            for j, band in enumerate(d.bands):
+                if band.up_to is None or band.up_to > over:
+                    reach = (
+                        "has no upper limit"
+                        if band.up_to is None
+                        else f"reaches {pounds(band.up_to)}"
+                    )
+                    problems.append(
+                        p(
+                            (*loc, "bands", j, "up_to"),
+                            f"{reach}, but {reservation.clause} reserves '{d.decision_type.value}' "
+                            f"over {pounds(over)} to {reservation.body}: a delegation may reach only "
+                            "up to the reservation's amount",
+                        )
+                    )
         key = (d.decision_type.value, d.footprint)
         if key in seen:
             where = f"footprint '{d.footprint}'" if d.footprint else "the whole organisation"
@@ -331,7 +387,7 @@ def check_scheme(
             need((*loc, "recommend", j), t)
         for j, t in enumerate(d.consult):
             need((*loc, "consult", j), t)
-        previous = 0.0
+        previous = 0
         for j, band in enumerate(d.bands):
             bloc = (*loc, "bands", j)
             need((*bloc, "decider"), band.decider)
@@ -340,14 +396,14 @@ def check_scheme(
                 problems.append(
                     p(
                         (*bloc, "over"),
-                        f"leaves a gap: the band before ends at £{previous:,.2f} but this one starts above £{start:,.2f}",
+                        f"leaves a gap: the band before ends at {pounds(previous)} but this one starts above {pounds(start)}",
                     )
                 )
             elif start < previous:
                 problems.append(
                     p(
                         (*bloc, "over"),
-                        f"overlaps the band before, which runs up to £{previous:,.2f}",
+                        f"overlaps the band before, which runs up to {pounds(previous)}",
                     )
                 )
             if band.up_to is None:
@@ -360,7 +416,7 @@ def check_scheme(
                 problems.append(
                     p(
                         (*bloc, "up_to"),
-                        f"£{band.up_to:,.2f} is not above where the band starts (£{start:,.2f})",
+                        f"{pounds(band.up_to)} is not above where the band starts ({pounds(start)})",
                     )
                 )
             previous = band.up_to
@@ -390,7 +446,7 @@ def check_scheme(
                 problems.append(
                     p(
                         (*loc, "limit"),
-                        f"£{o.limit:,.2f} is more than the £{own:,.2f} {o.from_} may itself decide for '{kind.value}'",
+                        f"{pounds(o.limit)} is more than the {pounds(own)} {o.from_} may itself decide for '{kind.value}'",
                     )
                 )
         graph.setdefault(o.from_, set()).add(o.to)
@@ -403,9 +459,9 @@ def check_scheme(
     return problems
 
 
-def _highest_limit(doc: SchemeDocument, decision_type: str, post: str) -> float | bool | None:
+def _highest_limit(doc: SchemeDocument, decision_type: str, post: str) -> int | bool | None:
     """The largest amount the post may decide for the type; None if unlimited; False if none."""
-    found: float | bool | None = False
+    limits: list[int] = []
     for d in doc.delegations:
         if d.decision_type.value != decision_type:
             continue
@@ -413,8 +469,8 @@ def _highest_limit(doc: SchemeDocument, decision_type: str, post: str) -> float 
             if b.decider.post == post:
                 if b.up_to is None:
                     return None
-                found = max(b.up_to, found) if isinstance(found, float) else b.up_to
-    return found
+                limits.append(b.up_to)
+    return max(limits) if limits else False
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str]:
@@ -449,8 +505,8 @@ def compile_scheme(doc: SchemeDocument) -> engine.Scheme:
     for d in doc.delegations:
         bands, previous = [], 0
         for b in d.bands:
-            lower = pence(b.over) if b.over is not None else previous
-            upper = pence(b.up_to) if b.up_to is not None else None
+            lower = b.over if b.over is not None else previous
+            upper = b.up_to
             bands.append(engine.Band(lower, upper, b.decider.compile()))
             previous = upper or 0
         delegations.append(
@@ -472,11 +528,14 @@ def compile_scheme(doc: SchemeDocument) -> engine.Scheme:
         in_force_to=h.in_force_to,
         reservations=tuple(
             engine.Reservation(
-                r.clause,
-                frozenset(k.value for k in r.decision_types),
-                r.body,
-                tuple(t.compile() for t in r.recommend),
-                r.text,
+                clause=r.clause,
+                decision_types=frozenset(k.value for k in r.decision_types),
+                body=r.body,
+                recommend=tuple(t.compile() for t in r.recommend),
+                consult=tuple(t.compile() for t in r.consult),
+                over=r.over,
+                cumulative=r.cumulative,
+                text=r.text,
             )
             for r in doc.reserved
         ),
@@ -487,7 +546,7 @@ def compile_scheme(doc: SchemeDocument) -> engine.Scheme:
                 o.from_,
                 o.to,
                 frozenset(t.value for t in o.decision_types),
-                pence(o.limit),
+                o.limit,
                 o.footprint,
                 o.text,
             )
@@ -498,6 +557,11 @@ def compile_scheme(doc: SchemeDocument) -> engine.Scheme:
     )
 
 
+# The compiled JSON's format. 2 added reservations' `consult`, `over` and `cumulative`; format 1
+# (stored before, with no "format" key) is upgraded when read.
+SCHEME_JSON_FORMAT = 2
+
+
 def scheme_to_json(scheme: engine.Scheme) -> dict[str, Any]:
     """The compiled scheme as JSON for the database; `scheme_from_json` reverses it."""
 
@@ -505,6 +569,7 @@ def scheme_to_json(scheme: engine.Scheme) -> dict[str, Any]:
         return {"post": t.post, "body": t.body, "second": list(t.second)}
 
     return {
+        "format": SCHEME_JSON_FORMAT,
         "organisation": scheme.organisation,
         "version": scheme.version,
         "title": scheme.title,
@@ -515,7 +580,10 @@ def scheme_to_json(scheme: engine.Scheme) -> dict[str, Any]:
             {
                 "clause": r.clause,
                 "decision_types": sorted(r.decision_types),
+                "over": r.over,
+                "cumulative": r.cumulative,
                 "body": r.body,
+                "consult": [taker(t) for t in r.consult],
                 "recommend": [taker(t) for t in r.recommend],
                 "text": r.text,
             }
@@ -552,9 +620,25 @@ def scheme_to_json(scheme: engine.Scheme) -> dict[str, Any]:
     }
 
 
+def _upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """Stored JSON of an earlier format, as the current format."""
+    version = data.get("format", 1)
+    if version > SCHEME_JSON_FORMAT:
+        raise ValueError(f"scheme JSON format {version} is newer than this code reads")
+    if version == 1:
+        # Format 1 reservations reserved their types at any amount and consulted nobody.
+        reservations = [
+            {"over": None, "cumulative": False, "consult": [], **r} for r in data["reservations"]
+        ]
+        data = {**data, "format": 2, "reservations": reservations}
+    return data
+
+
 def scheme_from_json(data: dict[str, Any]) -> engine.Scheme:
     def taker(t: dict[str, Any]) -> engine.Taker:
         return engine.Taker(post=t["post"], body=t["body"], second=tuple(t["second"]))
+
+    data = _upgrade(data)
 
     return engine.Scheme(
         organisation=data["organisation"],
@@ -565,11 +649,14 @@ def scheme_from_json(data: dict[str, Any]) -> engine.Scheme:
         illustrative=data["illustrative"],
         reservations=tuple(
             engine.Reservation(
-                r["clause"],
-                frozenset(r["decision_types"]),
-                r["body"],
-                tuple(taker(t) for t in r["recommend"]),
-                r["text"],
+                clause=r["clause"],
+                decision_types=frozenset(r["decision_types"]),
+                body=r["body"],
+                recommend=tuple(taker(t) for t in r["recommend"]),
+                consult=tuple(taker(t) for t in r["consult"]),
+                over=r["over"],
+                cumulative=r["cumulative"],
+                text=r["text"],
             )
             for r in data["reservations"]
         ),

@@ -89,6 +89,10 @@ class Body(models.Model):
     )
     quorum_number = models.PositiveSmallIntegerField(default=0)
     quorum_required = models.JSONField(default=list, blank=True)
+    # A joint committee voting in blocks: each organisation's members present for its block.
+    quorum_block = models.PositiveSmallIntegerField(default=0)
+    # The chair's casting vote on a tie, where the terms of reference grant one.
+    casting_vote = models.BooleanField(default=False)
     attendance_note = models.CharField(max_length=300, blank=True, default="")
     review = models.DateField(null=True, blank=True)
     illustrative = models.BooleanField(default=False)

@@ -198,23 +198,25 @@ def schemes(system: System) -> list[SchemeRow]:
 # The engine's answers ---------------------------------------------------------------------
 
 
-def describe_route(result: engine.Route, gov: engine.Governance) -> dict[str, Any]:
-    def step(s: engine.Step) -> dict[str, Any]:
-        return {
-            "id": s.id,
-            "organisation": s.organisation,
-            "kind": s.kind.value,
-            "taker": {
-                "post": s.taker.post,
-                "body": s.taker.body,
-                "second": list(s.taker.second),
-                "name": s.taker.describe(gov.names),
-            },
-            "clause": s.clause,
-            "sentence": s.sentence,
-            "blocks": list(s.blocks),
-        }
+def describe_step(s: engine.Step, gov: engine.Governance) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "organisation": s.organisation,
+        "kind": s.kind.value,
+        "taker": {
+            "post": s.taker.post,
+            "body": s.taker.body,
+            "second": list(s.taker.second),
+            "name": s.taker.describe(gov.names),
+        },
+        "clause": s.clause,
+        "sentence": s.sentence,
+        "blocks": list(s.blocks),
+    }
 
+
+def describe_route(result: engine.Route, gov: engine.Governance) -> dict[str, Any]:
+    """A route as pages, the API and the command line show it."""
     return {
         "decidable": result.decidable,
         "organisations": [
@@ -223,20 +225,36 @@ def describe_route(result: engine.Route, gov: engine.Governance) -> dict[str, An
                 "name": gov.name(o.organisation),
                 "decidable": o.decidable,
                 "reason": o.reason,
+                "code": o.code.value if o.code else None,
+                "measured": o.measured,
                 "scheme": o.scheme,
                 "illustrative": o.illustrative,
-                "steps": [step(s) for s in o.steps],
+                "steps": [describe_step(s, gov) for s in o.steps],
             }
             for o in result.organisations
         ],
-        "joint": [step(s) for s in result.joint],
-        "steps": [step(s) for s in result.steps],
+        "joint": [describe_step(s, gov) for s in result.joint],
+        "steps": [describe_step(s, gov) for s in result.steps],
     }
 
 
-def describe_validation(result: engine.Validation) -> dict[str, Any]:
+def describe_validation(result: engine.Validation, gov: engine.Governance) -> dict[str, Any]:
+    """A validation: valid or not, whom it binds, and every check, for the decision as a whole
+    and for each organisation's part."""
     return {
         "valid": result.valid,
+        "binds": list(result.binds),
+        "binds_names": [gov.name(o) for o in result.binds],
         "reasons": [c.as_dict() for c in result.reasons],
         "checks": [c.as_dict() for c in result.checks],
+        "parts": [
+            {
+                "organisation": p.organisation,
+                "name": gov.name(p.organisation),
+                "valid": p.valid,
+                "checks": [c.as_dict() for c in p.checks],
+            }
+            for p in result.parts
+        ],
+        "meeting": result.meeting.as_dict() if result.meeting else None,
     }

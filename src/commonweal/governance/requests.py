@@ -55,10 +55,36 @@ class MeetingIn(Strict):
 
 
 class ContextIn(Strict):
-    prior_spend: Pounds | None = None
-    available_budget: Pounds | None = None
+    # By organisation code: spend already committed on the project, and the budget available.
+    # An organisation left out of `prior_spend` has committed nothing; leaving the whole field
+    # out means not known, and the check is reported as not checked.
+    prior_spend: dict[str, Pounds] | None = Field(None, max_length=20)
+    available_budget: dict[str, Pounds] | None = Field(None, max_length=20)
     meeting: MeetingIn | None = None
     declarations: list[DeclarationIn] | None = Field(None, max_length=200)
+
+
+class VotesIn(Strict):
+    in_favour: int = Field(ge=0, le=10_000)
+    against: int = Field(ge=0, le=10_000)
+    abstentions: int = Field(0, ge=0, le=10_000)
+    casting_vote: Literal["for", "against"] | None = Field(
+        None, description="the chair's casting vote on a tie, where the terms of reference give one"
+    )
+
+
+class PartIn(Strict):
+    """One organisation's part of a decision: its money, who decided, at which body."""
+
+    organisation: str = Field(min_length=1, max_length=20)
+    amount: Pounds
+    deciders: list[DeciderIn] = Field([], max_length=20)
+    body: str | None = Field(None, max_length=60, description="the body that decided this part")
+    route_step: str = Field("", max_length=200)
+    consent: bool = Field(
+        True, description="the decider's consent, at a meeting of decision makers"
+    )
+    votes: VotesIn | None = None
 
 
 class DecisionIn(Strict):
@@ -66,13 +92,10 @@ class DecisionIn(Strict):
     id: str = Field("", max_length=100)
     decision_type: DecisionType
     on: Day
-    organisation: str = Field(max_length=20)
-    amount: Pounds
     project: str = Field("", max_length=200)
     footprint: str | None = Field(None, max_length=40)
-    body: str | None = Field(None, max_length=60)
-    deciders: list[DeciderIn] = Field([], max_length=20)
-    route_step: str = Field("", max_length=200)
+    meeting: str | None = Field(None, max_length=60, description="the body whose meeting it was")
+    parts: list[PartIn] = Field(min_length=1, max_length=20)
     context: ContextIn = ContextIn()
 
 
@@ -108,7 +131,7 @@ def route_proposal(p: ProposalIn) -> tuple[engine.Route, engine.Governance]:
     ]
     if unknown:
         raise _refuse(unknown)
-    gov = governance_for(system)
+    gov = governance_for(system, p.on)
     proposal = engine.Proposal(
         decision_type=p.decision_type.value,
         on=p.on,
@@ -125,9 +148,23 @@ def route_proposal(p: ProposalIn) -> tuple[engine.Route, engine.Governance]:
 def validate_decision(d: DecisionIn) -> tuple[engine.Validation, engine.Governance]:
     system = _system(d.system)
     _check_footprint(system, d.footprint)
-    gov = governance_for(system)
-    if d.body is not None and d.body not in gov.bodies:
-        raise _refuse([(("body",), f"no body '{d.body}' in {system.slug}")])
+    gov = governance_for(system, d.on)
+    named = {p.organisation for p in d.parts}
+    known = set(Organisation.objects.filter(code__in=named).values_list("code", flat=True))
+    unknown: list[tuple[tuple[str | int, ...], str]] = [
+        (("parts", i, "organisation"), f"no organisation '{p.organisation}'")
+        for i, p in enumerate(d.parts)
+        if p.organisation not in known
+    ]
+    unknown += [
+        (("parts", i, "body"), f"no body '{p.body}' in {system.slug}")
+        for i, p in enumerate(d.parts)
+        if p.body is not None and p.body not in gov.bodies
+    ]
+    if d.meeting is not None and d.meeting not in gov.bodies:
+        unknown.append((("meeting",), f"no body '{d.meeting}' in {system.slug}"))
+    if unknown:
+        raise _refuse(unknown)
     c = d.context
     context = engine.Context(
         holdings=holdings_for(system),
@@ -145,13 +182,28 @@ def validate_decision(d: DecisionIn) -> tuple[engine.Validation, engine.Governan
     decision = engine.Decision(
         decision_type=d.decision_type.value,
         on=d.on,
-        organisation=d.organisation,
-        amount=d.amount,
-        deciders=tuple(engine.Decider(x.person, x.post) for x in d.deciders),
-        body=d.body,
+        parts=tuple(
+            engine.Part(
+                p.organisation,
+                p.amount,
+                tuple(engine.Decider(x.person, x.post) for x in p.deciders),
+                p.body,
+                p.route_step,
+                p.consent,
+                engine.Votes(
+                    p.votes.in_favour,
+                    p.votes.against,
+                    p.votes.abstentions,
+                    engine.Vote(p.votes.casting_vote) if p.votes.casting_vote else None,
+                )
+                if p.votes
+                else None,
+            )
+            for p in d.parts
+        ),
+        meeting=d.meeting,
         project=d.project,
         footprint_path=footprint_path(system, d.footprint),
-        route_step=d.route_step,
         id=d.id,
     )
     return engine.validate(decision, context, gov), gov

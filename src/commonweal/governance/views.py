@@ -17,7 +17,7 @@ from commonweal.core.models import Organisation
 from commonweal.core.pages import AsOn, dated
 from commonweal.governance import presenters
 from commonweal.governance.context import governance_for
-from commonweal.governance.documents import DecisionType
+from commonweal.governance.documents import DecisionType, scheme_from_json, scheme_to_json
 from commonweal.governance.models import Body, Scheme
 from commonweal.governance.requests import ProposalIn, route_proposal
 from commonweal.registry.models import System
@@ -91,7 +91,7 @@ def scheme(request: HttpRequest, slug: str, organisation: str, version: str) -> 
         {
             "system": system,
             "scheme": s,
-            "c": s.compiled,
+            "c": scheme_to_json(scheme_from_json(s.compiled)),  # any stored format, read as now
             "name": gov.name,
             "crumbs": [
                 *_crumbs(system),

@@ -6,6 +6,7 @@ from django.core.management.base import CommandParser
 
 from commonweal.core.actions import Actor
 from commonweal.core.commands import Command as Base
+from commonweal.core.errors import Conflict
 from commonweal.core.models import Organisation, Role
 from commonweal.core.people import add_person, assign_role
 from commonweal.registry import importers
@@ -52,7 +53,15 @@ class Command(Base):
             governance = load_governance(actor, EXAMPLES_DIR / f"{name}-governance.yaml")
             schemes = sorted(EXAMPLES_DIR.glob(f"{name}-scheme-*.yaml"))
             for path in schemes:
-                load_scheme(actor, path)
+                try:
+                    load_scheme(actor, path)
+                except Conflict as exc:
+                    # A database made by an earlier release holds an earlier illustrative
+                    # version under the same name, and loaded versions never change.
+                    self.stderr.write(
+                        f"kept the version of {path.name} already loaded ({exc.message.split('.')[0]}); "
+                        "start from a fresh database to load the revised example"
+                    )
             self.stdout.write(
                 f"loaded {name} governance: {governance.posts} posts, {governance.bodies} bodies, "
                 f"{len(schemes)} illustrative schemes of delegation"
