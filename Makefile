@@ -17,6 +17,7 @@ help:
 	@echo "make demo   install everything, build a SQLite database with the example systems, serve it"
 	@echo "make test   install what the tests need and run the whole suite (lint, types, tests)"
 	@echo "make bench  run the benchmarks"
+	@echo "make serve  serve with gunicorn, debug off (see the README for PostgreSQL and the worker)"
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@PY=$$(scripts/find-python) && echo "using $$PY" && $$PY -m venv $(VENV)
@@ -50,14 +51,17 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Install Debian's chromium (sudo apt-get install chromium) for the page tests"; exit 1; fi; }
 
+# The demo turns debug pages on; everything else runs with them off.
 demo: install assets
 	$(BIN)/commonweal migrate --no-input -v 0
 	$(BIN)/commonweal setup-demo
 	@echo "Commonweal is at http://$(HOST):$(PORT)/ (sign in as demo / commonweal-demo)"
-	$(BIN)/commonweal runserver $(HOST):$(PORT)
+	COMMONWEAL_DEBUG=1 $(BIN)/commonweal runserver $(HOST):$(PORT)
 
+# A production server (gunicorn), debug off, on the database DATABASE_URL names.
 serve: install assets
-	$(BIN)/commonweal runserver $(HOST):$(PORT)
+	$(BIN)/commonweal migrate --no-input -v 0
+	$(BIN)/commonweal serve --bind $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

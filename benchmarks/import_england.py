@@ -4,6 +4,11 @@ Target (issue 2): under 10 s on this machine. Prints, for a fresh database and f
 over existing rows, each file's rows per second, and the ratio of the whole import to a
 baseline that only reads and parses the same files in the same process.
 
+Then (issue 7) the whole import as `commonweal import-ods` and the task worker run it: every file
+read and checked first, then one write transaction. It prints how long the database was held
+for writing, while another thread writes a sign-in's session every 50 ms: every one of those
+writes must succeed, and the longest wait shows how long a sign-in can be kept waiting.
+
     .venv/bin/python benchmarks/import_england.py [--data-dir DIR]
 
 Uses a throwaway SQLite file unless DATABASE_URL is set (e.g. to a PostgreSQL database).
@@ -66,7 +71,7 @@ def main() -> None:
         f"baseline (read and parse only): {parsed:,} rows in {baseline:.2f} s ({parsed / baseline:,.0f} rows/s)"
     )
 
-    actor = Actor(label="benchmark")
+    actor = Actor.command_line()
     steps = [
         ("QOF mapping", importers.import_qof_mapping, files["qof_mapping"]),
         ("epraccur", importers.import_epraccur, files["epraccur"]),
@@ -94,10 +99,75 @@ def main() -> None:
         print(
             f"{'list sizes':<12} {sizes.rows:>8,} rows {seconds:6.2f} s {sizes.rows / seconds:>10,.0f} rows/s"
         )
+    held_for_writing(data, actor)
     print(
         f"in the database: {Organisation.objects.filter(kind='gp_practice').count():,} practices, "
         f"{Organisation.objects.filter(kind='primary_care_network').count():,} PCNs, "
         f"{NetworkMembership.objects.count():,} memberships"
+    )
+
+
+def held_for_writing(data: Path, actor: object) -> None:
+    """import_all's phases, and writes from elsewhere queuing rather than failing meanwhile."""
+    import threading
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection, transaction
+
+    from commonweal.registry import importers
+
+    steps = [
+        (
+            data / "qof-2020-21" / "MAPPING_NHS_GEOGRAPHIES_2021.csv",
+            importers.read_qof_mapping,
+            importers.write_qof_mapping,
+        ),
+        (data / "ods" / "epraccur.csv", importers.read_epraccur, importers.write_epraccur),
+        (data / "ods" / "ePCN.xlsx", importers.read_epcn, importers.write_epcn),
+        (
+            data / "qof-2020-21" / "PREVALENCE_2021_v2.csv",
+            importers.read_list_sizes,
+            importers.write_list_sizes,
+        ),
+    ]
+    waits: list[float] = []
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def sign_ins() -> None:
+        while not stop.is_set():
+            t = time.perf_counter()
+            try:
+                session = SessionStore()
+                session["signed_in"] = True
+                session.create()
+                waits.append(time.perf_counter() - t)
+            except Exception as exc:
+                failures.append(str(exc))
+            time.sleep(0.05)
+        connection.close()
+
+    writer = threading.Thread(target=sign_ins)
+    writer.start()
+    started = time.perf_counter()
+    reads = [(read(path), write) for path, read, write in steps]
+    read_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with transaction.atomic():
+        for read, write in reads:
+            write(actor, read)
+    held = time.perf_counter() - started
+    time.sleep(0.3)
+    stop.set()
+    writer.join()
+    waits.sort()
+    print(
+        f"-- import-ods as one run: read and checked in {read_seconds:.2f} s (database not held), "
+        f"written in {held:.2f} s (the database held for writing)"
+    )
+    print(
+        f"   meanwhile {len(waits)} sign-in writes from another connection: {len(failures)} failed; "
+        f"longest wait {waits[-1]:.2f} s, median {waits[len(waits) // 2] * 1000:.0f} ms"
     )
 
 
