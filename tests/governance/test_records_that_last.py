@@ -197,3 +197,51 @@ def test_a_changed_scheme_under_a_loaded_version_is_refused_with_its_differences
     with pytest.raises(ImmutableRecord, match="cannot be changed"):
         stored.title = "Edited"
         stored.save()
+
+
+def test_adding_pcns_again_ends_a_closed_network_and_a_practice_that_left(universe):
+    from commonweal.core.models import OrganisationKind
+    from commonweal.registry.actions import add_pcns
+    from commonweal.registry.models import AreaPractice, NetworkMembership, System
+
+    # Arranged directly: two networks of the CCG, as an ODS import would record them.
+    ccg = Organisation.objects.get(code="15N")
+    networks = [
+        Organisation.objects.create(
+            code=f"UTL{n}",
+            name=f"Test PCN {n}",
+            kind=OrganisationKind.PRIMARY_CARE_NETWORK,
+            commissioner=ccg,
+        )
+        for n in (1, 2)
+    ]
+    practices = [
+        Organisation.objects.create(
+            code=f"TL00{n}",
+            name=f"Practice {n}",
+            kind=OrganisationKind.GP_PRACTICE,
+            commissioner=ccg,
+        )
+        for n in (1, 2)
+    ]
+    memberships = [
+        NetworkMembership.objects.create(practice=p, network=networks[0]) for p in practices
+    ]
+    devon = System.objects.get(slug="devon-2019")
+    actor = Actor.command_line()
+    add_pcns(actor, devon, "15N", parent="wider-devon")
+    area = Area.objects.get(system=devon, code="UTL1")
+    ids = set(AreaPractice.objects.filter(area=area).values_list("pk", flat=True))
+    assert len(ids) == 2
+
+    networks[1].closed = date.today() - timedelta(days=2)
+    networks[1].save()
+    memberships[1].ends = date.today() - timedelta(days=2)
+    memberships[1].save()
+    add_pcns(actor, devon, "15N", parent="wider-devon")
+    closed = Area.objects.get(system=devon, code="UTL2")
+    assert closed.ends == YESTERDAY, "a network that closed is ended, not deleted"
+    assert set(AreaPractice.objects.filter(area=area).values_list("pk", flat=True)) == ids
+    left = AreaPractice.objects.get(area=area, practice=practices[1])
+    assert left.ends == date.today() - timedelta(days=2), "ended when ODS says it ended"
+    assert AreaPractice.objects.get(area=area, practice=practices[0]).ends is None

@@ -102,6 +102,20 @@ def test_pages_show_bodies_schemes_and_the_route(signed_in, devon_gov):
         },
     ).content.decode()
     assert "NHS Devon CCG Governing Body decides for NHS Devon CCG" in page
+    split = client.get(
+        "/systems/devon-2019/who-decides/",
+        {
+            "decision_type": "revenue_commitment",
+            "on-day": "10",
+            "on-month": "9",
+            "on-year": "2019",
+            "project": "P1",
+            "organisation_0": "15N",
+            "amount_0": "60,000",
+            "prior_0": "60,000",
+        },
+    ).content.decode()
+    assert "the cumulative cost" in split and "Accountable Officer" in split
     errors = client.get(
         "/systems/devon-2019/who-decides/",
         {
@@ -160,6 +174,8 @@ def test_command_line_route_and_validate(tmp_path):
 
 def test_body_page_shows_holders_on_a_date(signed_in, devon_gov):
     client = signed_in
+    cabinet = client.get("/systems/devon-2019/bodies/cabinet-torbay/").content.decode()
+    assert "The chair has a casting vote." in cabinet
     in_2019 = client.get("/systems/devon-2019/bodies/ice/", {"on": "2019-09-10"}).content.decode()
     assert "Post holders as on 10 September 2019" in in_2019 and "Dr Quin Yates" in in_2019
     assert "(DASS)" in in_2019 and "(DPH)" in in_2019

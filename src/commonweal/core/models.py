@@ -17,15 +17,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 
-def in_force(on: date, starts: str = "starts", ends: str = "ends") -> Q:
+def in_force(on: date, starts: str | None = "starts", ends: str = "ends") -> Q:
     """Rows in force on a date: started by then (or undated) and not yet ended.
 
-    The one query for "in force on a date", for schemes, holdings, roles, areas and
-    memberships; `commonweal.core.dates.in_force` is the same rule for one row in Python.
+    The one query for "in force on a date", for schemes, holdings, roles, areas, bodies and
+    memberships (`starts=None` for rows that only end, such as areas and bodies);
+    `commonweal.core.dates.in_force` is the same rule for one row in Python.
     """
-    return (Q(**{f"{starts}__isnull": True}) | Q(**{f"{starts}__lte": on})) & (
-        Q(**{f"{ends}__isnull": True}) | Q(**{f"{ends}__gte": on})
-    )
+    ended = Q(**{f"{ends}__isnull": True}) | Q(**{f"{ends}__gte": on})
+    if starts is None:
+        return ended
+    return (Q(**{f"{starts}__isnull": True}) | Q(**{f"{starts}__lte": on})) & ended
 
 
 class ImmutableRecord(Exception):

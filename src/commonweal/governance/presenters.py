@@ -5,8 +5,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Q
-
 from commonweal.core.formatting import role_label
 from commonweal.core.models import in_force
 from commonweal.governance import engine
@@ -71,6 +69,7 @@ class BodyView:
     quorum_number: int
     quorum_required: tuple[str, ...]
     quorum: str
+    casting_vote: bool
     attendance_note: str
     review: date | None
     on: date
@@ -98,7 +97,7 @@ def bodies(system: System, on: date | None = None) -> list[BodyRow]:
     on = on or date.today()
     return [
         _row(b)
-        for b in system.bodies.filter(Q(ends__isnull=True) | Q(ends__gte=on))
+        for b in system.bodies.filter(in_force(on, starts=None))
         .prefetch_related("owners")
         .select_related("parent")
         .order_by("kind", "name")
@@ -144,6 +143,10 @@ def body_view(body: Body, on: date) -> BodyView:
 
     number = f"{body.quorum_number} members" if body.quorum_number else "not set"
     required = (", including " + " and ".join(body.quorum_required)) if body.quorum_required else ""
+    if body.quorum_block:
+        required += (
+            f"; each organisation's block needs {body.quorum_block} of its members present to vote"
+        )
     return BodyView(
         row=_row(body),
         purpose=body.purpose,
@@ -156,6 +159,7 @@ def body_view(body: Body, on: date) -> BodyView:
         quorum_number=body.quorum_number,
         quorum_required=tuple(body.quorum_required),
         quorum=number + required,
+        casting_vote=body.casting_vote,
         attendance_note=body.attendance_note,
         review=body.review,
         on=on,
@@ -164,7 +168,7 @@ def body_view(body: Body, on: date) -> BodyView:
         invited=tuple(groups["invited"]),
         sub_bodies=tuple(
             Named(s.code, s.name)
-            for s in body.sub_bodies.filter(Q(ends__isnull=True) | Q(ends__gte=on)).order_by("name")
+            for s in body.sub_bodies.filter(in_force(on, starts=None)).order_by("name")
         ),
     )
 

@@ -145,15 +145,21 @@ class WhoDecides(Form):
                 label=f"Amount {i + 1}",
                 help_text="VAT included; 0 for a policy or plan" if i == 0 else "",
             )
+            self.fields[f"prior_{i}"] = MoneyField(
+                required=False,
+                label=f"Already committed {i + 1}",
+                help_text="By this organisation on the same project, before this" if i == 0 else "",
+            )
 
-    def commitments(self) -> list[tuple[int, str, int]]:
-        """(row, organisation, pence) for each row filled in."""
+    def commitments(self) -> list[tuple[int, str, int, int | None]]:
+        """(row, organisation, pence, pence already committed) for each row filled in."""
         rows = []
         for i in range(COMMITMENT_ROWS):
             org = self.cleaned_data.get(f"organisation_{i}") or ""
             amount = self.cleaned_data.get(f"amount_{i}")
-            if org or amount is not None:
-                rows.append((i, org, amount or 0))
+            prior = self.cleaned_data.get(f"prior_{i}")
+            if org or amount is not None or prior is not None:
+                rows.append((i, org, amount or 0, prior))
         return rows
 
     def clean(self) -> dict[str, object]:
@@ -163,7 +169,7 @@ class WhoDecides(Form):
             self.add_error(
                 "organisation_0", "Enter at least one organisation and the amount it commits"
             )
-        for i, org, _ in rows:
+        for i, org, _, _ in rows:
             if not org:
                 self.add_error(
                     f"organisation_{i}",
@@ -195,13 +201,18 @@ def who_decides(request: HttpRequest, slug: str) -> HttpResponse:
             "footprint": form.cleaned_data["footprint"] or None,
             "project": form.cleaned_data["project"],
             "commitments": [
-                {"organisation": org, "amount": Decimal(pence) / 100} for _, org, pence in rows
+                {
+                    "organisation": org,
+                    "amount": Decimal(pence) / 100,
+                    "prior": None if prior is None else Decimal(prior) / 100,
+                }
+                for _, org, pence, prior in rows
             ],
         }
         fields = {
-            f"commitments[{n}].{name}": f"{name if name == 'organisation' else 'amount'}_{i}"
-            for n, (i, _, _) in enumerate(rows)
-            for name in ("organisation", "amount")
+            f"commitments[{n}].{name}": f"{name}_{i}"
+            for n, (i, _, _, _) in enumerate(rows)
+            for name in ("organisation", "amount", "prior")
         }
         try:
             route, gov = route_proposal(ProposalIn.model_validate(data))

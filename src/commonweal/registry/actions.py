@@ -13,6 +13,7 @@ from django.db.models import Q
 from commonweal.core.actions import Actor, action
 from commonweal.core.db import serialise
 from commonweal.core.documents import DocumentError, read_yaml, validate
+from commonweal.core.dates import in_force as in_force_on
 from commonweal.core.errors import NotFound, Refused
 from commonweal.core.formatting import long_date
 from commonweal.core.models import Organisation, OrganisationKind, in_force
@@ -459,7 +460,8 @@ def add_pcns(
     )
     by_network = {networks[code].pk: area for code, area in areas.items()}
     members: dict[int, list[NetworkMembership]] = {pk: [] for pk in by_network}
-    for m in NetworkMembership.objects.filter(network_id__in=by_network).filter(in_force(on)):
+    # Every membership, with the dates ODS gives it: a practice that left keeps its history.
+    for m in NetworkMembership.objects.filter(network_id__in=by_network):
         members[m.network_id].append(m)
     responsible: dict[int, list[AreaResponsibility]] = {}
     for r in AreaResponsibility.objects.filter(area__in=areas.values()).select_related(
@@ -505,7 +507,8 @@ def add_pcns(
     sizes = _list_sizes({m.practice_id for ms in members.values() for m in ms})
     populations = 0
     for pk, area in by_network.items():
-        latest = _latest_population([m.practice_id for m in members[pk]], sizes)
+        current = [m.practice_id for m in members[pk] if in_force_on(on, m.starts, m.ends)]
+        latest = _latest_population(current, sizes)
         if latest:
             when, total, source = latest
             row, created = AreaPopulation.objects.get_or_create(
@@ -518,7 +521,7 @@ def add_pcns(
             elif created:
                 diff.note(f"areas.{area.code}.populations.{when}", None, total)
             populations += 1
-    practices = sum(len(ms) for ms in members.values())
+    practices = sum(1 for ms in members.values() for m in ms if in_force_on(on, m.starts, m.ends))
     actor.record(
         "system",
         system.slug,

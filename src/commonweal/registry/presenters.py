@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from commonweal.core.models import Organisation, in_force
 from commonweal.registry.models import (
@@ -101,9 +101,7 @@ class SystemView:
 
 def areas_on(system: System, on: date) -> "list[Area]":
     """The system's areas on a date: those that had not ended by then."""
-    return list(
-        system.areas.filter(Q(ends__isnull=True) | Q(ends__gte=on)).select_related("parent")
-    )
+    return list(system.areas.filter(in_force(on, starts=None)).select_related("parent"))
 
 
 def level_counts(system: System, on: date) -> tuple[tuple[str, int], ...]:

@@ -4,8 +4,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
-
 from commonweal.core.models import Organisation, OrganisationKind, in_force
 from commonweal.registry.models import (
     AreaPopulation,
@@ -62,7 +60,7 @@ def populations_on(area_ids: list[int], on: date) -> dict[int, AreaPopulation]:
 def structure_on(system: System, on: date | None = None) -> StructureReport:
     on = check_date(system, on)
     # Areas that had ended by the date are no longer part of the structure.
-    areas = list(system.areas.filter(Q(ends__isnull=True) | Q(ends__gte=on)))
+    areas = list(system.areas.filter(in_force(on, starts=None)))
     ids = [a.id for a in areas]
     code_of = {a.id: a.code for a in areas}
     population = populations_on(ids, on)
