@@ -11,9 +11,9 @@ from typing import Any
 from django.db.models import Q
 
 from commonweal.core.actions import Actor, action
+from commonweal.core.dates import in_force as in_force_on
 from commonweal.core.db import serialise
 from commonweal.core.documents import DocumentError, read_yaml, validate
-from commonweal.core.dates import in_force as in_force_on
 from commonweal.core.errors import NotFound, Refused
 from commonweal.core.formatting import long_date
 from commonweal.core.models import Organisation, OrganisationKind, in_force
