@@ -137,6 +137,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks there (collectstatic fills it)
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # The NHS.UK stylesheet refers to its images under /assets/; AssetsMiddleware serves them there.
 NHSUK_ASSETS_DIR = PACKAGE_DIR / "static" / "nhsuk" / "assets"
