@@ -59,6 +59,7 @@ def form_field(bound: django_forms.BoundField, **extra: Any) -> dict[str, Any]:
     value = bound.value()
     if isinstance(field, DateField) or isinstance(widget, DayMonthYear):
         parts = widget.decompress(value) if isinstance(value, date) or value is None else value
+        bad = getattr(field, "bad_parts", PARTS) if error else ()
         return {
             "kind": "date",
             "params": {
@@ -73,7 +74,7 @@ def form_field(bound: django_forms.BoundField, **extra: Any) -> dict[str, Any]:
                         "label": part.capitalize(),
                         "value": "" if v in (None, "?") else v,
                         "width": 4 if part == "year" else 2,
-                        "classes": "nhsuk-input--error" if error else "",
+                        "classes": "nhsuk-input--error" if part in bad else "",
                     }
                     for part, v in zip(PARTS, parts, strict=True)
                 ],
@@ -98,7 +99,9 @@ def form_field(bound: django_forms.BoundField, **extra: Any) -> dict[str, Any]:
     if isinstance(widget, django_forms.Textarea):
         params["value"] = value or ""
         return {"kind": "textarea", "params": params}
-    params["value"] = "" if value is None else value
+    # A password is never written back into the page.
+    is_password = isinstance(widget, django_forms.PasswordInput)
+    params["value"] = "" if value is None or is_password else value
     params["type"] = getattr(widget, "input_type", "text")
     params.setdefault("attributes", {}).update(widget.attrs)
     return {"kind": "input", "params": params}
@@ -122,6 +125,7 @@ def environment(**options: Any) -> Environment:
         get_messages=get_messages,
         form_field=form_field,
     )
+    env.tests["contains"] = lambda seq, item: item in seq
     env.filters.update(
         long_date=formatting.long_date,
         number=formatting.number,

@@ -88,8 +88,9 @@ TEMPLATES = [
         "OPTIONS": {"environment": "commonweal.jinja.environment", "autoescape": True},
     },
     {
-        # Django's own templates (forms rendering, ninja's API docs page).
+        # Django's own templates (forms rendering, ninja's API docs page, which we override).
         "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "django_templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

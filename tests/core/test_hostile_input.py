@@ -47,7 +47,7 @@ YAML_CASES = {
     ),
     "a date that does not exist": (
         SYSTEM.replace("{on: 2020-06-30", "{on: 2019-02-30"),
-        "areas[0].populations[0].on: must be a real date: 2019-02 has no day 30",
+        "areas[0].populations[0].on: must be a real date: February 2019 has no day 30",
     ),
     "a key that is a list": (SYSTEM + "? [a, b]\n: c\n", "a key must be a plain name"),
     "a NUL character": (SYSTEM.replace("name: Hostile", 'name: "Hos\\0tile"', 1), "NUL"),

@@ -207,4 +207,19 @@ def test_an_unknown_organisation_or_a_missing_one_is_named(signed_in, devon_gov)
         "/systems/devon-2019/who-decides/",
         {"decision_type": "policy", "on": "2019-09-10", "amount_0": "10"},
     ).content.decode()
-    assert "Commitment 1: choose the organisation whose resources it commits" in page
+    assert "Choose organisation 1, whose resources amount 1 commits" in page
+    split = client.get(
+        "/systems/devon-2019/who-decides/",
+        {
+            "decision_type": "contract_award",
+            "organisation_0": "15N",
+            "amount_0": "300000",
+            "organisation_1": "15N",
+            "amount_1": "300000",
+        },
+    ).content.decode()
+    assert "is already committed in commitment 1" in split, "a contract split in two is refused"
+    no_amount = client.get(
+        "/systems/devon-2019/who-decides/", {"decision_type": "policy", "organisation_0": "15N"}
+    ).content.decode()
+    assert "Enter amount 1, or 0 for a policy or a plan" in no_amount

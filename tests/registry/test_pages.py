@@ -89,8 +89,8 @@ def test_a_bad_date_is_refused_the_same_way_on_every_page(signed_in):
         "/public/systems/devon-2019/areas/torbay/",
     ):
         for value, message in (
-            ("last tuesday", "Date must be a real date"),
-            ("2019-02-30", "Date must be a real date: 2019-02 has no day 30"),
+            ("last tuesday", "Date must be a real date, written in numbers"),
+            ("2019-02-30", "Date must be a real date: February 2019 has no day 30"),
         ):
             response = signed_in.get(url, {"on": value})
             html = response.content.decode()
@@ -108,9 +108,19 @@ def test_an_account_page_shows_roles_and_makes_and_revokes_tokens(client, univer
     html = client.get("/account/").content.decode()
     assert "Analyst of NHS Devon CCG" in html and "tests" in html
     made = client.post("/account/", {"token-name": "notebook", "token-days": "7"})
-    assert made.status_code == 200 and "Copy it now" in made.content.decode()
+    assert made.status_code == 302, "made, then shown once after a redirect"
+    shown = client.get("/account/").content.decode()
+    assert "Copy it now" in shown and "cw_" in shown
+    assert "Copy it now" not in client.get("/account/").content.decode(), "shown once"
     bad = client.post("/account/", {"token-name": "", "token-days": "999"})
-    assert bad.status_code == 400 and "There is a problem" in bad.content.decode()
+    html = bad.content.decode()
+    assert bad.status_code == 400 and "There is a problem" in html
+    assert "Enter what the token is for" in html and "between 1 and 366" in html
+    wrong = client.post(
+        "/account/", {"password-current": "guess-1234567", "password-new": "another-long-one"}
+    ).content.decode()
+    assert "Your current password is not right" in wrong
+    assert "guess-1234567" not in wrong and "another-long-one" not in wrong, "never echoed"
     from commonweal.core.models import ApiToken
 
     token = ApiToken.objects.get(owner=universe.accounts["analyst-15n"], name="notebook")

@@ -33,7 +33,7 @@ def real_date(year: int, month: int, day: int) -> date:
         value = date(year, month, day)
     except ValueError:
         raise ValueError(
-            f"must be a real date: {year:04d}-{month:02d} has no day {day}"
+            f"must be a real date: {date(year, month, 1):%B %Y} has no day {day}"
             if 1 <= year <= 9999
             else "must be a real date"
         ) from None

@@ -22,6 +22,12 @@ from commonweal.core.errors import Refused
 from commonweal.core.money import to_pence
 
 PARTS = ("day", "month", "year")
+OPTIONAL = " (optional)"
+
+
+def named(label: Any, default: str = "The date") -> str:
+    """A field's label as its error messages name it: without "(optional)"."""
+    return str(label or default).removesuffix(OPTIONAL)
 
 
 class DayMonthYear(forms.MultiWidget):
@@ -62,16 +68,24 @@ class DateField(forms.MultiValueField):
     def clean(self, value: Any) -> date | None:
         # MultiValueField's own checks would speak in generic words; ours name the part.
         day, month, year = (str(v or "").strip() for v in (value or ["", "", ""]))
-        label = self.label or "The date"
+        label = named(self.label)
+        # Which of the three inputs to outline in red (the design system marks only those at fault).
+        self.bad_parts: tuple[str, ...] = PARTS
         if not (day or month or year):
             if self.required:
                 raise ValidationError(f"Enter {label[0].lower() + label[1:]}")
             return None
         missing = [name for name, v in zip(PARTS, (day, month, year), strict=True) if not v]
         if missing:
+            self.bad_parts = tuple(missing)
             raise ValidationError(f"{label} must include a {' and a '.join(missing)}")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()) or len(year) != 4:
-            raise ValidationError(f"{label} must be a real date")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            raise ValidationError(
+                f"{label} must be a real date, written in numbers, for example 1 4 2019"
+            )
+        if len(year) != 4:
+            self.bad_parts = ("year",)
+            raise ValidationError(f"{label} must include a year of 4 numbers, for example 2019")
         try:
             return real_date(int(year), int(month), int(day))
         except ValueError as exc:
@@ -96,7 +110,7 @@ class MoneyField(forms.CharField):
         try:
             return to_pence(text)
         except ValueError as exc:
-            raise ValidationError(f"{self.label or 'The amount'} {exc}") from None
+            raise ValidationError(f"{named(self.label, 'The amount')} {exc}") from None
 
 
 class Form(forms.Form):
@@ -105,6 +119,16 @@ class Form(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        # The design system's messages say what to do ("Enter ...", "Choose ..."), not Django's
+        # "This field is required."
+        for name, field in self.fields.items():
+            if (
+                field.error_messages.get("required")
+                == forms.Field.default_error_messages["required"]
+            ):
+                label = named(field.label, name)
+                verb = "Choose" if isinstance(field, forms.ChoiceField) else "Enter"
+                field.error_messages["required"] = f"{verb} {label[0].lower()}{label[1:]}"
 
     def input_id(self, name: str) -> str:
         """The id of a field's first input: the one an error summary link moves focus to."""
@@ -129,8 +153,12 @@ class Form(forms.Form):
         for problem in refused.problems or []:
             name = fields.get(problem.field, problem.field)
             if name in self.fields:
-                label = self.fields[name].label or name
-                self.add_error(name, f"{label}: {problem.message}")
+                label = named(self.fields[name].label, name)
+                # A sentence of its own stands alone; a fragment ("must be 0 or more") is
+                # about the field, so it takes the field's name.
+                message = problem.message
+                whole = message[:1].isupper()
+                self.add_error(name, message if whole else f"{label} {message}")
             else:
                 self.add_error(None, str(problem))
         if not refused.problems:

@@ -26,7 +26,12 @@ def dated(
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = AsOn(request.GET)
         if not form.is_valid():
-            return render(request, "core/bad_date.jinja", {"form": form}, status=400)
+            return render(
+                request,
+                "core/bad_date.jinja",
+                {"form": form, "back": request.path, "public": request.path.startswith("/public/")},
+                status=400,
+            )
         on: date | None = form.cleaned_data["on"]
         return view(request, *args, on=on, as_on=form, **kwargs)
 

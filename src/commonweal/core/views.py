@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import logout, update_session_auth_hash
+from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -36,6 +36,7 @@ class LoginView(auth_views.LoginView):
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         logout(request)
+        messages.info(request, "You have signed out.")
         return HttpResponseRedirect(reverse("login"))
     return render(request, "core/logout.jinja")
 
@@ -106,59 +107,90 @@ def health(request: HttpRequest) -> JsonResponse:
 
 class NewToken(Form):
     name = forms.CharField(
-        max_length=100, label="What the token is for", help_text="For example, finance notebook"
+        max_length=100,
+        label="What the token is for",
+        help_text="For example, finance notebook",
+        error_messages={"required": "Enter what the token is for"},
     )
     days = forms.IntegerField(
-        min_value=1, max_value=366, initial=90, label="Days it lasts", help_text="1 to 366"
+        min_value=1,
+        max_value=366,
+        initial=90,
+        label="Days it lasts",
+        help_text="From 1 to 366",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter how many days the token lasts",
+            "invalid": "Days it lasts must be a whole number, such as 90",
+            "min_value": "Days it lasts must be between 1 and 366",
+            "max_value": "Days it lasts must be between 1 and 366",
+        },
     )
 
 
 class NewPassword(Form):
     current = forms.CharField(
-        label="Your current password", widget=forms.PasswordInput(), max_length=200
+        label="Your current password",
+        widget=forms.PasswordInput(),
+        max_length=200,
+        error_messages={"required": "Enter your current password"},
     )
     new = forms.CharField(
         label="New password",
         widget=forms.PasswordInput(),
         max_length=200,
         help_text="At least 10 characters, not a common password, not like your name",
+        error_messages={"required": "Enter a new password"},
     )
+
+
+NEW_KEY = "commonweal:new-token"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     """Your roles and API tokens; make a token (shown once), revoke one, change your password."""
     actor = Actor.from_user(request.user)
+    account = account_of(request)
     token_form, password_form = NewToken(prefix="token"), NewPassword(prefix="password")
-    new_key = ""
     status = 200
     if request.method == "POST":
         try:
             if "token-name" in request.POST:
                 token_form = NewToken(request.POST, prefix="token")
                 if token_form.is_valid():
-                    new_key, _ = make_token(
+                    key, _ = make_token(
                         actor,
-                        request.user,  # type: ignore[arg-type]
+                        account,
                         token_form.cleaned_data["name"],
                         lifetime=timedelta(days=token_form.cleaned_data["days"]),
                     )
-                    token_form = NewToken(prefix="token")
+                    # Shown once, after the redirect: refreshing the page makes no second token.
+                    request.session[NEW_KEY] = key
+                    return HttpResponseRedirect(reverse("account") + "#tokens")
             elif "revoke" in request.POST:
                 token = ApiToken.objects.filter(pk=_int(request.POST["revoke"])).first()
-                if token is None or token.owner_id != request.user.pk:
+                if token is None or token.owner_id != account.pk:
                     raise NotFound.at("revoke", "there is no such token of yours")
                 revoke_token(actor, token)
-                messages.info(request, f"The token '{token.name}' is revoked.")
-                return HttpResponseRedirect(reverse("account"))
+                messages.info(request, f"The token for '{token.name}' is revoked.")
+                return HttpResponseRedirect(reverse("account") + "#tokens")
             elif "password-new" in request.POST:
                 password_form = NewPassword(request.POST, prefix="password")
                 if password_form.is_valid():
-                    if not request.user.check_password(password_form.cleaned_data["current"]):
+                    # Through authenticate, so wrong guesses count towards the sign-in lockout.
+                    if (
+                        authenticate(
+                            request,
+                            username=account.get_username(),
+                            password=password_form.cleaned_data["current"],
+                        )
+                        is None
+                    ):
                         password_form.add_error("current", "Your current password is not right")
                     else:
-                        set_password(actor, request.user, password_form.cleaned_data["new"])  # type: ignore[arg-type]
-                        update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+                        set_password(actor, account, password_form.cleaned_data["new"])
+                        update_session_auth_hash(request, account)
                         messages.info(request, "Your password is changed.")
                         return HttpResponseRedirect(reverse("account"))
         except Refused as refused:
@@ -166,16 +198,18 @@ def account(request: HttpRequest) -> HttpResponse:
             target.refuse(refused, {"password": "new", "name": "name", "days": "days"})
         if token_form.errors or password_form.errors:
             status = 400
+    tokens = list(ApiToken.objects.filter(owner=account))
     return render(
         request,
         "core/account.jinja",
         {
             "person": actor.person,
             "roles": actor.roles(),
-            "tokens": ApiToken.objects.filter(owner=account_of(request)),
+            "tokens": [t for t in tokens if t.active],
+            "old_tokens": [t for t in tokens if not t.active],
             "token_form": token_form,
             "password_form": password_form,
-            "new_key": new_key,
+            "new_key": request.session.pop(NEW_KEY, "") if request.method == "GET" else "",
         },
         status=status,
     )

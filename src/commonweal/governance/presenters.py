@@ -72,6 +72,7 @@ class BodyView:
     casting_vote: bool
     attendance_note: str
     review: date | None
+    review_due: bool
     on: date
     members: tuple[PostEntry, ...]
     attendees: tuple[PostEntry, ...]
@@ -162,6 +163,7 @@ def body_view(body: Body, on: date) -> BodyView:
         casting_vote=body.casting_vote,
         attendance_note=body.attendance_note,
         review=body.review,
+        review_due=body.review is not None and body.review < date.today() and body.ends is None,
         on=on,
         members=tuple(groups["member"]),
         attendees=tuple(groups["attendee"]),

@@ -129,6 +129,19 @@ def route_proposal(p: ProposalIn) -> tuple[engine.Route, engine.Governance]:
         for i, c in enumerate(p.commitments)
         if c.organisation not in known
     ]
+    # One line per organisation: two lines would each be judged alone, and a contract split in
+    # two would slip under a limit that the whole of it is over.
+    first: dict[str, int] = {}
+    for i, c in enumerate(p.commitments):
+        if c.organisation in first:
+            unknown.append(
+                (
+                    ("commitments", i, "organisation"),
+                    f"'{c.organisation}' is already committed in commitment {first[c.organisation] + 1}: "
+                    "give each organisation once, with the whole amount it commits",
+                )
+            )
+        first.setdefault(c.organisation, i)
     if unknown:
         raise _refuse(unknown)
     gov = governance_for(system, p.on)

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from commonweal.core.documents import pydantic_problems
 from commonweal.core.errors import Problem, Refused, field_path
+from commonweal.core.formatting import level_label
 from commonweal.core.forms import DateField, Form, MoneyField
 from commonweal.core.models import Organisation
 from commonweal.core.pages import AsOn, dated
@@ -21,8 +22,14 @@ from commonweal.governance.documents import DecisionType, scheme_from_json, sche
 from commonweal.governance.models import Body, Scheme
 from commonweal.governance.requests import ProposalIn, route_proposal
 from commonweal.registry.models import System
+from commonweal.registry.rules import Level
 
 COMMITMENT_ROWS = 4
+DECISION_TYPES = {
+    "write_off": "Write-off",
+    "long_term_plan": "Long-term plan",
+    "pooled_fund_change": "Change to a pooled fund",
+}
 
 
 def _crumbs(system: System) -> list[dict[str, str]]:
@@ -93,6 +100,7 @@ def scheme(request: HttpRequest, slug: str, organisation: str, version: str) -> 
             "scheme": s,
             "c": scheme_to_json(scheme_from_json(s.compiled)),  # any stored format, read as now
             "name": gov.name,
+            "area": dict(system.areas.values_list("code", "name")).get,
             "crumbs": [
                 *_crumbs(system),
                 {"href": reverse("schemes", args=[slug]), "text": "Schemes of delegation"},
@@ -107,18 +115,18 @@ class WhoDecides(Form):
     decision_type = forms.ChoiceField(label="Kind of decision")
     on = DateField(
         required=False,
-        label="Date of the decision",
+        label="Date of the decision (optional)",
         help_text="For example, 10 9 2019. Leave empty for today.",
     )
     footprint = forms.ChoiceField(
         required=False,
-        label="Footprint",
+        label="Footprint (optional)",
         help_text="The area the proposal covers; a place's own delegations apply within it.",
     )
     project = forms.CharField(
         required=False,
         max_length=200,
-        label="Project or contract reference",
+        label="Project or contract reference (optional)",
         help_text="Limits on the cumulative cost of a project count what is already committed.",
     )
 
@@ -131,24 +139,25 @@ class WhoDecides(Form):
     ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["decision_type"].choices = [("", "Choose one")] + [  # type: ignore[attr-defined]
-            (t.value, t.value.replace("_", " ").capitalize()) for t in DecisionType
+            (t.value, DECISION_TYPES.get(t.value, t.value.replace("_", " ").capitalize()))
+            for t in DecisionType
         ]
         self.fields["footprint"].choices = [("", "The whole system"), *areas]  # type: ignore[attr-defined]
         for i in range(COMMITMENT_ROWS):
             self.fields[f"organisation_{i}"] = forms.ChoiceField(
                 required=False,
                 label=f"Organisation {i + 1}",
-                choices=[("", "None"), *organisations],
+                choices=[("", "Choose an organisation" if i == 0 else "No more"), *organisations],
             )
             self.fields[f"amount_{i}"] = MoneyField(
                 required=False,
                 label=f"Amount {i + 1}",
-                help_text="VAT included; 0 for a policy or plan" if i == 0 else "",
+                help_text="",
             )
             self.fields[f"prior_{i}"] = MoneyField(
                 required=False,
-                label=f"Already committed {i + 1}",
-                help_text="By this organisation on the same project, before this" if i == 0 else "",
+                label=f"Already committed {i + 1} (optional)",
+                help_text="",
             )
 
     def commitments(self) -> list[tuple[int, str, int, int | None]]:
@@ -173,8 +182,10 @@ class WhoDecides(Form):
             if not org:
                 self.add_error(
                     f"organisation_{i}",
-                    f"Commitment {i + 1}: choose the organisation whose resources it commits",
+                    f"Choose organisation {i + 1}, whose resources amount {i + 1} commits",
                 )
+            elif self.cleaned_data.get(f"amount_{i}") is None:
+                self.add_error(f"amount_{i}", f"Enter amount {i + 1}, or 0 for a policy or a plan")
         return data
 
 
@@ -188,7 +199,15 @@ def who_decides(request: HttpRequest, slug: str) -> HttpResponse:
         .order_by("name")
         .values_list("code", "name")
     )
-    areas = list(system.areas.exclude(origin="ods").order_by("name").values_list("code", "name"))
+    # Places and wider footprints a proposal may cover, widest first, each with its level.
+    order = {lv.value: lv.rank for lv in Level}
+    areas = [
+        (a.code, f"{a.name} ({level_label(a.level).lower()})")
+        for a in sorted(
+            system.areas.exclude(origin="ods").exclude(level=Level.REGION.value),
+            key=lambda a: (order[a.level], a.name),
+        )
+    ]
     asked = "decision_type" in request.GET
     form = WhoDecides(request.GET if asked else None, organisations=organisations, areas=areas)
     result = None

@@ -117,8 +117,8 @@ class OrganisationSearch(Form):
     q = _forms.CharField(required=False, max_length=100, label="Name or code")
     kind = _forms.ChoiceField(
         required=False,
-        label="Kind",
-        choices=[("", "Any kind"), *OrganisationKind.choices],
+        label="Type",
+        choices=[("", "Any type"), *OrganisationKind.choices],
     )
     commissioner = _forms.CharField(required=False, max_length=20, label="Commissioner code")
 

@@ -177,6 +177,8 @@ def _route_one(c: Commitment, p: Proposal, gov: Governance) -> OrganisationRoute
             measure=how,
             clause=delegation.clause,
             top=delegation.bands[-1].upper,
+            # The clause's own words often say where such a decision goes instead.
+            text=f" {delegation.clause}: {delegation.text}" if delegation.text else "",
         )
         return OrganisationRoute(org, (), refusal, Code.OVER_LIMIT, version, illustrative, measured)
     band = delegation.bands[i]

@@ -175,7 +175,7 @@ NOT_DELEGATED = (
 )
 ABOVE_TOP_BAND = (
     "No one may decide this for {org:name}: {measure:measure} is above the highest limit in "
-    "{clause} ({top:money})."
+    "{clause} ({top:money}).{text}"
 )
 RESERVED_CONSULTS = (
     "{taker:taker} is consulted before {body:name} decides: {clause} reserves {type:type} "
