@@ -204,8 +204,18 @@ def test_database_url() -> str:
     return f"postgres://{auth}@{d['HOST']}:{d['PORT']}/{d['NAME']}"
 
 
+class Served(str):
+    """A served app's base URL, which can also read what the server has logged so far."""
+
+    log_file: Any
+
+    def log(self) -> str:
+        self.log_file.seek(0)
+        return str(self.log_file.read().decode(errors="replace"))
+
+
 @contextmanager
-def served(workers: int = 2, threads: int = 8, **environment: str) -> Iterator[str]:
+def served(workers: int = 2, threads: int = 8, **environment: str) -> Iterator[Served]:
     """`commonweal serve` (gunicorn, debug off) on a free loopback port, on the tests' own
     database; yields its base URL. Use it from a transactional test, so the server sees the
     test's data."""
@@ -234,7 +244,8 @@ def served(workers: int = 2, threads: int = 8, **environment: str) -> Iterator[s
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = Served(f"http://127.0.0.1:{port}")
+    base.log_file = log
     try:
         deadline = time.monotonic() + 60
         while True:

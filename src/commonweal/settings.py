@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "commonweal.core.static.AssetsMiddleware",
     "csp.middleware.CSPMiddleware",
     "commonweal.core.middleware.RequestGuard",
+    "commonweal.core.middleware.ApiErrors",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,7 +151,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
 
 # Sign-in: Django's password rules, and django-axes locking out repeated failures for an
-# account and, separately, for an address.
+# account from an address. Not for an address alone: behind a proxy every person shares one,
+# and five wrong guesses by anyone would lock everyone out (ADR 0008).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -166,7 +168,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "commonweal.core.views.attempted_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "commonweal.core.views.locked_out"
 AXES_VERBOSE = False
@@ -220,8 +223,13 @@ COMMONWEAL_DATA_DIR = os.environ.get("COMMONWEAL_DATA_DIR", _default_data_dir())
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "discard": {"class": "logging.NullHandler"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("COMMONWEAL_LOG_LEVEL", "WARNING")},
     # A refused request is the client's mistake, not ours: no traceback in the server log.
-    "loggers": {"django.security.DisallowedHost": {"level": "ERROR"}},
+    "loggers": {
+        "django.security.DisallowedHost": {"handlers": ["discard"], "propagate": False},
+    },
 }

@@ -1,12 +1,15 @@
 """The JSON API's platform: authentication, the error envelope, tokens, pagination, limits."""
 
 import json
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from commonweal.core.models import ApiToken, AuditEvent
+from commonweal.core.actions import Actor
+from commonweal.core.models import ApiToken, AuditEvent, RoleAssignment
+from commonweal.core.people import end_role
 
 from ..factories import assert_error
 
@@ -54,8 +57,8 @@ def test_a_session_that_writes_must_send_its_csrf_token(universe):
     csrf_client.force_login(universe.accounts["analyst-15n"])
     error = assert_error(
         csrf_client.post("/api/tokens", {"name": "x"}, content_type="application/json"),
-        422,
-        "invalid_request",
+        403,
+        "forbidden",
     )
     assert error["problems"][0]["field"] == "X-CSRFToken"
     assert csrf_client.get("/api/systems").status_code == 200
@@ -80,22 +83,43 @@ def test_a_token_records_its_last_use_at_most_once_a_minute(client, universe):
 
 def test_people_make_list_and_revoke_their_own_tokens(client, universe):
     headers = universe.headers("nobody")
-    made = client.post(
-        "/api/tokens",
-        {"name": "laptop", "days": 30},
-        content_type="application/json",
-        headers=headers,
+    # A token cannot make tokens (a stolen one would outlive its revocation)...
+    error = assert_error(
+        client.post(
+            "/api/tokens",
+            {"name": "laptop", "days": 30},
+            content_type="application/json",
+            headers=headers,
+        ),
+        403,
+        "forbidden",
     )
+    assert "sign in with your password" in error["message"]
+    # ...a person signed in can.
+    client.force_login(universe.accounts["nobody"])
+    made = client.post(
+        "/api/tokens", {"name": "laptop", "days": 30}, content_type="application/json"
+    )
+    client.logout()
     assert made.status_code == 201, made.content
     key, token_id = made.json()["key"], made.json()["id"]
     assert get(client, "/api/systems", {"Authorization": f"Bearer {key}"}).status_code == 200
     listed = get(client, "/api/tokens", headers).json()
     assert {t["name"] for t in listed} == {"tests", "laptop"} and "key" not in listed[0]
-    # Another organisation's administrator may not revoke it; the person may.
-    assert_error(
+    # Another organisation's administrator may not revoke it, and is told no more than that
+    # there is no such token (not whose it is, nor that it exists); the person may.
+    someone_elses = assert_error(
         client.delete(f"/api/tokens/{token_id}", headers=universe.headers("admin-torbay")),
-        403,
-        "forbidden",
+        404,
+        "not_found",
+    )
+    absent = assert_error(
+        client.delete("/api/tokens/999999", headers=universe.headers("admin-torbay")),
+        404,
+        "not_found",
+    )
+    assert someone_elses["message"].replace(str(token_id), "N") == absent["message"].replace(
+        "999999", "N"
     )
     revoked = client.delete(f"/api/tokens/{token_id}", headers=headers)
     assert revoked.status_code == 200 and revoked.json()["active"] is False
@@ -118,6 +142,18 @@ def test_an_administrator_lists_and_revokes_their_organisations_tokens(client, u
     assert client.delete(f"/api/tokens/{analyst['id']}", headers=admin).status_code == 200
     assert_error(
         get(client, "/api/systems", universe.headers("analyst-15n")), 401, "unauthenticated"
+    )
+    # Once the commissioner's role at 15N has ended, their tokens are no longer 15N's to list
+    # (or to revoke).
+    commissioner = next(t for t in tokens if t["owner"] == "commissioner-15n")
+    for assignment in RoleAssignment.objects.filter(
+        person__account=universe.accounts["commissioner-15n"], organisation__code="15N"
+    ):
+        end_role(Actor.command_line(), assignment, date.today() - timedelta(days=1))
+    after = get(client, "/api/organisations/15N/tokens", admin).json()
+    assert "commissioner-15n" not in {t["owner"] for t in after}
+    assert_error(
+        client.delete(f"/api/tokens/{commissioner['id']}", headers=admin), 404, "not_found"
     )
 
 

@@ -61,3 +61,28 @@ def test_twenty_identical_loads_and_twenty_different_writes_all_succeed(universe
     )
     assert written.count() == 20 and all(e.changed for e in written)
     assert System.objects.filter(slug__startswith="concurrent").count() == 21
+
+
+def test_loads_of_different_systems_that_create_the_same_organisation_all_succeed(universe):
+    """The lock is for every load, not one system's: two systems may describe the same new
+    organisation, and the second to load finds it made."""
+    headers = universe.headers("admin-15n")
+    document = DOCUMENT.replace(
+        "areas:\n",
+        "organisations:\n  - {{code: RACE9, name: Raced, type: gp_federation}}\nareas:\n",
+    )
+
+    def load_with_org(slug: str) -> tuple[int, bytes]:
+        status, _, body = http(
+            "POST",
+            base + "/api/systems",
+            document.format(slug=slug).encode(),
+            {**headers, "Content-Type": "application/yaml"},
+        )
+        return status, body
+
+    with served(workers=3, threads=4) as base, ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(load_with_org, [f"race-{i}" for i in range(8)]))
+    assert [(s, b[:200]) for s, b in results if s != 200] == []
+    created = sorted(json.loads(b)["organisations_created"] for _, b in results)
+    assert created == [0] * 7 + [1]

@@ -1,19 +1,22 @@
 """Hostile input: every class the attack found gets a clear 4xx (or a refused command) naming
 the file, line or field, in bounded time and memory, and writes nothing."""
 
+import copy
 import io
 import json
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import CommandError, call_command
 
 from commonweal.core.models import AuditEvent
 from commonweal.registry.models import System
 
-from ..factories import assert_error, http, served
+from ..factories import EXAMPLES, assert_error, http, served
 
 SYSTEM = """\
 system:
@@ -38,7 +41,20 @@ ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
 YAML_CASES = {
     "too big for float": (
         SYSTEM.replace("POPULATION", "1e309"),
-        "areas[0].populations[0].population",
+        "areas[0].populations[0].population: '1e309' is larger or longer than any number",
+    ),
+    # Converting this to an integer would take a minute of CPU: refused as it is read.
+    "too big to convert": (
+        SYSTEM.replace("POPULATION", "1e60000000"),
+        "areas[0].populations[0].population: '1e60000000' is larger or longer than any number",
+    ),
+    "a million digits": (
+        SYSTEM.replace("POPULATION", "9" * 1_000_000 + ".0"),
+        "areas[0].populations[0].population: '9999",
+    ),
+    "too small to hold": (
+        SYSTEM.replace("POPULATION", "1e-999999999"),
+        "has more decimal places than any field holds",
     ),
     "infinity": (SYSTEM.replace("POPULATION", ".inf"), "is not a number this document can hold"),
     "too big for the database": (
@@ -187,7 +203,15 @@ def test_a_hostile_question_file_is_refused_by_the_command_with_its_line(univers
         call_command("route", str(path), stderr=stderr)
     said = stderr.getvalue()
     assert f"{path}:3: on: must be a real date" in said, said
-    assert f"{path}:5: commitments[0].amount: is more than a trillion pounds" in said, said
+    assert f"{path}:5: commitments[0].amount: '1e309' is larger or longer than any number" in said
+    # A number within reading's bounds but over a trillion pounds is the field's to refuse.
+    path.write_text(
+        "system: devon-2019\ndecision_type: revenue_commitment\non: 2019-04-01\n"
+        "commitments:\n  - {organisation: 15N, amount: 2e12}\n"
+    )
+    with pytest.raises(CommandError):
+        call_command("route", str(path), stderr=(stderr := io.StringIO()))
+    assert f"{path}:5: commitments[0].amount: is more than a trillion pounds" in stderr.getvalue()
 
 
 @pytest.mark.django_db
@@ -247,3 +271,73 @@ def test_the_alias_bomb_is_refused_fast_and_small_by_the_serving_process(univers
     assert seconds < 1, f"refused in {seconds:.2f} s"
     assert grown < 100 * 1024, f"the serving process grew by {grown / 1024:.0f} MB"
     assert len(ALIAS_BOMB) < 400
+
+
+def _text_leaves(data: object, path: tuple = ()) -> Iterator[tuple]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _text_leaves(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _text_leaves(value, (*path, i))
+    elif isinstance(data, str):
+        yield path
+
+
+def _first_of_each_field(data: object) -> list[tuple]:
+    """One place for each field of a document (areas[*].name once, not for every area)."""
+    seen: dict[tuple, tuple] = {}
+    for path in _text_leaves(data):
+        seen.setdefault(tuple("*" if isinstance(p, int) else p for p in path), path)
+    return list(seen.values())
+
+
+def _loaders() -> dict[str, Callable]:
+    from commonweal.governance.actions import load_governance, load_scheme
+    from commonweal.registry.actions import load_system
+
+    return {
+        "devon-2019.yaml": load_system,
+        "devon-2019-governance.yaml": load_governance,
+        "devon-2019-scheme-15N.yaml": load_scheme,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("example", list(_loaders()))
+def test_every_text_field_of_a_document_is_bounded_before_the_database(universe, example):
+    """401 characters in each text field in turn: refused with a problem, or stored whole;
+    never a database error (PostgreSQL refuses what does not fit its column)."""
+    from django.db import transaction
+
+    from commonweal.core.actions import Actor
+    from commonweal.core.documents import read_yaml
+    from commonweal.core.errors import Refused
+
+    load = _loaders()[example]
+    # Read as the app reads (YAML 1.2: `on` is a key, not true), written back by PyYAML.
+    data = read_yaml(EXAMPLES / example).data
+    # Fields the examples leave out, so that they are tried too.
+    if example == "devon-2019.yaml":
+        data["organisations"][0]["postcode"] = "EX2 5DW"
+    elif example == "devon-2019-governance.yaml":
+        data["bodies"][0]["delegates"] = "Its functions."
+    fields = _first_of_each_field(data)
+    assert len(fields) > 10
+    assert load(Actor.command_line(), "same.yaml", yaml.safe_dump(data)), "the copy loads"
+    refused = 0
+    for path in fields:
+        changed = copy.deepcopy(data)
+        if "scheme" in changed and path != ("scheme", "version"):
+            changed["scheme"]["version"] = "long-values"  # a new version, not a changed one
+        target = changed
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = "x" * 401
+        try:
+            with transaction.atomic():
+                load(Actor.command_line(), "long.yaml", yaml.safe_dump(changed))
+                transaction.set_rollback(True)
+        except Refused:
+            refused += 1
+    assert refused, "some fields are bounded"

@@ -27,6 +27,11 @@ def test_serve_answers_with_debug_off_and_a_content_security_policy(universe):
             status == 404 and "URLconf" not in body.decode() and "Page not found" in body.decode()
         )
         assert "Strict-Transport-Security" not in headers, "HSTS only over HTTPS"
+        # A request for another host is refused without a traceback in the log (anyone could
+        # otherwise fill the log by sending them).
+        status, _, _ = http("GET", base + "/accounts/login/", headers={"Host": "evil.example"})
+        assert status == 400
+        assert "Traceback" not in base.log() and "DisallowedHost" not in base.log(), base.log()
 
 
 def test_behind_https_cookies_are_secure_and_hsts_is_sent(universe):

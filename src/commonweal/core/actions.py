@@ -96,11 +96,28 @@ class Actor:
     ) -> bool:
         return self.internal or holds(self.roles(), permission, organisation, body)
 
-    def require(self, organisation: Organisation, body: Model | None = None) -> None:
+    def require(
+        self, organisation: Organisation, body: Model | None = None, *, because: str = ""
+    ) -> None:
         """Refuse unless the actor holds the running action's permission in the organisation."""
-        self.require_any([organisation], body)
+        self.require_any([organisation], body, because=because)
 
-    def require_any(self, organisations: Iterable[Organisation], body: Model | None = None) -> None:
+    def require_all(self, organisations: Iterable[Organisation], *, because: str = "") -> None:
+        """Refuse unless the actor holds the permission in every one of them: for ending or
+        restructuring what several organisations share, which none may do alone."""
+        orgs = list(organisations)
+        if not orgs:
+            self.require_any(orgs, because=because)
+        for org in orgs:
+            self.require(org, because=because)
+
+    def require_any(
+        self,
+        organisations: Iterable[Organisation],
+        body: Model | None = None,
+        *,
+        because: str = "",
+    ) -> None:
         """Refuse unless the actor holds the running action's permission in one of them.
 
         For things several organisations share (a joint body, a system's areas): any one of
@@ -112,7 +129,8 @@ class Actor:
             raise RuntimeError(f"{running.spec.name} declares no permission to check")
         orgs = list(organisations)
         if not self.internal and not any(self.holds(permission, org, body) for org in orgs):
-            raise NotPermitted(self._refusal(permission, orgs))
+            refusal = self._refusal(permission, orgs)
+            raise NotPermitted(f"{refusal} ({because})" if because else refusal)
         running.checked = True
 
     def require_self(self, person: "Person | User") -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Schema
@@ -24,7 +25,7 @@ from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
 from commonweal.core.documents import nested_too_deep
-from commonweal.core.errors import BadRequest, Problem, Refused, field_path
+from commonweal.core.errors import BadRequest, NotPermitted, Problem, Refused, field_path
 from commonweal.core.models import ApiToken
 
 log = logging.getLogger("commonweal.api")
@@ -48,8 +49,15 @@ class TokenAuth(HttpBearer):
             return None
         now = timezone.now()
         if found.last_used is None or now - found.last_used > LAST_USED_EVERY:
-            ApiToken.objects.filter(pk=found.pk).update(last_used=now)
+            try:
+                with transaction.atomic():
+                    ApiToken.objects.filter(pk=found.pk).update(last_used=now)
+            except OperationalError:
+                # The database is busy with a long write (SQLite holds one writer at a time).
+                # When a token was last used is a courtesy; answering the request is not.
+                log.warning("could not record the use of token %s: database busy", found.pk)
         request.user = found.owner
+        request.api_token = found  # type: ignore[attr-defined]
         return found.owner
 
 
@@ -70,7 +78,7 @@ class SessionAuth(AuthBase):
         if not user.is_authenticated:
             return None
         if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request):
-            raise Refused.at(
+            raise NotPermitted.at(
                 "X-CSRFToken",
                 "a signed-in session must send its CSRF token with a change; API clients "
                 "should send a bearer token instead",
@@ -102,10 +110,21 @@ def error_body(
     }
 
 
+class UnsupportedMedia(Refused):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class BodyParser(Parser):
     """JSON bodies, refused with a sentence that says where they went wrong."""
 
     def parse_body(self, request: HttpRequest) -> Any:
+        kind = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            raise UnsupportedMedia.at(
+                "Content-Type",
+                f"send the body as JSON with 'Content-Type: application/json' (not '{kind[:60]}')",
+            )
         try:
             text = request.body.decode("utf-8")
             line = nested_too_deep(text)
@@ -130,6 +149,7 @@ ERROR_STATUSES = {
     404: "No such thing (a code or page that does not exist).",
     409: "The request contradicts a record that may not change.",
     413: "The body is larger than the limit.",
+    415: "The body is not in the type the operation takes (JSON, or YAML for documents).",
     422: "A parameter or field is not valid; `problems` names each.",
 }
 
@@ -156,7 +176,7 @@ class CommonwealAPI(NinjaAPI):
                 if method != "get":
                     statuses |= {400, 403, 409, 413}
                 if "requestBody" in operation:
-                    statuses |= {400, 413}
+                    statuses |= {400, 413, 415}
                 for status in sorted(statuses):
                     operation["responses"].setdefault(
                         status, {"description": ERROR_STATUSES[status], "content": error}

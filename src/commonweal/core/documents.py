@@ -26,6 +26,9 @@ from commonweal.core.errors import Problem, Refused, field_path
 MAX_BYTES = 5_000_000
 MAX_DEPTH = 40
 MAX_VALUES = 200_000
+# Numbers: no more than 10^15 (a quadrillion) and no more than 30 significant digits.
+MAX_MAGNITUDE = 15
+MAX_DIGITS = 30
 
 __all__ = [
     "DocumentError",
@@ -84,10 +87,19 @@ class Strict(BaseModel):
 class Located:
     """Parsed YAML data plus the line on which each value starts, keyed by its path."""
 
-    def __init__(self, file: str, data: Any, lines: dict[tuple[str | int, ...], int]):
+    def __init__(
+        self,
+        file: str,
+        data: Any,
+        lines: dict[tuple[str | int, ...], int],
+        refused: dict[tuple[str | int, ...], str] | None = None,
+    ):
         self.file = file
         self.data = data
         self.lines = lines
+        # Values refused as they were read (numbers out of every range), held as None: their
+        # problems are reported with validation's.
+        self.refused = refused or {}
 
     def line_of(self, loc: Iterable[str | int]) -> int | None:
         path = tuple(loc)
@@ -139,6 +151,14 @@ def _line(event: yaml.Event) -> int | None:
     return event.start_mark.line + 1 if event.start_mark else None
 
 
+class _NumberRefusal(Exception):
+    """A number out of every field's range: reported against its field with the document's
+    other problems, rather than stopping the reading."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
 class _Refusal(Exception):
     def __init__(self, line: int | None, message: str):
         self.line, self.message = line, message
@@ -157,23 +177,37 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
         return None
     if value in _BOOL:
         return _BOOL[value]
-    if _INT.match(value):
-        try:
-            return int(value)
-        except ValueError:  # more digits than Python will read
-            raise _Refusal(line, "the number has too many digits") from None
-    if _FLOAT.match(value):
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            raise _Refusal(line, "is not a number YAML can read") from None
+    if _INT.match(value) or _FLOAT.match(value):
+        return _number(value, line)
     if _SPECIAL_FLOAT.match(value):
         raise _Refusal(line, f"'{value}' is not a number this document can hold")
     return value
 
 
+def _number(text: str, line: int | None) -> int | Decimal:
+    """A plain number, bounded before anything converts it.
+
+    No field of ours holds more than a trillion or needs more than a few decimal places, and
+    turning 1e60000000 into an integer takes a minute of CPU: such numbers are refused here,
+    where they are read, rather than by a field's limit after the conversion.
+    """
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise _Refusal(line, "is not a number YAML can read") from None
+    digits = number.as_tuple()
+    if number and (number.adjusted() > MAX_MAGNITUDE or len(digits.digits) > MAX_DIGITS):
+        raise _NumberRefusal(f"'{text[:40]}' is larger or longer than any number a field holds")
+    if isinstance(digits.exponent, int) and digits.exponent < -MAX_DIGITS:
+        raise _NumberRefusal(f"'{text[:40]}' has more decimal places than any field holds")
+    return int(number) if _INT.match(text) else number
+
+
 def _build(
-    events: Iterator[yaml.Event], lines: dict[tuple[str | int, ...], int], file: str
+    events: Iterator[yaml.Event],
+    lines: dict[tuple[str | int, ...], int],
+    refused: dict[tuple[str | int, ...], str],
+    file: str,
 ) -> tuple[Any, list[Problem]]:
     problems: list[Problem] = []
     count = 0
@@ -190,7 +224,11 @@ def _build(
             raise _Refusal(line, "anchors and aliases (& and *) are not allowed; write values out")
         lines[path] = line or 0
         if isinstance(event, yaml.ScalarEvent):
-            return _scalar(event)
+            try:
+                return _scalar(event)
+            except _NumberRefusal as exc:
+                refused[path] = exc.message
+                return None
         if getattr(event, "tag", None) not in (None, "!"):
             raise _Refusal(line, f"tags such as '{event.tag}' are not allowed")  # type: ignore[attr-defined]
         if isinstance(event, yaml.SequenceStartEvent):
@@ -207,7 +245,10 @@ def _build(
                 key_line = _line(key_event)
                 if not isinstance(key_event, yaml.ScalarEvent):
                     raise _Refusal(key_line, "a key must be a plain name, not a list or mapping")
-                key = _scalar(key_event)
+                try:
+                    key = _scalar(key_event)
+                except _NumberRefusal as exc:
+                    raise _Refusal(key_line, exc.message) from None
                 key = str(key).lower() if isinstance(key, bool) else str(key)
                 if key in out:
                     problems.append(
@@ -275,8 +316,9 @@ def read_yaml(source: str | Path, text: str | bytes | None = None) -> Located:
     if too_deep is not None:
         raise refuse(too_deep, f"values are nested more than {MAX_DEPTH} deep")
     lines: dict[tuple[str | int, ...], int] = {}
+    refused: dict[tuple[str | int, ...], str] = {}
     try:
-        data, problems = _build(yaml.parse(decoded, Loader=yaml.CSafeLoader), lines, file)
+        data, problems = _build(yaml.parse(decoded, Loader=yaml.CSafeLoader), lines, refused, file)
     except _Refusal as exc:
         raise refuse(exc.line, exc.message) from None
     except yaml.MarkedYAMLError as exc:
@@ -290,17 +332,21 @@ def read_yaml(source: str | Path, text: str | bytes | None = None) -> Located:
         raise refuse(None, f"is not valid YAML: {exc}") from None
     if problems:
         raise DocumentError(problems)
-    return Located(file, data, lines)
+    return Located(file, data, lines, refused)
 
 
 def validate[M: BaseModel](located: Located, model: type[M]) -> M:
     """Validate parsed YAML against a pydantic model, reporting every error with its line."""
     try:
-        return model.model_validate(located.data)
+        result = model.model_validate(located.data)
+        found: list[tuple[tuple[str | int, ...], str]] = []
     except ValidationError as exc:
-        raise DocumentError(
-            located.problem(loc, message) for loc, message in pydantic_problems(exc)
-        ) from None
+        found = [(loc, m) for loc, m in pydantic_problems(exc) if loc not in located.refused]
+    found += located.refused.items()
+    if found:
+        problems = [located.problem(loc, message) for loc, message in found]
+        raise DocumentError(sorted(problems, key=lambda p: p.line or 0))
+    return result
 
 
 def pydantic_problems(exc: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
@@ -322,6 +368,14 @@ def pydantic_problems(exc: ValidationError) -> list[tuple[tuple[str | int, ...],
             message = "is not a field this document knows; check its spelling"
         elif err["type"] in ("value_error", "assertion_error"):
             message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        elif err["type"] == "too_long":
+            ctx = err.get("ctx", {})
+            message = (
+                f"has {ctx.get('actual_length', 'too many')} entries; at most "
+                f"{ctx.get('max_length')} are allowed"
+            )
+        elif err["type"] == "string_too_long":
+            message = f"is longer than {err.get('ctx', {}).get('max_length')} characters"
         elif err["type"].startswith("date_"):
             message = "must be a real date written as YYYY-MM-DD, for example 2019-04-01"
         out.append((loc, message))

@@ -41,6 +41,9 @@ class Problem:
         return out
 
 
+MAX_PROBLEMS = 100
+
+
 class Refused(Exception):
     """A request that cannot be carried out. Nothing was written.
 
@@ -52,7 +55,14 @@ class Refused(Exception):
 
     def __init__(self, message: str, problems: Sequence[Problem] = ()):
         self.message = message
-        self.problems = list(problems)
+        self.problems = list(problems[:MAX_PROBLEMS])
+        if len(problems) > MAX_PROBLEMS:
+            # A few hundred bytes of bad YAML can hold a hundred thousand mistakes; the first
+            # hundred are enough to act on, and the answer stays small.
+            rest = len(problems) - MAX_PROBLEMS
+            self.problems.append(
+                Problem("", f"... and {rest:,} more problems, not listed; mend these first")
+            )
         super().__init__(
             message + "".join(f"\n{p}" for p in self.problems) if self.problems else message
         )

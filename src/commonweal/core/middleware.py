@@ -73,12 +73,14 @@ class RequestGuard:
         return self.get_response(request)
 
     def _nuls(self, request: HttpRequest) -> Iterator[str]:
+        if "\x00" in request.path_info:
+            yield "path"
         for key, value in parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True):
             if "\x00" in key or "\x00" in value:
                 yield key.replace("\x00", "") or "query"
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return
-        kind = request.META.get("CONTENT_TYPE", "").split(";")[0].strip()
+        kind = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if kind not in ("application/json", "application/x-www-form-urlencoded"):
             return  # YAML documents and uploads name their own problems, with lines
         body = request.body
@@ -114,3 +116,56 @@ class RequestGuard:
         return error_page(
             request, status, "There is a problem with the request", f"{message} {detail}"
         )
+
+
+API_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
+class ApiErrors:
+    """Under /api/, every refusal in the one JSON envelope, even those Django answers before
+    the API sees the request (a path that matches nothing, a method an operation does not
+    take, a CSRF failure); and no TRACE or OPTIONS, which the API does not serve."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        safe_only = request.path == "/api/openapi.json"
+        if request.method not in ("GET", "HEAD") and (
+            safe_only or request.method not in ("POST", "PUT", "PATCH", "DELETE")
+        ):
+            allowed = "GET, HEAD" if safe_only else ""
+            response: HttpResponseBase = HttpResponse(status=405)
+            if allowed:
+                response["Allow"] = allowed
+        else:
+            response = self.get_response(request)
+        status = response.status_code
+        if status < 400 or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        message = {
+            403: "Forbidden: a signed-in session must send its CSRF token with a change.",
+            404: "No such operation: see /api/docs for the operations there are.",
+            405: f"{request.method} is not an operation at this address.",
+            500: "Something went wrong on our side.",
+        }.get(status, "The request was refused.")
+        enveloped = HttpResponse(
+            json.dumps(error_body(status, API_CODES.get(status, "error"), message)),
+            status=status,
+            content_type="application/json",
+        )
+        if response.has_header("Allow"):
+            enveloped["Allow"] = response["Allow"]
+        return enveloped

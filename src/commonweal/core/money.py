@@ -4,6 +4,7 @@ Pure Python (no Django). Documents and the API give pounds (VAT included, as a n
 such as "£1,234.50"); the database and the engine hold integer pence.
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -11,6 +12,11 @@ from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 # A trillion pounds: far above any public body's budget, far below what a 64-bit column holds.
 MAX_POUNDS = Decimal(1_000_000_000_000)
+PENNY = Decimal("0.01")
+# Text as people write amounts: ASCII digits, commas between thousands, pence after a point.
+# (More than two decimals are read, to be refused as a fraction of a penny in those words.)
+_AMOUNT = re.compile(r"^-?£?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,30})?$")
+AMOUNT_PATTERN = r"^£?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?$"
 
 
 def to_pence(value: Any, *, negative: bool = False) -> int:
@@ -24,7 +30,12 @@ def to_pence(value: Any, *, negative: bool = False) -> int:
     if isinstance(value, float):
         value = repr(value)  # the shortest text that reads back as the same float
     if isinstance(value, str):
-        value = value.strip().replace(",", "").replace("£", "", 1)
+        text = value.strip()
+        if not _AMOUNT.match(text):
+            raise ValueError(
+                "must be an amount of money in pounds, in digits, such as 1250.50 or £1,250.50"
+            )
+        value = text.replace(",", "").replace("£", "")
     try:
         pounds = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
@@ -35,10 +46,13 @@ def to_pence(value: Any, *, negative: bool = False) -> int:
         raise ValueError("is more than a trillion pounds: check the amount")
     if pounds < 0 and not negative:
         raise ValueError("must be 0 or more")
-    pence = pounds * 100
-    if pence != pence.to_integral_value():
+    # Read the digits rather than multiply: Decimal arithmetic rounds to 28 digits, which would
+    # turn 1.0000000000000000000000000001 into an exact hundred pence.
+    _, digits, exponent = pounds.as_tuple()
+    assert isinstance(exponent, int)  # finite, checked above
+    if exponent < -2 and any(digits[exponent + 2 :]):
         raise ValueError("must be in pounds and pence, with no fraction of a penny")
-    return int(pence)
+    return int(pounds.quantize(PENNY) * 100)
 
 
 def _pence(value: Any) -> int:
@@ -55,7 +69,7 @@ Pounds = Annotated[
         {
             "anyOf": [
                 {"type": "number", "minimum": 0, "maximum": float(MAX_POUNDS)},
-                {"type": "string", "pattern": r"^£?[0-9,]+(\.[0-9]{1,2})?$"},
+                {"type": "string", "pattern": AMOUNT_PATTERN},
             ],
             "description": "pounds, VAT included",
         }

@@ -77,6 +77,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     )
 
 
+def attempted_username(request: HttpRequest, credentials: Any = None) -> str:
+    """The name a failed sign-in tried, as django-axes records it: cut to the longest a
+    username can be, so a megabyte typed into the box is not a megabyte stored."""
+    source = credentials if credentials else getattr(request, "POST", {})
+    return str(source.get("username") or "")[:150]
+
+
 def locked_out(
     request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
 ) -> HttpResponse:
@@ -85,7 +92,7 @@ def locked_out(
         request,
         429,
         "Too many attempts to sign in",
-        "Signing in is paused for this account or this address for 15 minutes after repeated "
+        "Signing in to this account from here is paused for 15 minutes after repeated "
         "failures. Wait, then try again; if you have forgotten your password, ask an "
         "administrator of your organisation.",
     )

@@ -232,6 +232,11 @@ def load_governance_document(
         "body__code", "organisation_id"
     ):
         body_owners.setdefault(code, set()).add(org_id)
+    acted_for: dict[str, set[int]] = {}
+    for code, org, org_id in Post.acts_for.through.objects.filter(post__system=system).values_list(
+        "post__code", "post__organisation__code", "organisation_id"
+    ):
+        acted_for.setdefault(f"{org}/{code}", set()).add(org_id)
     keys = {x.key for x in doc.people}
     person_orgs: dict[str, set[int]] = {}
     for key, org_id in PostHolding.objects.filter(person__key__in=keys).values_list(
@@ -255,18 +260,43 @@ def load_governance_document(
     posts = _sync_posts(doc, system, orgs, people, today, diff)
     _sync_bodies(doc, system, orgs, posts, today, diff)
 
-    # Now that the changes are known, check each is the actor's to make.
+    # Now that the changes are known, check each is the actor's to make. A post belongs to its
+    # organisation and a body to its owners; naming another organisation (as one a post acts
+    # for, or as a body's owner) or ceasing to needs that organisation too, and ending a body
+    # several organisations own needs every one of them.
     changed = {tuple(p.split(".")[:2]) for p in diff.changes}
+    described_posts = {d.ref: d for d in doc.posts}
+    described_bodies = {b.code: b for b in doc.bodies}
+    by_id = Organisation.objects.in_bulk(
+        {i for ids in (*body_owners.values(), *acted_for.values()) for i in ids}
+        | {o.pk for o in orgs.values()}
+    )
     for section, key in sorted(changed):
         if section == "people" and person_orgs.get(key):
-            actor.require_any(Organisation.objects.filter(pk__in=person_orgs[key]))
+            actor.require_any(
+                Organisation.objects.filter(pk__in=person_orgs[key]),
+                because=f"renaming {key}, who holds posts there",
+            )
         elif section == "posts":
             org_id = post_org.get(key) or orgs[key.split("/")[0]].pk
-            actor.require_any(Organisation.objects.filter(pk=org_id))
+            actor.require(by_id[org_id], because=f"a change to the post {key}")
+            post = described_posts.get(key)
+            after = {orgs[o].pk for o in post.acts_for} if post else acted_for.get(key, set())
+            for org_id in sorted(acted_for.get(key, set()) ^ after):
+                actor.require(by_id[org_id], because=f"the post {key} acting for them")
         elif section == "bodies":
-            wanted = {o for b in doc.bodies if b.code == key for o in b.owners}
-            owner_ids = body_owners.get(key) or {orgs[o].pk for o in wanted}
-            actor.require_any(Organisation.objects.filter(pk__in=owner_ids))
+            body = described_bodies.get(key)
+            before = body_owners.get(key, set())
+            if body is None:
+                owners = [by_id[i] for i in sorted(before)]
+                actor.require_all(owners, because=f"ending {key}, which they own together")
+                continue
+            after = {orgs[o].pk for o in body.owners}
+            actor.require_any(
+                [by_id[i] for i in sorted(before or after)], because=f"a change to {key}"
+            )
+            for org_id in sorted(before ^ after):
+                actor.require(by_id[org_id], because=f"naming them as an owner of {key}")
 
     actor.record(
         "governance",

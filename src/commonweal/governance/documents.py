@@ -133,12 +133,12 @@ class HoldingDoc(Strict):
 
 
 class PostDoc(Strict):
-    organisation: str
+    organisation: str = Field(pattern=r"^[A-Za-z0-9]+$", max_length=20)
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
     title: str = Field(min_length=1, max_length=200)
     statutory_roles: list[StatutoryRole] = []
     categories: list[str] = []  # lay, clinical, executive, elected ...
-    system_role: str = ""  # "CCG and system role" and the like
+    system_role: str = Field("", max_length=200)  # "CCG and system role" and the like
     acts_for: list[str] = []  # other organisations a joint appointment acts for
     accountable_to: list[PostRef] = []
     holders: list[HoldingDoc] = []
@@ -167,7 +167,7 @@ class BodyDoc(Strict):
     members: list[PostRef] = []
     attendees: list[PostRef] = []
     invited: list[PostRef] = []
-    attendance_note: str = ""
+    attendance_note: str = Field("", max_length=300)
     chair: PostRef | None = None
     deputy: PostRef | None = None
     quorum: QuorumDoc = QuorumDoc()
@@ -251,7 +251,7 @@ class SchemeHeader(Strict):
     organisation: str
     system: str
     version: str = Field(min_length=1, max_length=40)
-    title: str = ""
+    title: str = Field("", max_length=200)
     in_force_from: Day
     in_force_to: Day | None = None
     illustrative: bool = False

@@ -16,7 +16,9 @@ from commonweal.registry.structure import structure_on
 
 # model label -> the fields of it that public pages show.
 PUBLISHED: dict[str, tuple[str, ...]] = {
-    "core.Organisation": ("code", "name", "kind"),
+    # A practice's commissioner is ODS's public record, and shows a practice commissioned from
+    # outside the area.
+    "core.Organisation": ("code", "name", "kind", "commissioner"),
     # The population guidance's sources are cited in the structure findings the public reads.
     "registry.System": ("slug", "name", "description", "sources", "as_at", "guidance"),
     "registry.Area": ("code", "name", "level", "ons_code", "description", "parent", "ends"),

@@ -7,9 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from commonweal.core.pages import AsOn, dated
+from commonweal.core.pages import AsOn, dated, page_of, with_query
 from commonweal.public import presenters
 from commonweal.registry.models import System
+from commonweal.registry.views import area_tables
 
 
 @login_not_required
@@ -25,15 +26,14 @@ def system(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> Htt
     s = get_object_or_404(System, slug=slug)
     view = presenters.system(s, on)
     rows = presenters.area_rows(s, view.on)
-    by_level: dict[str, list[presenters.PublicAreaRow]] = {}
-    for r in rows:
-        by_level.setdefault(r.level, []).append(r)
     return render(
         request,
         "public/system.jinja",
         {
             "system": view,
-            "by_level": list(by_level.items()),
+            "tables": area_tables(request, rows),
+            "one_level": request.GET.get("level") in {r.level for r in rows},
+            "whole_system": with_query(request, level=None, page=None),
             "codes": {r.code for r in rows},
             "as_on": as_on,
         },
@@ -73,6 +73,7 @@ def area(request: HttpRequest, slug: str, code: str, on: date | None, as_on: AsO
         {
             "system": presenters.PublicSystemRef.of(s),
             "area": view,
+            "children": page_of(request, view.children),
             "on": view.row.population_on,
             "as_on": as_on,
         },

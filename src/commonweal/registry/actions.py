@@ -112,7 +112,9 @@ def load_system_document(
     the organisations that look after it (its stewards); to change an organisation's record,
     in that organisation; to change an area, in one of the organisations responsible for it.
     """
-    serialise(f"system:{doc.system.slug}")
+    # One load at a time, whatever the system: loads of different systems may create the same
+    # organisation, and loads are rare enough that queueing them costs nothing.
+    serialise("registry:load_system")
     today = date.today()
     diff = Diff()
     existing = System.objects.filter(slug=doc.system.slug).first()
@@ -122,20 +124,14 @@ def load_system_document(
     # Who may allow what, as things stand before the load.
     keepers = stewards(existing) or [orgs[c] for c in _document_stewards(doc) if c in orgs]
     actor.require_any(keepers)
-    area_keepers: dict[str, set[int]] = {}
-    if existing is not None:
-        for code, org_id in AreaResponsibility.objects.filter(
-            area__system=existing, role__in=STATUTORY
-        ).values_list("area__code", "organisation_id"):
-            area_keepers.setdefault(code, set()).add(org_id)
-
+    before = _AreasBefore.of(existing, today)
     described = {d.code: d for d in doc.organisations}
     before_orgs = set(orgs)
     # The records as they stand, to name an organisation in a refusal by the name it has now.
     as_they_were = {code: copy(org) for code, org in orgs.items()}
 
     def make_org(code: str, fields: Mapping[str, Any]) -> Organisation:
-        return Organisation.objects.create(code=code, source=name, **fields)
+        return Organisation.objects.create(code=code, source=name[:100], **fields)
 
     orgs.update(
         sync(
@@ -175,6 +171,15 @@ def load_system_document(
         path="organisations",
         end=False,
     )
+    # Pointing at another organisation (as its part, its practice, its successor) puts this
+    # record on that organisation's pages: the organisation pointed at must allow it.
+    link_needs: list[tuple[Organisation, str]] = []
+    for d in doc.organisations:
+        was = as_they_were.get(d.code)
+        for field in ("part_of", "commissioner"):
+            target = getattr(d, field)
+            if target and (was is None or getattr(was, f"{field}_id") != orgs[target].pk):
+                link_needs.append((orgs[target], f"{d.code}'s {field.replace('_', ' ')}"))
     for d in doc.organisations:
         for code in d.predecessors:
             assert d.opened is not None  # the document's validation requires it
@@ -182,6 +187,8 @@ def load_system_document(
                 predecessor=orgs[code], successor=orgs[d.code], defaults={"on": d.opened}
             )
             if new or succession.on != d.opened:
+                # Naming a successor is a statement about the predecessor: theirs to make.
+                link_needs.append((orgs[code], f"{d.code} succeeding {code}"))
                 diff.note(
                     f"organisations.{d.code}.predecessors.{code}",
                     None if new else succession.on,
@@ -217,25 +224,17 @@ def load_system_document(
     areas = _sync_areas(system, doc, orgs, today, diff)
 
     # Now that the changes are known, check each is the actor's to make.
-    for code in sorted({p.split(".")[1] for p in diff.changes if p.startswith("organisations.")}):
-        if code in before_orgs:
-            actor.require(as_they_were[code])
-    for code in sorted({p.split(".")[1] for p in diff.changes if p.startswith("areas.")}):
-        described_by = {
-            orgs[r.organisation].pk
-            for d in doc.areas
-            if d.code == code
-            for r in d.responsible
-            if r.role in STATUTORY
-        }
-        keeper_ids = area_keepers.get(code) or described_by or {o.pk for o in keepers}
-        actor.require_any(Organisation.objects.filter(pk__in=keeper_ids))
+    changed_orgs = {p.split(".")[1] for p in diff.changes if p.startswith("organisations.")}
+    for code in sorted(changed_orgs & before_orgs):
+        actor.require(as_they_were[code], because=f"a change to {code}'s record")
+    for org, what in link_needs:
+        actor.require(org, because=what)
+    before.check(actor, system, diff, keepers, today)
 
     created = sum(1 for c in described if c not in before_orgs)
-    touched = {p.split(".")[1] for p in diff.changes if p.startswith("organisations.")}
-    updated = len(touched) - created
+    updated = len(changed_orgs) - created
     if diff:
-        system.document = name
+        system.document = name[:300]
         system.save(update_fields=["document", "loaded"])
     actor.record(
         "system",
@@ -250,6 +249,97 @@ def load_system_document(
         after=diff.after(),
     )
     return LoadResult(system, created, updated, len(doc.areas), bool(diff))
+
+
+@dataclass
+class _AreasBefore:
+    """A system's areas as they stood before a load, to tell whose consent each change needs.
+
+    Changing an area needs any one of the statutory organisations responsible for it; ending
+    it or changing its level (which changes who looks after the system) needs every one of
+    them; adding, changing or ending an organisation's responsibility needs that organisation
+    too, since it is a statement about them. An area nobody is responsible for falls to the
+    system's stewards.
+    """
+
+    keepers: dict[str, set[int]]
+    levels: dict[str, tuple[str, date | None]]
+    lines: dict[tuple[str, str, str, date | None], date | None]
+
+    @classmethod
+    def of(cls, system: System | None, on: date) -> "_AreasBefore":
+        if system is None:
+            return cls({}, {}, {})
+        keepers: dict[str, set[int]] = {}
+        for code, org_id in (
+            AreaResponsibility.objects.filter(area__system=system, role__in=STATUTORY)
+            .filter(in_force(on))
+            .values_list("area__code", "organisation_id")
+        ):
+            keepers.setdefault(code, set()).add(org_id)
+        levels = {
+            code: (level, ends)
+            for code, level, ends in system.areas.values_list("code", "level", "ends")
+        }
+        return cls(keepers, levels, _lines(system))
+
+    def check(
+        self, actor: Actor, system: System, diff: Diff, stewards: list[Organisation], on: date
+    ) -> None:
+        after_levels = dict(system.areas.values_list("code", "level"))
+        after_ends = dict(system.areas.values_list("code", "ends"))
+        changed = _areas_changed(diff, set(after_levels))
+        ids = {i for keeper_ids in self.keepers.values() for i in keeper_ids}
+        by_id = Organisation.objects.in_bulk(ids)
+        for code in sorted(changed):
+            keepers = [by_id[i] for i in sorted(self.keepers.get(code, ()))] or stewards
+            was = self.levels.get(code)
+            if was is None:
+                actor.require_any(stewards, because=f"a new area, {code}")
+                continue
+            ended = was[1] is None and after_ends.get(code) is not None
+            if ended or was[0] != after_levels.get(code):
+                what = "ending" if ended else "changing the level of"
+                actor.require_all(keepers, because=f"{what} area {code}, which they share")
+            else:
+                actor.require_any(keepers, because=f"a change to area {code}")
+        after = _lines(system)
+        touched: dict[str, set[str]] = {}
+        for key in self.lines.keys() | after.keys():
+            if self.lines.get(key, _MISSING) != after.get(key, _MISSING):
+                touched.setdefault(key[1], set()).add(key[0])
+        for org in Organisation.objects.filter(code__in=touched).order_by("code"):
+            areas = ", ".join(sorted(touched[org.code]))
+            actor.require(org, because=f"{org.code}'s responsibility for {areas}")
+
+
+_MISSING = object()
+
+
+def _lines(system: System) -> dict[tuple[str, str, str, date | None], date | None]:
+    """Every responsibility line of a system's areas: (area, organisation, role, starts) -> ends."""
+    return {
+        (area, org, role, starts): ends
+        for area, org, role, starts, ends in AreaResponsibility.objects.filter(
+            area__system=system
+        ).values_list("area__code", "organisation__code", "role", "starts", "ends")
+    }
+
+
+def _areas_changed(diff: Diff, codes: set[str]) -> set[str]:
+    """The areas a load's diff touches. Codes written before they were refused dots may hold
+    them, so a path is matched against the codes themselves rather than split blindly."""
+    out = set()
+    for path in diff.changes:
+        if not path.startswith("areas."):
+            continue
+        parts = path.split(".")[1:]
+        for n in range(len(parts), 0, -1):
+            candidate = ".".join(parts[:n])
+            if candidate in codes:
+                out.add(candidate)
+                break
+    return out
 
 
 def _sync_areas(

@@ -170,7 +170,9 @@ def systems(request: HttpRequest) -> QuerySet[System]:
     description="The body is a system document in YAML (Content-Type: application/yaml), at "
     "most 5 MB. Refused documents get 422 with every problem's line and field; nothing is "
     "written. Loading needs the load_system permission in an organisation that looks after the "
-    "system; changing an organisation's record or an area needs it in that organisation.",
+    "system; each change needs it in the organisations it is about (an organisation's record, "
+    "one it points at, an area's responsible organisations; ending or re-levelling a shared "
+    "area needs every one). At most 5,000 organisations and 5,000 areas a document.",
     openapi_extra={
         "requestBody": {
             "content": {"application/yaml": {"schema": {"type": "string"}}},

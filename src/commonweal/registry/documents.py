@@ -25,7 +25,7 @@ from commonweal.core.models import OrganisationKind
 from commonweal.registry.models import Responsibility
 from commonweal.registry.rules import Level
 
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]*$")
 
 
 def _code(value: Any) -> Any:
@@ -33,11 +33,13 @@ def _code(value: Any) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise ValueError("write codes in quotes so YAML keeps them as text, for example '00L'")
     if isinstance(value, str) and not CODE.match(value):
-        raise ValueError(f"'{value}' is not a code: use letters, digits, '-', '_' or '.'")
+        raise ValueError(f"'{value}' is not a code: use letters, digits, '-' or '_'")
     return value
 
 
-Code = Annotated[str, BeforeValidator(_code), Field(min_length=1, max_length=40)]
+# Organisation codes (ODS and ONS) fit in 20 characters; area codes, which a system chooses, in 40.
+Code = Annotated[str, BeforeValidator(_code), Field(min_length=1, max_length=20)]
+AreaCode = Annotated[str, BeforeValidator(_code), Field(min_length=1, max_length=40)]
 
 
 # More people than live in England, fewer than a database column holds: a typo, not a place.
@@ -52,7 +54,7 @@ class OrganisationDoc(Strict):
     closed: Day | None = None
     part_of: Code | None = None
     commissioner: Code | None = None
-    postcode: str = ""
+    postcode: str = Field("", max_length=10)
     predecessors: list[Code] = []
 
     @model_validator(mode="after")
@@ -67,7 +69,7 @@ class OrganisationDoc(Strict):
 class PopulationDoc(Strict):
     on: Day
     population: int = Field(ge=0, le=MAX_POPULATION)
-    source: str = ""
+    source: str = Field("", max_length=300)
 
 
 class ResponsibleDoc(Strict):
@@ -88,11 +90,11 @@ def _practice(value: Any) -> Any:
 
 
 class AreaDoc(Strict):
-    code: Code
+    code: AreaCode
     name: str = Field(min_length=1, max_length=200)
     level: Level
-    parent: Code | None = None
-    ons_code: str = ""
+    parent: AreaCode | None = None
+    ons_code: str = Field("", max_length=12)
     description: str = ""
     populations: list[PopulationDoc] = []
     responsible: list[ResponsibleDoc] = []
@@ -127,10 +129,16 @@ class SystemDoc(Strict):
         return str(value) if isinstance(value, int) else value
 
 
+# Far more than any system has (a system document describes dozens or hundreds of areas, and
+# practices and networks come from ODS), few enough that a load holds the database for
+# seconds, not minutes.
+MAX_ENTRIES = 5_000
+
+
 class SystemDocument(Strict):
     system: SystemDoc
-    organisations: list[OrganisationDoc] = []
-    areas: list[AreaDoc] = []
+    organisations: list[OrganisationDoc] = Field([], max_length=MAX_ENTRIES)
+    areas: list[AreaDoc] = Field([], max_length=MAX_ENTRIES)
 
 
 def cross_check(located: Located, doc: SystemDocument, known: dict[str, str]) -> list[Problem]:

@@ -1,7 +1,10 @@
 """Registry pages: systems, their areas, and organisations (signed-in; the public ones are in
 `commonweal.public`). Views parse, call one presenter, render."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
@@ -13,9 +16,22 @@ from django.views.decorators.http import require_safe
 
 from commonweal.core.forms import Form
 from commonweal.core.models import Organisation, OrganisationKind
-from commonweal.core.pages import AsOn, dated
+from commonweal.core.pages import (
+    TABLE_ROWS,
+    AsOn,
+    Shown,
+    dated,
+    first_rows,
+    page_of,
+    with_query,
+)
 from commonweal.registry import presenters
 from commonweal.registry.models import Area, System
+
+
+class HasLevel(Protocol):
+    @property
+    def level(self) -> str: ...
 
 
 def _crumbs(system: System) -> list[dict[str, str]]:
@@ -30,21 +46,49 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.jinja", {"systems": systems, "section": "systems"})
 
 
+@dataclass(frozen=True)
+class LevelTable[R]:
+    """A system page's table of one level's areas: the first rows, or (given `?level=`) a page
+    of them, and the address of the rest."""
+
+    level: str
+    shown: Shown[R]
+    all_url: str | None
+
+
+def area_tables[R: HasLevel](request: HttpRequest, rows: Sequence[R]) -> list[LevelTable[R]]:
+    """The system page's tables, one a level, each cut to its first rows; `?level=` shows that
+    level alone, a page at a time (a system may have thousands of neighbourhoods)."""
+    by_level: dict[str, list[R]] = {}
+    for r in rows:
+        by_level.setdefault(r.level, []).append(r)
+    wanted = request.GET.get("level")
+    if wanted in by_level:
+        return [LevelTable(wanted, page_of(request, by_level[wanted]), None)]
+    return [
+        LevelTable(
+            level,
+            first_rows(level_rows),
+            with_query(request, level=level) if len(level_rows) > TABLE_ROWS else None,
+        )
+        for level, level_rows in by_level.items()
+    ]
+
+
 @dated
 @require_safe
 def system(request: HttpRequest, slug: str, on: date | None, as_on: AsOn) -> HttpResponse:
     s = get_object_or_404(System, slug=slug)
     view = presenters.system_view(s, on)
     rows = presenters.area_rows(s, view.on)
-    by_level: dict[str, list[presenters.AreaRow]] = {}
-    for r in rows:
-        by_level.setdefault(r.level, []).append(r)
     return render(
         request,
         "registry/system.jinja",
         {
             "system": view,
-            "by_level": list(by_level.items()),
+            "tables": area_tables(request, rows),
+            "one_level": request.GET.get("level") in {r.level for r in rows},
+            "whole_system": with_query(request, level=None, page=None),
             "codes": {r.code for r in rows},
             "as_on": as_on,
         },
@@ -88,6 +132,7 @@ def area(request: HttpRequest, slug: str, code: str, on: date | None, as_on: AsO
         {
             "system": s,
             "area": detail,
+            "children": page_of(request, detail.children),
             "findings": findings,
             "on": view.on,
             "as_on": as_on,
