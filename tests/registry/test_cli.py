@@ -1,38 +1,24 @@
 """The `commonweal` console script, run as a person would run it, on its own SQLite file."""
 
 import json
-import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 
-from ..factories import data_dir
-
-COMMONWEAL = shutil.which("commonweal") or str(Path(os.sys.executable).parent / "commonweal")
+from ..factories import cli_env, data_dir
+from ..factories import run_cli as run
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
-    home = tmp_path_factory.mktemp("home")
-    environment = {
-        **os.environ,
-        "COMMONWEAL_HOME": str(home),
-        "DATABASE_URL": f"sqlite:///{home / 'cli.sqlite3'}",
-        "COMMONWEAL_DATA_DIR": "",
-    }
+    environment = cli_env(tmp_path_factory.mktemp("home"))
     run(environment, "migrate", "--no-input", "-v", "0")
     return environment
 
 
-def run(env, *args, ok=True):
-    result = subprocess.run(
-        [COMMONWEAL, *args], env=env, capture_output=True, text=True, timeout=300
-    )
-    if ok:
-        assert result.returncode == 0, result.stderr
-    return result
+def test_a_database_never_migrated_is_named_as_such_not_a_traceback(tmp_path):
+    result = run(cli_env(tmp_path), "load-system", "devon-2019", ok=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "run `commonweal migrate` first" in result.stderr
 
 
 def test_help_lists_the_commands_and_each_has_help(env):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError, ProgrammingError
 
 from commonweal.core.documents import DocumentError
 from commonweal.core.errors import Refused
@@ -27,6 +28,19 @@ class Command(BaseCommand):
             ) from None
         except Refused as exc:
             raise CommandError(str(exc)) from None
+        except (OperationalError, ProgrammingError):
+            if _unmigrated():
+                raise CommandError(
+                    "the database has no tables yet: run `commonweal migrate` first"
+                ) from None
+            raise
+
+
+def _unmigrated() -> bool:
+    """Whether the database lacks our tables (a new database, or one never migrated)."""
+    from django.db import connection
+
+    return "core_organisation" not in connection.introspection.table_names()
 
 
 def document_path(name: str, example: Callable[[str], Path | None]) -> Path:
