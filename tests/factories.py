@@ -39,8 +39,17 @@ PEOPLE = {
     "admin-sel": ("72Q", Role.ADMINISTRATOR),
     "analyst-15n": ("15N", Role.ANALYST),
     "commissioner-15n": ("15N", Role.COMMISSIONER),
+    # Alex Morgan, the CCG's Accountable Officer: chair of the Integrated Commissioning
+    # Executive (a member), and an executive (who approves hospitality).
+    "alex-morgan": ("15N", Role.EXECUTIVE),
+    # The clerk of the Integrated Commissioning Executive, for the CCG: that body only.
+    "clerk-ice": ("15N", Role.CLERK),
     "nobody": (None, None),
 }
+# Accounts that sign in as a person the examples already hold (a post holder).
+PERSON_KEYS = {"alex-morgan": "alex-morgan"}
+# Scoped roles: the body a clerk acts for (system/code).
+SCOPES = {"clerk-ice": "devon-2019/ice"}
 
 
 def data_dir() -> Path | None:
@@ -91,9 +100,17 @@ def load_examples(actor: Actor) -> None:
 
 
 def make_account(
-    actor: Actor, username: str, code: str | None = None, role: Role | None = None
+    actor: Actor,
+    username: str,
+    code: str | None = None,
+    role: Role | None = None,
+    *,
+    person_key: str = "",
+    scope: str = "",
 ) -> User:
     """A person with a sign-in account, acting for an organisation in a role (or none)."""
+    from commonweal.governance.models import Body
+
     organisation = Organisation.objects.get(code=code) if code else None
     account = add_person(
         actor,
@@ -101,9 +118,14 @@ def make_account(
         PASSWORD,
         full_name=username.replace("-", " ").title(),
         organisation=organisation,
+        person_key=person_key,
     )
     if organisation is not None and role is not None:
-        assign_role(actor, account.person, organisation, role)
+        body = None
+        if scope:
+            slug, _, body_code = scope.partition("/")
+            body = Body.objects.get(system__slug=slug, code=body_code)
+        assign_role(actor, account.person, organisation, role, scope=body)
     return account
 
 
@@ -112,7 +134,14 @@ def build_universe() -> Universe:
     load_examples(actor)
     universe = Universe()
     for username, (code, role) in PEOPLE.items():
-        account = make_account(actor, username, code, role)
+        account = make_account(
+            actor,
+            username,
+            code,
+            role,
+            person_key=PERSON_KEYS.get(username, ""),
+            scope=SCOPES.get(username, ""),
+        )
         universe.accounts[username] = account
         universe.tokens[username] = make_token(actor, account, "tests")[0]
     return universe

@@ -17,6 +17,7 @@ OUR_COMMANDS = {
     "route": "Who must decide this proposal? (YAML in, route out)",
     "validate-decision": "Was this decision validly made? (YAML in, reasons out)",
     "add-person": "Create a person who acts for an organisation in a role",
+    "add-clerk": "Make a person the clerk of a body (its meetings only)",
     "setup-demo": "Build the example systems (and real Devon data when present)",
     "make-token": "Make an API token for a person",
     "serve": "Serve Commonweal with a production server (gunicorn), debug off",

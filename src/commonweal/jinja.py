@@ -7,13 +7,14 @@ missing one to chain to empty, as Nunjucks does; they are loaded through a lenie
 the environment, so each template keeps the undefined behaviour it was written for.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django import forms as django_forms
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from jinja2 import (
     ChainableUndefined,
     ChoiceLoader,
@@ -81,6 +82,35 @@ def form_field(bound: django_forms.BoundField, **extra: Any) -> dict[str, Any]:
                 **extra,
             },
         }
+    if isinstance(widget, django_forms.RadioSelect | django_forms.CheckboxSelectMultiple):
+        chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+        return {
+            "kind": "radios" if isinstance(widget, django_forms.RadioSelect) else "checkboxes",
+            "params": {
+                "name": bound.html_name,
+                "idPrefix": bound.auto_id,
+                "fieldset": {"legend": {"text": label, "size": extra.pop("legend_size", "s")}},
+                "hint": hint,
+                "errorMessage": {"text": error} if error else None,
+                "items": [
+                    {"value": str(v), "text": str(t), "checked": str(v) in chosen}
+                    for v, t in field.choices  # type: ignore[attr-defined]
+                ],
+                **extra,
+            },
+        }
+    if isinstance(widget, django_forms.CheckboxInput):
+        return {
+            "kind": "checkboxes",
+            "params": {
+                "name": bound.html_name,
+                "idPrefix": bound.auto_id,
+                "hint": hint,
+                "errorMessage": {"text": error} if error else None,
+                "items": [{"value": "on", "text": label, "checked": bool(value)}],
+                **extra,
+            },
+        }
     params: dict[str, Any] = {
         "id": bound.auto_id,
         "name": bound.html_name,
@@ -89,6 +119,9 @@ def form_field(bound: django_forms.BoundField, **extra: Any) -> dict[str, Any]:
         "errorMessage": {"text": error} if error else None,
         **extra,
     }
+    if isinstance(widget, django_forms.FileInput):
+        params.setdefault("attributes", {}).update(widget.attrs)
+        return {"kind": "file", "params": params}
     if isinstance(widget, django_forms.Select):
         current = "" if value is None else str(value)
         params["items"] = [
@@ -105,6 +138,12 @@ def form_field(bound: django_forms.BoundField, **extra: Any) -> dict[str, Any]:
     params["type"] = getattr(widget, "input_type", "text")
     params.setdefault("attributes", {}).update(widget.attrs)
     return {"kind": "input", "params": params}
+
+
+def _local(value: Any) -> Any:
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
 
 
 def environment(**options: Any) -> Environment:
@@ -127,7 +166,9 @@ def environment(**options: Any) -> Environment:
     )
     env.tests["contains"] = lambda seq, item: item in seq
     env.filters.update(
-        long_date=formatting.long_date,
+        # A moment is shown as the clock in England read it, whatever the database holds.
+        long_date=lambda v: formatting.long_date(_local(v)),
+        time_of_day=lambda v: formatting.time_of_day(_local(v)),
         number=formatting.number,
         pounds=formatting.pounds,
         level_label=formatting.level_label,

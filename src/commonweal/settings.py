@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "commonweal.core",
     "commonweal.registry",
     "commonweal.governance",
+    "commonweal.interests",
+    "commonweal.meetings",
     "commonweal.public",
     "commonweal.demo",
 ]
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "commonweal.core.middleware.LoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "commonweal.core.middleware.RefusalPages",
     # Last, as django-axes asks: it watches sign-ins and locks out repeated failures.
     "axes.middleware.AxesMiddleware",
 ]
@@ -145,8 +148,20 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 NHSUK_ASSETS_DIR = PACKAGE_DIR / "static" / "nhsuk" / "assets"
 WHITENOISE_USE_FINDERS = True
 
-# Requests: a body over 5 MB is refused with 413 before it is read.
+# Papers and other uploads are kept through Django's storage API: on disk under var/media by
+# default; a deployment may name another backend (object storage) in STORAGES["default"].
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "/media/"  # never served directly: papers are served by a view that checks access
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Requests: a body over 5 MB is refused with 413 before it is read; an upload of a paper to
+# the pages that take one may be up to 31 MB (a paper is at most 30 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+UPLOAD_MAX_BYTES = 31_000_000
+UPLOAD_PATHS = [r"^/meetings/\d+/items/\d+/$"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
 
@@ -219,6 +234,8 @@ def _default_data_dir() -> str:
 
 
 COMMONWEAL_DATA_DIR = os.environ.get("COMMONWEAL_DATA_DIR", _default_data_dir())
+# The gifts and hospitality rules (YAML); NHS England's are shipped and used by default.
+COMMONWEAL_GIFT_RULES = os.environ.get("COMMONWEAL_GIFT_RULES", "")
 
 LOGGING = {
     "version": 1,

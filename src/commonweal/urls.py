@@ -14,6 +14,8 @@ urlpatterns = [
     path("public/", include("commonweal.public.urls")),
     path("", include("commonweal.registry.urls")),
     path("", include("commonweal.governance.urls")),
+    path("", include("commonweal.meetings.urls")),
+    path("", include("commonweal.interests.urls")),
 ]
 handler400 = "commonweal.core.views.bad_request"
 handler403 = "commonweal.core.views.forbidden"

@@ -129,7 +129,10 @@ def test_tokens_expire_and_are_revoked_by_their_owner_or_an_administrator(univer
 def test_a_person_keeps_one_identity_with_or_without_an_account(universe):
     person = universe.person("admin-15n")
     assert person.account.username == "admin-15n" and person.key == "admin-15n"
-    assert Person.objects.filter(key="alex-morgan", account__isnull=True).exists()
+    assert Person.objects.filter(key="sam-patel", account__isnull=True).exists()
+    # A post holder given an account signs in as the person the examples already hold.
+    assert universe.person("alex-morgan").key == "alex-morgan"
+    assert universe.person("alex-morgan").holdings.exists()
     assert AuditEvent.objects.filter(action="core.assign_role").exists()
 
 

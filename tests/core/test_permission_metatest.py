@@ -52,13 +52,51 @@ PAGES: dict[str, list[str]] = {
     "public-system": ["devon-2019"],
     "public-tree": ["devon-2019"],
     "public-area": ["devon-2019", "torbay"],
+    "forward-plan": ["15N"],
+    "plan-new": ["15N"],
+    "plan-item": ["15N", "{plan}"],
+    "meetings": ["devon-2019", "ice"],
+    "meeting": ["{meeting}"],
+    "agenda": ["{meeting}"],
+    "agenda-item": ["{meeting}", "1"],
+    "attendance": ["{meeting}"],
+    "declarations": ["{meeting}"],
+    "paper": ["{paper}"],
+    "my-interests": [],
+    "interest": ["{interest}"],
+    "register": ["15N"],
+    "returns-due": ["15N"],
+    "gifts": ["15N"],
+    "dispensations": ["E10000008"],
 }
+# Pages only those who manage a body's meetings may open, even to read (its clerk's tools).
+MANAGERS_ONLY = {"agenda", "attendance", "declarations"}
+# Pages of one person's entry: their own, and their organisation's governance team's.
+KEEPERS_ONLY = {"interest"}
 # Pages anyone may read without signing in.
 OPEN = {"login", "health", "public-home", "public-system", "public-tree", "public-area"}
 # Pages that take a write, and why each is safe: signing in and out act on the visitor's own
 # session; the account page acts only on the signed-in person's own tokens and password (its
 # refusals are tested in tests/registry/test_pages.py and by the actions' cases below).
 PAGE_WRITES = {"login", "logout", "account"}
+# Pages whose forms call the meetings' and interests' actions: every write they make is an
+# action's, refused by its permission check (each action has its case below); the journeys in
+# tests/meetings and tests/interests show the refusals through the pages.
+PAGE_WRITES |= {
+    "plan-new",
+    "plan-item",
+    "meetings",
+    "meeting",
+    "agenda",
+    "agenda-item",
+    "attendance",
+    "declarations",
+    "my-interests",
+    "interest",
+    "register",
+    "gifts",
+    "dispensations",
+}
 
 # API operations: example path parameters.
 PATH_PARAMS = {
@@ -88,11 +126,32 @@ def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str]]:
     return out
 
 
+def _page_args(universe: Any) -> dict[str, list[str]]:
+    """Each page's arguments, with the example business's ids put in."""
+    from commonweal.core.actions import Actor
+    from commonweal.meetings import actions as meetings
+    from commonweal.meetings.papers import Inspected
+
+    b = _business(universe)
+    pdf = b"%PDF-1.4 page"
+    paper = meetings.keep_paper(
+        Actor.command_line(), b["first"], Inspected("pdf", 1, "1" * 64, len(pdf)), pdf, "p.pdf"
+    )
+    ids = {
+        "plan": b["plan"].reference,
+        "meeting": str(b["meeting"].pk),
+        "paper": str(paper.pk),
+        "interest": str(b["interest"].pk),
+    }
+    return {name: [a.format(**ids) for a in args] for name, args in PAGES.items()}
+
+
 def test_every_page_is_protected_and_only_declared_pages_take_writes(client, universe):
     found = _patterns(get_resolver())
     unbuilt = [(name, pattern) for name, pattern in found if name not in PAGES]
     assert unbuilt == [], f"URL patterns the metatest cannot build; add them to PAGES: {unbuilt}"
-    for name, args in PAGES.items():
+    pages = _page_args(universe)
+    for name, args in pages.items():
         url = reverse(name, args=args)
         response = client.get(url)
         if name in OPEN:
@@ -100,13 +159,23 @@ def test_every_page_is_protected_and_only_declared_pages_take_writes(client, uni
         else:
             assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
     client.force_login(universe.accounts["nobody"])
-    for name, args in PAGES.items():
+    for name, args in pages.items():
         url = reverse(name, args=args)
+        if name in MANAGERS_ONLY | KEEPERS_ONLY:
+            assert client.get(url).status_code == 403, name
+            continue
         assert client.get(url).status_code in (200, 302), name
         if name not in PAGE_WRITES:
             assert client.post(url, {}).status_code == 405, (
                 f"{name} takes POST but says it reads only"
             )
+    # Those who manage the body's meetings, and the person whose entry it is, open theirs.
+    client.force_login(universe.accounts["clerk-ice"])
+    for name in MANAGERS_ONLY:
+        assert client.get(reverse(name, args=pages[name])).status_code == 200, name
+    client.force_login(universe.accounts["alex-morgan"])
+    for name in KEEPERS_ONLY:
+        assert client.get(reverse(name, args=pages[name])).status_code == 200, name
 
 
 @dataclass
@@ -272,6 +341,7 @@ def _cases(universe: Any, tmp: Path) -> dict[str, Case]:
         },
     )
     devon = registry.System.objects.get(slug="devon-2019")
+    business = _business(u)
     csv = write_csv(tmp / "epraccur.csv", [epraccur_row("ZZ9901", "A SURGERY")])
     internal = ("nobody", "analyst-15n", "admin-15n", "admin-sel")
     return {
@@ -357,6 +427,193 @@ def _cases(universe: Any, tmp: Path) -> dict[str, Case]:
             lambda a: governance.load_scheme_document(a, *new_scheme, "scheme.yaml"),
             "admin-15n",
             ("nobody", "analyst-15n", "admin-torbay", "admin-sel"),
+        ),
+        **_business_cases(business),
+    }
+
+
+# Meetings and interests: the clerk of the Integrated Commissioning Executive manages its
+# meetings (so does an administrator of any owner, such as Torbay); a person keeps their own
+# register; an executive approves hospitality.
+NOT_CLERKS = ("nobody", "analyst-15n", "commissioner-15n", "admin-sel")
+
+
+def _business(u: Any) -> dict[str, Any]:
+    from datetime import date
+
+    from commonweal.core.models import Person
+    from commonweal.governance.models import Body
+    from commonweal.interests import actions as interests
+    from commonweal.meetings import actions as meetings
+
+    cl = Actor.command_line()
+    ice = Body.objects.get(system__slug="devon-2019", code="ice")
+    meeting = meetings.schedule_meeting(
+        cl, ice, meetings.at(date.today() + timedelta(days=30), 14, 0)
+    )
+    plan = meetings.add_plan_item(
+        cl,
+        _org("15N"),
+        ice.system,
+        meetings.PlanIn(
+            title="A plan", author="Someone", kind="discussion", body=ice, due=date.today()
+        ),
+    )
+    first = meetings.add_agenda_item(cl, meeting, meetings.ItemIn(title="First"))
+    second = meetings.add_agenda_item(cl, meeting, meetings.ItemIn(title="Second"))
+    alex = Person.objects.get(key="alex-morgan")
+    entry = interests.InterestIn(
+        kind="financial", description="Shares", starts=date(2020, 1, 1), counterparty="A Ltd"
+    )
+    interest = interests.record_interest(cl, alex, _org("15N"), entry)
+    jo = Person.objects.get(key="jo-evans")
+    hospitality = interests.OfferIn(
+        kind="hospitality",
+        description="A dinner",
+        offered_by="A supplier",
+        value=10_000,
+        on=date.today(),
+        decision="pending",
+    )
+    pending = interests.record_offer(cl, jo, _org("15N"), hospitality)
+    return {
+        "ice": ice,
+        "meeting": meeting,
+        "plan": plan,
+        "first": first,
+        "second": second,
+        "alex": alex,
+        "entry": entry,
+        "interest": interest,
+        "hospitality": hospitality,
+        "pending": pending,
+    }
+
+
+def _business_cases(b: dict[str, Any]) -> dict[str, Case]:
+    from datetime import date
+
+    from commonweal.core.models import Person
+    from commonweal.interests import actions as interests
+    from commonweal.meetings import actions as meetings
+    from commonweal.meetings.papers import Inspected
+
+    pdf = b"%PDF-1.4 metatest"
+    ice, meeting, first = b["ice"], b["meeting"], b["first"]
+    lou = Person.objects.get(key="lou-barnes")
+    return {
+        "meetings.add_plan_item": Case(
+            lambda a: meetings.add_plan_item(
+                a,
+                _org("15N"),
+                ice.system,
+                meetings.PlanIn(
+                    title="Another", author="X", kind="discussion", body=ice, due=date.today()
+                ),
+            ),
+            "clerk-ice",
+            ("nobody", "analyst-15n", "admin-torbay", "admin-sel"),
+        ),
+        "meetings.reschedule_plan_item": Case(
+            lambda a: meetings.reschedule_plan_item(a, b["plan"], due=date.today()),
+            "clerk-ice",
+            ("nobody", "analyst-15n", "admin-torbay", "admin-sel"),
+        ),
+        "meetings.schedule_meeting": Case(
+            lambda a: meetings.schedule_meeting(
+                a, ice, meetings.at(date.today() + timedelta(days=60), 10, 0)
+            ),
+            "clerk-ice",
+            NOT_CLERKS,
+        ),
+        "meetings.change_meeting": Case(
+            lambda a: meetings.change_meeting(a, meeting, venue="Elsewhere"),
+            "clerk-ice",
+            NOT_CLERKS,
+        ),
+        "meetings.add_agenda_item": Case(
+            lambda a: meetings.add_agenda_item(a, meeting, meetings.ItemIn(title="Third")),
+            "admin-torbay",
+            NOT_CLERKS,
+        ),
+        "meetings.mark_exempt": Case(
+            lambda a: meetings.mark_exempt(a, first, exempt=True, paragraph=3),
+            "clerk-ice",
+            NOT_CLERKS,
+        ),
+        "meetings.move_agenda_item": Case(
+            lambda a: meetings.move_agenda_item(a, first, up=False), "clerk-ice", NOT_CLERKS
+        ),
+        "meetings.withdraw_agenda_item": Case(
+            lambda a: meetings.withdraw_agenda_item(a, first), "clerk-ice", NOT_CLERKS
+        ),
+        "meetings.publish_agenda": Case(
+            lambda a: meetings.publish_agenda(a, meeting), "clerk-ice", NOT_CLERKS
+        ),
+        "meetings.keep_paper": Case(
+            lambda a: meetings.keep_paper(
+                a, first, Inspected("pdf", 1, "0" * 64, len(pdf)), pdf, "paper.pdf"
+            ),
+            "clerk-ice",
+            NOT_CLERKS,
+        ),
+        "meetings.record_attendance": Case(
+            lambda a: meetings.record_attendance(
+                a,
+                meeting,
+                meetings.AttendanceIn(person=b["alex"], capacity="other", status="apologies"),
+            ),
+            "clerk-ice",
+            NOT_CLERKS,
+        ),
+        "meetings.record_declaration": Case(
+            lambda a: meetings.record_declaration(
+                a,
+                meeting,
+                meetings.DeclarationIn(
+                    person=b["alex"], items=[first], ruling="withdraw", interest=b["interest"]
+                ),
+            ),
+            "clerk-ice",
+            NOT_CLERKS,
+        ),
+        "interests.record_interest": Case(
+            lambda a: interests.record_interest(a, b["alex"], _org("15N"), b["entry"]),
+            "alex-morgan",
+            ("nobody", "analyst-15n", "clerk-ice", "admin-torbay", "admin-sel"),
+        ),
+        "interests.change_interest": Case(
+            lambda a: interests.change_interest(a, b["interest"], b["entry"]),
+            "admin-15n",
+            ("nobody", "analyst-15n", "clerk-ice", "admin-torbay"),
+        ),
+        "interests.make_return": Case(
+            lambda a: interests.make_return(a, b["alex"], _org("15N")),
+            "alex-morgan",
+            ("nobody", "analyst-15n", "clerk-ice", "admin-torbay"),
+        ),
+        "interests.grant_dispensation": Case(
+            lambda a: interests.grant_dispensation(
+                a,
+                lou,
+                _org("E10000008"),
+                scope="Care home fees",
+                granted_by="Standards Committee",
+                starts=date.today(),
+                ends=date.today() + timedelta(days=365),
+            ),
+            "admin-devon-county",
+            ("nobody", "analyst-15n", "admin-15n", "admin-torbay"),
+        ),
+        "interests.record_offer": Case(
+            lambda a: interests.record_offer(a, b["alex"], _org("15N"), b["hospitality"]),
+            "alex-morgan",
+            ("nobody", "analyst-15n", "clerk-ice", "admin-torbay"),
+        ),
+        "interests.decide_offer": Case(
+            lambda a: interests.decide_offer(a, b["pending"], approve=True, reason="Fine"),
+            "alex-morgan",
+            ("nobody", "analyst-15n", "admin-15n", "clerk-ice", "admin-torbay"),
         ),
     }
 

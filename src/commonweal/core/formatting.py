@@ -10,6 +10,15 @@ def long_date(value: date | datetime | None) -> str:
     return f"{value.day} {value.strftime('%B %Y')}"
 
 
+def time_of_day(value: datetime | None) -> str:
+    """2pm, 9:30am (NHS.UK content style: no leading zero, no ":00")."""
+    if value is None:
+        return ""
+    hour = value.hour % 12 or 12
+    minutes = f":{value.minute:02}" if value.minute else ""
+    return f"{hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
+
+
 def number(value: int | float | None) -> str:
     if value is None:
         return "not known"

@@ -130,6 +130,14 @@ class Form(forms.Form):
                 verb = "Choose" if isinstance(field, forms.ChoiceField) else "Enter"
                 field.error_messages["required"] = f"{verb} {label[0].lower()}{label[1:]}"
 
+    def set_choices(
+        self, name: str, options: Sequence[tuple[str, str]], empty: str | None = None
+    ) -> None:
+        """Give a choice field the choices known only at request time (a body's posts, say)."""
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices(options, empty)
+
     def input_id(self, name: str) -> str:
         """The id of a field's first input: the one an error summary link moves focus to."""
         field = self.fields[name]

@@ -1,6 +1,7 @@
 """Request-wide guards: who may see which pages, and input no view should have to fear."""
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -55,8 +56,14 @@ class RequestGuard:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1_000_000
+        uploading = request.META.get("CONTENT_TYPE", "").lower().startswith(
+            "multipart/form-data"
+        ) and any(re.match(pattern, request.path_info) for pattern in settings.UPLOAD_PATHS)
+        limit_bytes = (
+            settings.UPLOAD_MAX_BYTES if uploading else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
+        if length > limit_bytes:
+            limit = limit_bytes // 1_000_000
             return self._refuse(request, 413, "too_large", f"The body is larger than {limit} MB.")
         fields = list(self._nuls(request))
         if fields:
@@ -169,3 +176,29 @@ class ApiErrors:
         if response.has_header("Allow"):
             enveloped["Allow"] = response["Allow"]
         return enveloped
+
+
+class RefusalPages:
+    """A refusal a page's view lets escape (someone without the permission, a record that may
+    not change) is answered with its status and its sentence on an error page, never a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from commonweal.core.errors import Refused
+        from commonweal.core.views import error_page
+
+        if not isinstance(exception, Refused) or request.path.startswith("/api/"):
+            return None
+        headings = {403: "You cannot do this", 404: "Page not found", 409: "This cannot change"}
+        detail = " ".join(str(p) for p in exception.problems if p.message not in exception.message)
+        return error_page(
+            request,
+            exception.status,
+            headings.get(exception.status, "This cannot be done"),
+            f"{exception.message} {detail}".strip(),
+        )

@@ -31,6 +31,14 @@ class Permission(StrEnum):
     REVOKE_TOKENS = "revoke_tokens"
     # One's own account and tokens: no role grants it; only the person themselves.
     OWN_ACCOUNT = "own_account"
+    # Meetings: the forward plan of business; a body's meetings, agendas, papers, attendance
+    # and declarations (a clerk's, for their own bodies).
+    PLAN_BUSINESS = "plan_business"
+    MANAGE_MEETINGS = "manage_meetings"
+    # Interests: keeping the organisation's registers for its people (a person keeps their
+    # own), seeing withheld entries, granting dispensations; approving hospitality over the limit.
+    MANAGE_INTERESTS = "manage_interests"
+    APPROVE_HOSPITALITY = "approve_hospitality"
 
     @property
     def label(self) -> str:
@@ -45,6 +53,10 @@ LABELS = {
     Permission.MANAGE_PEOPLE: "give and end people's roles",
     Permission.REVOKE_TOKENS: "revoke people's API tokens",
     Permission.OWN_ACCOUNT: "manage your own account and API tokens",
+    Permission.PLAN_BUSINESS: "add to the forward plan",
+    Permission.MANAGE_MEETINGS: "manage meetings, agendas, papers and attendance",
+    Permission.MANAGE_INTERESTS: "keep registers of interests, gifts and hospitality",
+    Permission.APPROVE_HOSPITALITY: "approve gifts and hospitality over the limits",
 }
 
 # What each role grants in the organisation it is held for. Roles with nothing yet gain
@@ -58,18 +70,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.LOAD_SCHEME,
             Permission.MANAGE_PEOPLE,
             Permission.REVOKE_TOKENS,
+            Permission.PLAN_BUSINESS,
+            Permission.MANAGE_MEETINGS,
+            Permission.MANAGE_INTERESTS,
         }
     ),
-    Role.COMMISSIONER: frozenset(),
+    # Commissioners and executives plan the decisions they will bring or take.
+    Role.COMMISSIONER: frozenset({Permission.PLAN_BUSINESS}),
     Role.FINANCE: frozenset(),
     Role.ANALYST: frozenset(),
-    Role.EXECUTIVE: frozenset(),
-    Role.CLERK: frozenset(),
+    Role.EXECUTIVE: frozenset({Permission.PLAN_BUSINESS, Permission.APPROVE_HOSPITALITY}),
+    # A clerk's role is held for a body: its meetings, and the forward plan of its business.
+    Role.CLERK: frozenset({Permission.PLAN_BUSINESS, Permission.MANAGE_MEETINGS}),
 }
 
 # Permissions that only make sense inside one body (a clerk's): checking one without naming
 # the body is a mistake in the code, not a refusal.
-BODY_SCOPED: frozenset[Permission] = frozenset()
+BODY_SCOPED: frozenset[Permission] = frozenset({Permission.MANAGE_MEETINGS})
 
 
 def roles_granting(permission: Permission) -> list[Role]:

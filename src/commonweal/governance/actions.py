@@ -133,6 +133,16 @@ def _check_governance(located: Located, doc: GovernanceDocument, system: System)
                         p(("bodies", i, group, j), f"'{ref}' is already listed under {seen[ref]}")
                     )
                 seen[ref] = group
+        if isinstance(body.substitutes, list):
+            for j, ref in enumerate(body.substitutes):
+                if ref not in body.members:
+                    problems.append(
+                        p(
+                            ("bodies", i, "substitutes", j),
+                            f"only a member's substitute can count as them; '{ref}' is not a "
+                            "member",
+                        )
+                    )
         for role in ("chair", "deputy"):
             ref = getattr(body, role)
             if ref and ref not in body.members:
@@ -415,6 +425,10 @@ def _sync_bodies(
                 "quorum_required": b.quorum.required,
                 "quorum_block": b.quorum.block,
                 "casting_vote": b.casting_vote,
+                "substitutes": b.substitutes
+                if isinstance(b.substitutes, list)
+                else [b.substitutes],
+                "notice_days": b.notice,
                 "attendance_note": b.attendance_note,
                 "review": b.review,
                 "illustrative": doc.illustrative,
@@ -617,12 +631,14 @@ def load_scheme_document(
         "in_force_to": h.in_force_to.isoformat() if h.in_force_to else None,
         "illustrative": h.illustrative,
         "note": h.note,
+        "key_decision_over": h.key_decision_over,
     }
     existing = Scheme.objects.filter(organisation=organisation, version=h.version).first()
     if existing is not None:
         stored = {
             **documents.scheme_to_json(documents.scheme_from_json(existing.compiled)),
             "note": existing.note,
+            "key_decision_over": existing.key_decision_over,
         }
         differences = _differences(stored, {**compiled, **header}, located)
         if differences:
@@ -647,6 +663,7 @@ def load_scheme_document(
         in_force_to=h.in_force_to,
         illustrative=h.illustrative,
         note=h.note,
+        key_decision_over=h.key_decision_over,
         document=raw,
         source=name,
         compiled=compiled,

@@ -8,12 +8,12 @@ A *governance document* describes a system's people, posts and bodies:
               acts_for, accountable_to, holders: [{person (a key), starts, ends, acting}]}]
     bodies: [{code, name, kind, owners, footprint, purpose, parent, delegates, voting,
               members, attendees, invited, chair, deputy, casting_vote,
-              quorum: {number, required, block}, review}]
+              quorum: {number, required, block}, substitutes, notice, review}]
 
 A *scheme document* is one organisation's scheme of reservation and delegation, one version:
 
     scheme:      {organisation, system, version, title, in_force_from, in_force_to,
-                  illustrative, note}
+                  illustrative, note, key_decision_over}
     reserved:    [{clause, decision_types, over, cumulative, body, consult, recommend, text}]
     delegations: [{clause, decision_type, footprint, conditions, recommend, consult, text,
                    bands: [{over, up_to, decider: {post | body, second}}]}]
@@ -27,13 +27,17 @@ A reservation may reserve its types only `over` an amount (compared with the pro
 cumulative cost where `cumulative` is true): the types may then be delegated in bands that stay
 at or below that amount. A body's `casting_vote` gives its chair a casting vote on a tie; a
 joint committee voting in blocks needs `quorum.block` of each organisation's members present
-for its block to vote.
+for its block to vote. A body's `substitutes` says whose substitutes count as them ("members"
+for any member, or a list of member posts; none unless it says), and `notice` how many clear
+working days before a meeting its agenda and papers are published (five, the council rule,
+unless it says). A council's scheme may give `key_decision_over`: an executive decision
+committing more than that is proposed as a key decision.
 """
 
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -172,6 +176,10 @@ class BodyDoc(Strict):
     deputy: PostRef | None = None
     quorum: QuorumDoc = QuorumDoc()
     casting_vote: bool = False  # the chair has a second or casting vote on a tie
+    # Members whose substitute counts as them: "members" (any), or the member posts named.
+    substitutes: Literal["members"] | list[PostRef] = []
+    # Clear working days' notice of the agenda and papers: the council rule, by default.
+    notice: int = Field(5, ge=0, le=30)
     review: Day | None = None
 
 
@@ -256,6 +264,8 @@ class SchemeHeader(Strict):
     in_force_to: Day | None = None
     illustrative: bool = False
     note: str = ""
+    # A council's key-decision threshold: executive decisions committing more are key decisions.
+    key_decision_over: Pounds | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> "SchemeHeader":

@@ -93,6 +93,10 @@ class Body(models.Model):
     quorum_block = models.PositiveSmallIntegerField(default=0)
     # The chair's casting vote on a tie, where the terms of reference grant one.
     casting_vote = models.BooleanField(default=False)
+    # Whose substitutes count as them: ["members"] for any member, or member post references.
+    substitutes = models.JSONField(default=list, blank=True)
+    # Clear working days' notice of the agenda and papers before a meeting.
+    notice_days = models.PositiveSmallIntegerField(default=5)
     attendance_note = models.CharField(max_length=300, blank=True, default="")
     review = models.DateField(null=True, blank=True)
     illustrative = models.BooleanField(default=False)
@@ -144,6 +148,8 @@ class Scheme(Immutable):
     in_force_to = models.DateField(null=True, blank=True)
     illustrative = models.BooleanField(default=False)
     note = models.TextField(blank=True, default="")
+    # A council's key-decision threshold, in pence: executive decisions committing more are key.
+    key_decision_over = models.BigIntegerField(null=True, blank=True)
     document = models.TextField(help_text="the YAML as loaded")
     source = models.CharField(max_length=300, blank=True, default="")
     compiled = models.JSONField()

@@ -71,6 +71,8 @@ class BodyView:
     quorum: str
     casting_vote: bool
     attendance_note: str
+    substitutes: str
+    notice_days: int
     review: date | None
     review_due: bool
     on: date
@@ -115,6 +117,18 @@ def holders_on(post_ids: list[int], on: date) -> dict[int, list[Holder]]:
     ):
         out.setdefault(h.post_id, []).append(Holder(h.person.name, h.person.key, h.acting))
     return out
+
+
+def _substitutes(body: Body, members: list[PostEntry]) -> str:
+    """Whose substitutes count as them, in words."""
+    if not body.substitutes:
+        return "No substitute counts towards the quorum or decides."
+    if "members" in body.substitutes:
+        return "Any member may send a substitute, who counts as the member."
+    titles = {m.ref: f"{m.title}, {m.organisation.name}" for m in members}
+    return "A substitute counts as the member for: " + "; ".join(
+        titles.get(ref, ref) for ref in body.substitutes
+    )
 
 
 def body_view(body: Body, on: date) -> BodyView:
@@ -162,6 +176,8 @@ def body_view(body: Body, on: date) -> BodyView:
         quorum=number + required,
         casting_vote=body.casting_vote,
         attendance_note=body.attendance_note,
+        substitutes=_substitutes(body, groups["member"]),
+        notice_days=body.notice_days,
         review=body.review,
         review_due=body.review is not None and body.review < date.today() and body.ends is None,
         on=on,

@@ -53,6 +53,7 @@ from commonweal.governance.engine.validation import (
     validate,
     validate_many,
 )
+from commonweal.governance.engine.validation.meeting import item_quorum
 
 __all__ = [
     "Band",
@@ -87,6 +88,7 @@ __all__ = [
     "Vote",
     "Votes",
     "Voting",
+    "item_quorum",
     "organisation_of",
     "route",
     "validate",

@@ -9,6 +9,8 @@ from commonweal.core.commands import Command as Base
 from commonweal.core.errors import Conflict
 from commonweal.core.models import Organisation, Role
 from commonweal.core.people import add_person, assign_role
+from commonweal.demo.business import add_business
+from commonweal.governance.models import Body
 from commonweal.registry import importers
 from commonweal.registry.actions import add_pcns, example_path, load_system
 
@@ -76,3 +78,15 @@ class Command(Base):
             self.stdout.write(
                 "sign in as demo / commonweal-demo (commissioner and administrator of NHS Devon CCG)"
             )
+        if not get_user_model().objects.filter(username="clerk").exists():
+            ccg = Organisation.objects.get(code="15N")
+            clerk = add_person(
+                actor, "clerk", "commonweal-demo", full_name="Demo Clerk", organisation=ccg
+            )
+            ice = Body.objects.get(system__slug="devon-2019", code="ice")
+            assign_role(actor, clerk.person, ccg, Role.CLERK, scope=ice)
+            self.stdout.write(
+                "sign in as clerk / commonweal-demo (clerk of the Integrated Commissioning "
+                "Executive only)"
+            )
+        self.stdout.write(add_business(actor))

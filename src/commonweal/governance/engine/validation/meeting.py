@@ -181,3 +181,43 @@ def consent(p: Part, add: Add, always: bool = False) -> None:
         add((org, NOT_CONSENTED, FAILED, "", say.NOT_CONSENTED, {"org": org}))
     elif always:
         add((org, NOT_CONSENTED, PASSED, "", say.CONSENTED, {"org": org}))
+
+
+ITEM_QUORATE = (
+    "{body:name} is quorate for this item ({counted} members counted; quorum {quorum:quorum})."
+)
+ITEM_INQUORATE = (
+    "{body:name} is not quorate for this item: its quorum is {quorum:quorum}, and "
+    "{shortfalls:shortfalls}. Members who have withdrawn, or stay without taking part, do not "
+    "count."
+)
+ITEM_BLOCK_SHORT = (
+    "{org:name}'s block is not quorate for this item: it needs {needed} of its members and "
+    "{counted} count."
+)
+
+
+def item_quorum(
+    body: BodyFact, meeting: Meeting, conflicted: frozenset[str], gov: Governance
+) -> tuple[bool, tuple[say.Sentence, ...]]:
+    """Whether a body is quorate for one item of a meeting as it runs, and why: the members
+    present for the item count, each person once, none who has a conflict on it; where
+    members vote in blocks, each owner's block needs its own quorum too. The same rule that
+    judges a decision recorded at the item (`_quorate`)."""
+    quorate, params = _quorate(body, meeting, conflicted, gov)
+    said = [say.say(ITEM_QUORATE if quorate else ITEM_INQUORATE, gov.names, **params)]
+    if body.quorum.block:
+        for org in body.owners:
+            counted, _ = meeting.counted(body.members, conflicted, org)
+            if counted < body.quorum.block:
+                quorate = False
+                said.append(
+                    say.say(
+                        ITEM_BLOCK_SHORT,
+                        gov.names,
+                        org=org,
+                        needed=body.quorum.block,
+                        counted=counted,
+                    )
+                )
+    return quorate, tuple(said)

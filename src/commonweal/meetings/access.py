@@ -1,0 +1,40 @@
+"""Who may see and do what at a body's meetings.
+
+Managing a body's meetings is MANAGE_MEETINGS in one of its owners, for that body: a clerk
+holds it for their own bodies only, an administrator of an owner for all of its bodies. Exempt
+reports and papers are seen by the body's members and attendees (the holders of its posts on
+the day) and by those who manage its meetings; everyone else sees the item's title and the
+reason it is exempt, never its papers.
+"""
+
+from datetime import date
+
+from commonweal.core.actions import Actor
+from commonweal.core.models import in_force
+from commonweal.core.permissions import Permission
+from commonweal.governance.models import Body, BodyMembership, PostHolding
+
+
+def may_manage(actor: Actor, body: Body) -> bool:
+    return any(actor.holds(Permission.MANAGE_MEETINGS, org, body) for org in body.owners.all())
+
+
+def in_the_body(actor: Actor, body: Body, on: date | None = None) -> bool:
+    """Whether the actor holds, on the day, a post that is a member or attendee of the body."""
+    if actor.person is None:
+        return False
+    on = on or date.today()
+    posts = (
+        BodyMembership.objects.filter(body=body, kind__in=("member", "attendee"))
+        .filter(in_force(on))
+        .values("post")
+    )
+    return (
+        PostHolding.objects.filter(person=actor.person, post__in=posts)
+        .filter(in_force(on))
+        .exists()
+    )
+
+
+def may_see_exempt(actor: Actor, body: Body, on: date | None = None) -> bool:
+    return actor.internal or may_manage(actor, body) or in_the_body(actor, body, on)
