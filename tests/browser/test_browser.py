@@ -1,92 +1,18 @@
 """Real pages in Debian's Chromium (Playwright), checked by axe-core for WCAG 2.2 AA."""
 
-import os
 import shutil
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from ..factories import PASSWORD
+from . import helpers
+from .helpers import axe_violations, needs_browser
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-# Playwright's sync API keeps an event loop on the test thread; the fixtures' database calls
-# there are still synchronous, so Django's async guard is told so.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        "Debian's chromium is not installed (make test installs it)", allow_module_level=True
-    )
-if not AXE.exists():
-    pytest.skip("axe-core is not installed (make test runs npm ci)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, live_server, universe):
-    context = browser.new_context()
-    page = context.new_page()
-    page.requested_hosts = set()
-    page.csp_violations = []
-    page.on("request", lambda r: page.requested_hosts.add(urlparse(r.url).netloc))
-    # The content security policy is enforced: anything it blocks is a fault of the page.
-    page.on(
-        "console",
-        lambda m: (
-            page.csp_violations.append(m.text) if "Content Security Policy" in m.text else None
-        ),
-    )
-    page.base = live_server.url
-    yield page
-    assert page.csp_violations == [], "the pages broke their own content security policy"
-    context.close()
-
-
-def axe_violations(page):
-    # axe is served by the app itself, so the page's content security policy allows it.
-    if page.url.startswith("http"):
-        page.add_script_tag(url=page.base + "/static/axe.min.js")
-    else:
-        page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
-    )
-    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_browser]
 
 
 def sign_in(page):
-    page.goto(page.base + "/systems/devon-2019/")
-    assert "/accounts/login/" in page.url
-    assert axe_violations(page) == []
-    page.fill("#id_username", "analyst-15n")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/systems/devon-2019/")
+    helpers.sign_in(page, "analyst-15n", "/systems/devon-2019/")
 
 
 def test_sign_in_open_the_system_and_an_area_with_no_accessibility_violations(page):

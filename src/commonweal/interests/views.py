@@ -24,6 +24,8 @@ GET_POST = require_http_methods(["GET", "HEAD", "POST"])
 def _attempt(form: Form, do: Any) -> Any:
     try:
         return do()
+    except NotPermitted:
+        raise  # not the form's mistake: a page of its own (403)
     except Refused as refused:
         form.refuse(refused)
         return None

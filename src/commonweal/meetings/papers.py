@@ -91,7 +91,7 @@ def _read_pdf(data: bytes) -> int:
         root = reader.root_object
         names = root.get("/Names")
         opens = root.get("/OpenAction")
-        if (opens is not None and "/JS" in str(opens)) or (
+        if (opens is not None and "/JS" in str(opens.get_object())) or (
             names is not None and "/JavaScript" in names.get_object()
         ):
             raise PaperRefused("contains JavaScript, which papers may not: print it to a new PDF")

@@ -53,6 +53,8 @@ def _attempt(form: Form, do: Callable[[], Any], fields: dict[str, str] | None = 
     """Run an action for a valid form; a refusal goes onto the form, and None comes back."""
     try:
         return do()
+    except NotPermitted:
+        raise  # not the form's mistake: a page of its own (403)
     except Refused as refused:
         form.refuse(refused, fields)
         return None
