@@ -66,7 +66,7 @@ def test_a_session_that_writes_must_send_its_csrf_token(universe):
 
 def test_token_and_session_both_authenticate(client, universe):
     body = get(client, "/api/systems", universe.headers("analyst-15n")).json()
-    assert {"devon-2019", "south-east-london-2020"} <= {s["slug"] for s in body}
+    assert {"devon-2019", "south-east-london-2020"} <= {s["slug"] for s in body["items"]}
     client.force_login(universe.accounts["analyst-15n"])
     assert client.get("/api/systems").status_code == 200
 
@@ -169,6 +169,18 @@ def test_system_detail_and_findings(client, universe):
         f["severity"] == "information" for f in findings["findings"]
     )
     assert {"rule", "severity", "subject", "explanation", "related"} == set(findings["findings"][0])
+
+
+def test_systems_are_paginated(client, universe):
+    headers = universe.headers("analyst-15n")
+    first = get(client, "/api/systems", headers, page_size=1).json()
+    assert (first["count"], first["pages"], first["page"], len(first["items"])) == (2, 2, 1, 1)
+    second = get(client, "/api/systems", headers, page_size=1, page=2).json()
+    assert [first["items"][0]["slug"], second["items"][0]["slug"]] == [
+        "south-east-london-2020",
+        "devon-2019",
+    ], "by name: South East London (2020), Wider Devon (2019)"
+    assert_error(get(client, "/api/systems", headers, page=3, page_size=1), 404, "not_found")
 
 
 def test_areas_are_paginated_and_filterable(client, universe):

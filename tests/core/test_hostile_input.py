@@ -140,6 +140,22 @@ JSON_CASES = {
         "bad_request",
         "body",
     ),
+    # Read as floats, these were 0.0 and exactly 1e12 before the field saw them.
+    "too small to hold": ('"amount": 1e-400', 422, "invalid_request", "amount"),
+    "a fraction of a penny in 30 places": ('"amount": 1e-30', 422, "invalid_request", "amount"),
+    "a fraction of a penny under a trillion": (
+        '"amount": 999999999999.9999999999',
+        422,
+        "invalid_request",
+        "amount",
+    ),
+    "too big to convert": ('"amount": 1e60000000', 422, "invalid_request", "amount"),
+    "an integer too long to convert": (
+        '"amount": ' + "9" * 5_000,
+        422,
+        "invalid_request",
+        "amount",
+    ),
 }
 
 
@@ -167,6 +183,38 @@ def test_each_hostile_request_is_refused_by_the_api_naming_the_field(client, uni
         )
         error = assert_error(response, status, code)
         assert named in [p["field"] for p in error["problems"]], (path, error["problems"])
+
+
+@pytest.mark.django_db
+def test_json_numbers_are_read_exactly_and_bounded_before_they_are_converted(
+    client, universe, admin
+):
+    def route(amount: str) -> tuple[float, dict]:
+        body = json.dumps(ROUTE).replace('"amount": 100', f'"amount": {amount}')
+        started = time.perf_counter()
+        response = client.post("/api/route", body, content_type="application/json", headers=admin)
+        return time.perf_counter() - started, response
+
+    seconds, response = route("1e60000000")
+    assert seconds < 1
+    error = assert_error(response, 422, "invalid_request")
+    assert error["problems"] == [
+        {
+            "field": "commitments[0].amount",
+            "message": "'1e60000000' is larger or longer than any number a field holds",
+        }
+    ]
+    _, response = route("999999999999.9999999999")
+    error = assert_error(response, 422, "invalid_request")
+    assert "no fraction of a penny" in error["problems"][0]["message"]
+    _, response = route("1e-400")
+    error = assert_error(response, 422, "invalid_request")
+    assert error["problems"][0] == {
+        "field": "commitments[0].amount",
+        "message": "'1e-400' has more decimal places than any field holds",
+    }
+    _, response = route("1234.56")
+    assert response.status_code == 200, response.content
 
 
 @pytest.mark.django_db
@@ -341,3 +389,289 @@ def test_every_text_field_of_a_document_is_bounded_before_the_database(universe,
         except Refused:
             refused += 1
     assert refused, "some fields are bounded"
+
+
+# The third attack: lists with no bound, checks that grew with their square, dates and numbers
+# too large for the library that read them.
+
+BOUNDED = """\
+system:
+  slug: bounded
+  name: Bounded
+  description: DESCRIPTION
+  sources: SOURCES
+areas:
+  - code: bounded
+    name: Bounded
+    level: system
+    populations: POPULATIONS
+    responsible: RESPONSIBLE
+    practices: PRACTICES
+"""
+
+
+def _bounded(**changes: str) -> str:
+    defaults = {
+        "DESCRIPTION": "x",
+        "SOURCES": "[]",
+        "POPULATIONS": "[]",
+        "RESPONSIBLE": "[{organisation: 15N, role: nhs_commissioner}]",
+        "PRACTICES": "[]",
+    }
+    text = BOUNDED
+    for marker, value in {**defaults, **changes}.items():
+        text = text.replace(marker, value)
+    return text
+
+
+def _populations(n: int) -> str:
+    return "[" + ", ".join(f"{{on: {1900 + i % 300}-01-01, population: 1}}" for i in range(n)) + "]"
+
+
+# (the document, the problem that must be named)
+BOUND_CASES = {
+    "201 population figures": (
+        _bounded(POPULATIONS=_populations(201)),
+        "areas[0].populations: has 201 entries; at most 200 are allowed",
+    ),
+    "51 responsible organisations": (
+        _bounded(RESPONSIBLE="[" + ", ".join(["{organisation: 15N, role: partner}"] * 51) + "]"),
+        "areas[0].responsible: has 51 entries; at most 50 are allowed",
+    ),
+    "2,001 practices": (
+        _bounded(PRACTICES="[" + ", ".join(f"P{i}" for i in range(2_001)) + "]"),
+        "areas[0].practices: has 2001 entries; at most 2000 are allowed",
+    ),
+    "51 sources": (
+        _bounded(SOURCES="[" + ", ".join(["a source"] * 51) + "]"),
+        "system.sources: has 51 entries; at most 50 are allowed",
+    ),
+    "a source of 501 characters": (
+        _bounded(SOURCES="[" + "s" * 501 + "]"),
+        "system.sources[0]: is longer than 500 characters",
+    ),
+    "a description of 5,001 characters": (
+        _bounded(DESCRIPTION="d" * 5_001),
+        "system.description: is longer than 5000 characters",
+    ),
+    "20,001 organisations named": (
+        _bounded(PRACTICES="[]").replace(
+            "areas:\n",
+            "areas:\n"
+            + "".join(
+                f"  - {{code: a{i}, name: A, level: neighbourhood, parent: bounded, practices: "
+                f"[{', '.join(f'P{i}X{j}' for j in range(5))}]}}\n"
+                for i in range(4_001)
+            ),
+        ),
+        ": names 20,006 organisations; at most 20,000 are allowed in one document",
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", sorted(BOUND_CASES))
+def test_every_list_and_text_of_a_system_document_is_bounded(client, universe, case):
+    text, expected = BOUND_CASES[case]
+    response = client.post(
+        "/api/systems", text, content_type="application/yaml", headers=universe.headers("nobody")
+    )
+    error = assert_error(response, 422, "document_refused")
+    said = [f"{p['field']}: {p['message']}" for p in error["problems"]]
+    assert any(expected in s for s in said), said
+    assert not System.objects.filter(slug="bounded").exists()
+
+
+@pytest.mark.django_db
+def test_checks_made_before_permission_grow_with_the_document_not_its_square(client, universe):
+    # 60,000 population figures on one area: compared each with every one before it, the
+    # check for repeated dates took minutes; anyone signed in could send it.
+    text = _bounded(POPULATIONS=_populations(60_000))
+    started = time.perf_counter()
+    response = client.post(
+        "/api/systems", text, content_type="application/yaml", headers=universe.headers("nobody")
+    )
+    assert time.perf_counter() - started < 5
+    error = assert_error(response, 422, "document_refused")
+    assert "has 60000 entries; at most 200 are allowed" in error["problems"][0]["message"]
+    # Repeated dates are still found, each once, within the bound.
+    repeated = _bounded(POPULATIONS=_populations(200).replace("1901-01-01", "1900-01-01"))
+    error = assert_error(
+        client.post(
+            "/api/systems",
+            repeated,
+            content_type="application/yaml",
+            headers=universe.headers("nobody"),
+        ),
+        422,
+        "document_refused",
+    )
+    assert [p["field"] for p in error["problems"]] == ["areas[0].populations[1].on"]
+
+
+@pytest.mark.django_db
+def test_twenty_thousand_organisation_codes_are_looked_up_in_chunks(client, universe):
+    # Unknown codes, so the document is refused, but only after every one has been looked up
+    # (PostgreSQL binds at most 65,535 parameters a statement, SQLite 32,766).
+    text = _bounded().replace(
+        "areas:\n",
+        "areas:\n"
+        + "".join(
+            f"  - {{code: a{i}, name: A, level: neighbourhood, parent: bounded, practices: "
+            f"[{', '.join(f'P{i}X{j}' for j in range(5))}]}}\n"
+            for i in range(3_999)
+        ),
+    )
+    response = client.post(
+        "/api/systems", text, content_type="application/yaml", headers=universe.headers("nobody")
+    )
+    error = assert_error(response, 422, "document_refused")
+    assert "no organisation 'P0X0'" in error["problems"][0]["message"]
+    assert "19,895 more problems" in error["problems"][-1]["message"]
+
+
+@pytest.mark.django_db
+def test_a_refusal_quotes_at_most_forty_characters_of_a_value(client, universe):
+    text = _bounded().replace("  - code: bounded\n", "  - code: " + "bad." * 250_000 + "\n", 1)
+    response = client.post(
+        "/api/systems", text, content_type="application/yaml", headers=universe.headers("nobody")
+    )
+    error = assert_error(response, 422, "document_refused")
+    [problem] = [p for p in error["problems"] if p["field"] == "areas[0].code"]
+    assert (
+        problem["message"] == f"'{'bad.' * 10}...' is not a code: use letters, digits, '-' or '_'"
+    )
+    assert len(response.content) < 5_000
+    tagged = _bounded(DESCRIPTION="!" + "t" * 1_000_000 + " x")
+    response = client.post(
+        "/api/systems", tagged, content_type="application/yaml", headers=universe.headers("nobody")
+    )
+    assert_error(response, 422, "document_refused")
+    assert len(response.content) < 5_000
+
+
+GOVERNANCE_BODY = """\
+system: devon-2019
+people: []
+posts:
+  - {organisation: 15N, code: chair, title: Chair}
+bodies:
+  - {code: big, name: Big, kind: committee, owners: [15N], MEMBERS}
+"""
+
+
+def _terms(terms: str) -> str:
+    return GOVERNANCE_BODY.replace("MEMBERS", terms)
+
+
+# (the document, the problem that must be named)
+GOVERNANCE_CASES = {
+    "501 members": (
+        _terms("members: [" + ", ".join(["15N/chair"] * 501) + "]"),
+        "bodies[0].members: has 501 entries; at most 500 are allowed",
+    ),
+    "501 required for quorum": (
+        _terms("quorum: {required: [" + ", ".join(["lay"] * 501) + "]}"),
+        "bodies[0].quorum.required: has 501 entries; at most 500 are allowed",
+    ),
+    "a quorum of 1,001": (
+        _terms("quorum: {number: 1001}"),
+        "bodies[0].quorum.number: Input should be less than or equal to 1000",
+    ),
+    "a block of 40,000 (more than its column holds)": (
+        _terms("quorum: {block: 40000}"),
+        "bodies[0].quorum.block: Input should be less than or equal to 1000",
+    ),
+    "201 holders": (
+        _terms("members: []").replace(
+            "title: Chair}",
+            "title: Chair, holders: [" + ", ".join(f"{{person: p{i}}}" for i in range(201)) + "]}",
+        ),
+        "posts[0].holders: has 201 entries; at most 200 are allowed",
+    ),
+    "a person holding a post twice at once": (
+        _terms("members: []")
+        .replace(
+            "people: []",
+            "people: [{key: pat, name: Pat}]",
+        )
+        .replace(
+            "title: Chair}",
+            "title: Chair, holders: [{person: pat}, {person: pat, starts: 2020-01-01}]}",
+        ),
+        "posts[0].holders[1]: holders[0] names pat as holding this post on some of the same days",
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", sorted(GOVERNANCE_CASES))
+def test_every_list_and_number_of_a_governance_document_is_bounded(universe, case):
+    from commonweal.core.documents import DocumentError
+    from commonweal.governance.actions import read_governance
+
+    text, expected = GOVERNANCE_CASES[case]
+    with pytest.raises(DocumentError) as refused:
+        read_governance("gov.yaml", text)
+    assert expected in str(refused.value), str(refused.value)
+
+
+@pytest.mark.django_db
+def test_a_governance_document_is_checked_in_time_that_grows_with_it(universe):
+    from commonweal.core.documents import DocumentError
+    from commonweal.governance.actions import read_governance
+
+    # 60,000 members and 60,000 posts required for quorum, each once compared with every
+    # member: refused by their bounds, at once.
+    refs = ", ".join(f"15N/p{i}" for i in range(60_000))
+    text = GOVERNANCE_BODY.replace("MEMBERS", f"members: [{refs}], quorum: {{required: [{refs}]}}")
+    started = time.perf_counter()
+    with pytest.raises(DocumentError, match="has 60000 entries; at most 500 are allowed"):
+        read_governance("gov.yaml", text)
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.django_db
+def test_a_long_chain_of_onward_delegation_is_checked_without_deep_recursion(universe):
+    from commonweal.core.documents import DocumentError
+    from commonweal.governance.actions import read_scheme
+
+    onward = "".join(
+        f"  - {{clause: O{i}, from: 15N/p{i}, to: 15N/p{i + 1}, decision_types: [policy], "
+        "limit: 1}\n"
+        for i in range(3_000)
+    )
+    text = (
+        "scheme: {organisation: 15N, system: devon-2019, version: chain, "
+        "in_force_from: 2030-04-01}\nonward:\n" + onward
+    )
+    started = time.perf_counter()
+    with pytest.raises(DocumentError, match="no post '15N/p0'"):
+        read_scheme("scheme.yaml", text)
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.django_db
+def test_a_date_part_too_long_for_a_date_is_refused_in_the_design_systems_words(client, universe):
+    from commonweal.core.dates import real_date
+
+    with pytest.raises(ValueError, match="must be a real date"):
+        real_date(2019, 1, 10**20)
+    client.force_login(universe.accounts["nobody"])
+    huge = "9" * 20
+    for url in ("/public/systems/devon-2019/", "/systems/devon-2019/"):
+        for parts, message in (
+            ({"on-day": huge, "on-month": "1", "on-year": "2019"}, "Date must be a real date"),
+            ({"on-day": "1", "on-month": huge, "on-year": "2019"}, "Date must be a real date"),
+            ({"on-day": "1", "on-month": "1", "on-year": huge}, "must include a year of 4 numbers"),
+            ({"on-day": "\u0661", "on-month": "1", "on-year": "2019"}, "written in numbers"),
+        ):
+            response = client.get(url, parts)
+            html = response.content.decode()
+            assert response.status_code == 400, (url, parts)
+            assert "There is a problem" in html and message in html, (url, parts)
+    for on in (huge, "99999-01-01", "2019-01-" + huge):
+        error = assert_error(
+            client.get("/api/systems/devon-2019", {"on": on}), 422, "invalid_request"
+        )
+        assert [p["field"] for p in error["problems"]] == ["on"], (on, error)

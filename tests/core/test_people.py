@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -146,3 +147,20 @@ def test_formats_follow_the_nhs_style():
         and pounds(183574000000, thousands=True) == "1,835,740"
     )
     assert pounds(-1050) == "-£10.50"
+
+
+def test_a_new_account_never_silently_becomes_an_existing_person(universe):
+    ccg = Organisation.objects.get(code="15N")
+    admin = Actor.from_user(universe.accounts["admin-15n"])
+    # sam-patel is a post holder: an account of that name must say so, not sign in as them.
+    with pytest.raises(Conflict) as conflict:
+        add_person(admin, "sam-patel", PASSWORD, organisation=ccg)
+    assert conflict.value.problems[0].message == (
+        "a person with the key sam-patel already exists: pass --person sam-patel to give "
+        "them this account, or choose another username"
+    )
+    assert Person.objects.get(key="sam-patel").account is None
+    assert not User.objects.filter(username="sam-patel").exists()
+    # Named on purpose, the person gets the account.
+    account = add_person(admin, "spatel", PASSWORD, organisation=ccg, person_key="sam-patel")
+    assert Person.objects.get(key="sam-patel").account == account

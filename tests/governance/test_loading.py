@@ -1,7 +1,11 @@
 """Governance documents and schemes of the examples: loading, reloading, refusing."""
 
+import time
+
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from commonweal.core.documents import DocumentError
 from commonweal.core.models import AuditEvent
@@ -135,3 +139,44 @@ def test_governance_documents_are_checked(devon, actor, tmp_path):
     assert "bodies[1].chair: the chair must be one of the members" in text
     assert "go round in a circle" in text
     assert Body.objects.get(code="ice").chair.code == "accountable-officer", "nothing was written"
+
+
+def _walk(parent, body):
+    """Where a body's chain of parents first repeats, followed step by step (the old way)."""
+    seen, current = {body}, parent[body]
+    while current:
+        if current in seen:
+            return current
+        seen.add(current)
+        current = parent.get(current)
+    return None
+
+
+@given(st.dictionaries(st.sampled_from("abcdefgh"), st.none() | st.sampled_from("abcdefghz")))
+def test_loops_of_bodies_are_found_as_by_following_each_chain(parent):
+    from commonweal.governance.actions import _loops
+
+    meets = _loops(parent)
+    assert {body: meets[body] for body in parent} == {body: _walk(parent, body) for body in parent}
+
+
+def test_a_long_chain_of_bodies_is_checked_in_time_that_grows_with_it(devon):
+    from commonweal.governance.actions import read_governance
+
+    bodies = "".join(
+        f"  - {{code: b{i}, name: B, kind: committee, owners: [15N], parent: b{i + 1}}}\n"
+        for i in range(4_999)
+    )
+    text = "system: devon-2019\nbodies:\n" + bodies
+    text += "  - {code: b4999, name: B, kind: committee, owners: [15N], parent: b0}\n"
+    with pytest.raises(DocumentError, match="go round in a circle through 'b0'"):
+        read_governance("gov.yaml", text)
+    # Each chain is walked once: following each of 100,000 bodies' chains to its end would be
+    # five billion steps.
+    from commonweal.governance.actions import _loops
+
+    chain = {f"b{i}": f"b{i + 1}" for i in range(100_000)}
+    started = time.perf_counter()
+    meets = _loops({**chain, "b100000": "b0"})
+    assert time.perf_counter() - started < 2
+    assert meets["b0"] == "b0" and meets["b99999"] == "b99999"

@@ -245,3 +245,28 @@ def test_adding_pcns_again_ends_a_closed_network_and_a_practice_that_left(univer
     left = AreaPractice.objects.get(area=area, practice=practices[1])
     assert left.ends == date.today() - timedelta(days=2), "ended when ODS says it ended"
     assert AreaPractice.objects.get(area=area, practice=practices[0]).ends is None
+
+
+def test_a_post_moved_from_a_bodys_members_to_its_attendees_leaves_before_it_rejoins(universe):
+    # A body holds one open membership for each post: the new one (attendee) used to be made
+    # before the old one (member) ended, and the load failed on the database's constraint.
+    text = (EXAMPLES / "devon-2019-governance.yaml").read_text()
+    members = "    members: [15N/accountable-officer, 15N/director-of-financial-planning, "
+    members += "15N/director-of-commissioning, 15N/director-of-strategy]}"
+    assert members in text
+    moved = text.replace(
+        members,
+        "    members: [15N/accountable-officer, 15N/director-of-financial-planning, "
+        "15N/director-of-commissioning],\n     attendees: [15N/director-of-strategy]}",
+    )
+    load_governance(Actor.from_user(universe.accounts["admin-15n"]), "gov.yaml", moved)
+    rows = BodyMembership.objects.filter(body__code="pdeg", post__code="director-of-strategy")
+    assert sorted((m.kind, m.ends) for m in rows) == [
+        ("attendee", None),
+        ("member", YESTERDAY),
+    ]
+    event = AuditEvent.objects.filter(action="governance.load_governance").first()
+    assert list(event.after) == [
+        "bodies.pdeg.memberships.15N/director-of-strategy/attendee",
+        "bodies.pdeg.memberships.15N/director-of-strategy/member.ends",
+    ], "the diff is noted in the document's order, ends last, as before"

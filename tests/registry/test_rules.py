@@ -1,5 +1,6 @@
 """The structure rules, on plain data (no database)."""
 
+import time
 from collections import Counter
 
 from hypothesis import given
@@ -124,13 +125,60 @@ def test_overlapping_places_and_uncovered_practices():
     practices = [PracticeFact(c, c) for c in "ABC"]
     findings = check_structure(areas, practices)
     [overlap] = [f for f in findings if f.rule == "areas-overlap"]
-    assert (
-        overlap.subject == "east"
-        and overlap.related == ("west",)
-        and "share 1 practice (B)" in overlap.explanation
-    )
+    assert overlap.subject == "B" and overlap.related == ("east", "west")
+    assert "B (B) is in 2 place areas at once (East (east) and West (west))" in overlap.explanation
     [gap] = [f for f in findings if f.rule == "practices-uncovered"]
     assert gap.related == ("C",) and "1 of the system's 3 practices" in gap.explanation
+
+
+def test_an_overlap_is_one_finding_a_practice_however_many_areas_share_it():
+    # 2,000 local communities sharing one practice: one finding, not one for each of the
+    # 1,999,000 pairs, and its explanation names ten areas and counts the rest.
+    shared = frozenset({"P1"})
+    areas = [SYSTEM] + [
+        AreaFact(f"c{i:04d}", f"Community {i}", Level.LOCAL_COMMUNITY, "sys", practices=shared)
+        for i in range(2_000)
+    ]
+    started = time.perf_counter()
+    findings = check_structure(areas, [PracticeFact("P1", "Practice")])
+    assert time.perf_counter() - started < 2
+    [overlap] = [f for f in findings if f.rule == "areas-overlap"]
+    assert overlap.subject == "P1" and len(overlap.related) == 2_000
+    assert "is in 2,000 local community areas at once" in overlap.explanation
+    assert "Community 9 (c0009) and 1,990 more" in overlap.explanation
+    assert len(overlap.explanation) < 500
+    assert len(findings) < 10
+
+
+def test_overlaps_are_counted_in_practices_not_pairs_of_areas():
+    # n areas sharing m practices: m findings (one a practice), never n(n-1)/2.
+    for n in (3, 30, 300):
+        areas = [SYSTEM] + [
+            AreaFact(f"p{i}", f"Place {i}", Level.PLACE, "sys", 300_000, frozenset({"A", "B"}))
+            for i in range(n)
+        ]
+        overlaps = [f for f in check_structure(areas, []) if f.rule == "areas-overlap"]
+        assert [(f.subject, len(f.related)) for f in overlaps] == [("A", n), ("B", n)]
+
+
+def test_coterminosity_of_many_places_and_councils_is_checked_quickly():
+    # 2,500 councils and 2,500 places (a document's 5,000 areas), no two alike: every place is
+    # found not coterminous without comparing each with every council's practices (which took
+    # seconds when each comparison worked out a footprint again).
+    areas = [SYSTEM]
+    for i in range(2_500):
+        council = frozenset({f"C{i}"})
+        areas.append(
+            AreaFact(f"la{i}", f"Council {i}", Level.LOCAL_AUTHORITY, "sys", None, council)
+        )
+        areas.append(
+            AreaFact(f"pl{i}", f"Place {i}", Level.PLACE, "sys", 300_000, frozenset({f"P{i}"}))
+        )
+    areas.append(AreaFact("same", "Same place", Level.PLACE, "la7", 300_000, frozenset({"C7"})))
+    started = time.perf_counter()
+    found = {f.subject for f in check_structure(areas, []) if f.rule == "place-not-coterminous"}
+    assert time.perf_counter() - started < 1
+    assert found == {f"pl{i}" for i in range(2_500)}, "only the place within la7 is coterminous"
 
 
 def test_orphans_cycles_and_upside_down_parents():

@@ -133,15 +133,16 @@ class Actor:
             raise NotPermitted(f"{refusal} ({because})" if because else refusal)
         running.checked = True
 
-    def require_self(self, person: "Person | User") -> None:
-        """Refuse unless the actor is that person (their own tokens, their own password)."""
+    def require_self(self, person: "Person | User", *, refusal: str = "") -> None:
+        """Refuse unless the actor is that person (their own tokens, their own password);
+        `refusal` says why in the words of the change, where the general sentence would not."""
         running = self._current()
         mine = self.user is not None and (
             person == self.user
             or (isinstance(person, Person) and person.account_id == self.user.pk)
         )
         if not (self.internal or mine):
-            raise NotPermitted(f"Only {person} may do this for themselves.")
+            raise NotPermitted(refusal or f"Only {person} may do this for themselves.")
         running.checked = True
 
     def _refusal(self, permission: Permission, orgs: list[Organisation]) -> str:

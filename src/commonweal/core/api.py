@@ -9,7 +9,9 @@ answer with, so clients (and schemathesis) can rely on it.
 
 import json
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -24,7 +26,7 @@ from ninja.security import HttpBearer
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
-from commonweal.core.documents import nested_too_deep
+from commonweal.core.documents import nested_too_deep, read_number
 from commonweal.core.errors import BadRequest, NotPermitted, Problem, Refused, field_path
 from commonweal.core.models import ApiToken
 
@@ -130,7 +132,7 @@ class BodyParser(Parser):
             line = nested_too_deep(text)
             if line is not None:
                 raise BadRequest.at("body", f"is nested too deeply (line {line})")
-            return json.loads(text)
+            data = json.loads(text, parse_float=_number, parse_int=_number)
         except json.JSONDecodeError as exc:
             raise BadRequest.at(
                 "body", f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
@@ -139,6 +141,40 @@ class BodyParser(Parser):
             raise BadRequest.at("body", "is nested too deeply") from None
         except UnicodeDecodeError:
             raise BadRequest.at("body", "is not UTF-8 text") from None
+        refused = [Problem(field_path(loc), message) for loc, message in _refused_numbers(data)]
+        if refused:
+            raise Refused("The request is not valid.", refused)
+        return data
+
+
+class _RefusedNumber:
+    """A JSON number out of every field's bounds, held where it was until the body is read,
+    so that its refusal can name its field."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _number(text: str) -> int | Decimal | _RefusedNumber:
+    """A JSON number as the YAML reader reads one: bounded before it is converted, and exact
+    (a Decimal, never a float: 1e-400 would be 0.0, and 999999999999.9999999999 exactly 1e12)."""
+    try:
+        return read_number(text)
+    except ValueError as exc:
+        return _RefusedNumber(str(exc))
+
+
+def _refused_numbers(
+    data: Any, loc: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(data, _RefusedNumber):
+        yield loc, data.message
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _refused_numbers(value, (*loc, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _refused_numbers(value, (*loc, i))
 
 
 # Statuses an operation can answer with besides success, by what it takes.

@@ -4,8 +4,9 @@ Pure Python (no Django): the engine and rules modules use it too.
 """
 
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from pydantic import BeforeValidator
 
@@ -25,16 +26,42 @@ def in_force(on: date, starts: date | None, ends: date | None) -> bool:
     return (starts is None or starts <= on) and (ends is None or on <= ends)
 
 
+class Period(Protocol):
+    @property
+    def starts(self) -> date | None: ...
+    @property
+    def ends(self) -> date | None: ...
+
+
+def overlaps[T: Period](periods: Iterable[tuple[int, T]]) -> list[tuple[int, int]]:
+    """Numbered periods that share a day with another, as (later, earlier) by number: each
+    period that overlaps one before it is named once, with one it overlaps.
+
+    Sorted by start and swept once (n log n), so a long list costs little. An undated start is
+    the beginning of time, an undated end its end; `ends` is the last day in force.
+    """
+    ordered = sorted(periods, key=lambda p: (p[1].starts or date.min, p[0]))
+    out: list[tuple[int, int]] = []
+    furthest: tuple[int, date] | None = None  # the period that reaches furthest so far
+    for number, period in ordered:
+        starts, ends = period.starts or date.min, period.ends or date.max
+        if furthest is not None and starts <= furthest[1]:
+            out.append((max(number, furthest[0]), min(number, furthest[0])))
+        if furthest is None or ends > furthest[1]:
+            furthest = (number, ends)
+    return out
+
+
 def real_date(year: int, month: int, day: int) -> date:
     """A date from its parts, or ValueError with a sentence saying what is wrong with it."""
     if not 1 <= month <= 12:
         raise ValueError("must be a real date: the month must be between 1 and 12")
     try:
         value = date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a part too large for the C library
         raise ValueError(
             f"must be a real date: {date(year, month, 1):%B %Y} has no day {day}"
-            if 1 <= year <= 9999
+            if 1 <= year <= 9999 and -100 < day < 100
             else "must be a real date"
         ) from None
     if not EARLIEST <= value <= LATEST:

@@ -29,13 +29,18 @@ MAX_VALUES = 200_000
 # Numbers: no more than 10^15 (a quadrillion) and no more than 30 significant digits.
 MAX_MAGNITUDE = 15
 MAX_DIGITS = 30
+# Organisation codes one document may name in all (described or referred to): a system's own
+# few hundred and its practices, with room to spare, and few enough to look up quickly.
+MAX_ORGANISATIONS_NAMED = 20_000
 
 __all__ = [
+    "MAX_ORGANISATIONS_NAMED",
     "DocumentError",
     "Located",
     "Strict",
     "field_path",
     "first_places",
+    "read_number",
     "read_yaml",
     "validate",
 ]
@@ -170,7 +175,7 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     if "\x00" in value:
         raise _Refusal(line, "contains a NUL character, which text may not contain")
     if event.tag not in (None, "!"):
-        raise _Refusal(line, f"tags such as '{event.tag}' are not allowed; write plain values")
+        raise _Refusal(line, f"tags such as '{event.tag[:40]}' are not allowed; write plain values")
     if event.style:  # quoted or block text: always a string
         return value
     if _NULL.match(value):
@@ -184,23 +189,35 @@ def _scalar(event: yaml.ScalarEvent) -> Any:
     return value
 
 
-def _number(text: str, line: int | None) -> int | Decimal:
-    """A plain number, bounded before anything converts it.
+def read_number(text: str) -> int | Decimal:
+    """A number written as text (a YAML plain scalar, a JSON number), bounded before anything
+    converts it: an int, or an exact Decimal. ValueError, with a sentence, for text that is not
+    a number or a number larger or longer than any field of ours holds.
 
-    No field of ours holds more than a trillion or needs more than a few decimal places, and
-    turning 1e60000000 into an integer takes a minute of CPU: such numbers are refused here,
-    where they are read, rather than by a field's limit after the conversion.
+    No field holds more than a trillion or needs more than a few decimal places, and turning
+    1e60000000 into an integer takes a minute of CPU: such numbers are refused where they are
+    read, rather than by a field's limit after the conversion.
     """
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise _Refusal(line, "is not a number YAML can read") from None
+        raise ValueError(f"'{text[:40]}' is not a number") from None
+    if not number.is_finite():
+        raise ValueError(f"'{text[:40]}' is not a number a field holds")
     digits = number.as_tuple()
     if number and (number.adjusted() > MAX_MAGNITUDE or len(digits.digits) > MAX_DIGITS):
-        raise _NumberRefusal(f"'{text[:40]}' is larger or longer than any number a field holds")
+        raise ValueError(f"'{text[:40]}' is larger or longer than any number a field holds")
     if isinstance(digits.exponent, int) and digits.exponent < -MAX_DIGITS:
-        raise _NumberRefusal(f"'{text[:40]}' has more decimal places than any field holds")
+        raise ValueError(f"'{text[:40]}' has more decimal places than any field holds")
     return int(number) if _INT.match(text) else number
+
+
+def _number(text: str, line: int | None) -> int | Decimal:
+    """A plain scalar that looks like a number; out of bounds, refused at its field."""
+    try:
+        return read_number(text)
+    except ValueError as exc:
+        raise _NumberRefusal(str(exc)) from None
 
 
 def _build(
@@ -230,7 +247,7 @@ def _build(
                 refused[path] = exc.message
                 return None
         if getattr(event, "tag", None) not in (None, "!"):
-            raise _Refusal(line, f"tags such as '{event.tag}' are not allowed")  # type: ignore[attr-defined]
+            raise _Refusal(line, f"tags such as '{event.tag[:40]}' are not allowed")  # type: ignore[attr-defined]
         if isinstance(event, yaml.SequenceStartEvent):
             items: list[Any] = []
             for item in events:

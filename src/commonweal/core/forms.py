@@ -79,10 +79,16 @@ class DateField(forms.MultiValueField):
         if missing:
             self.bad_parts = tuple(missing)
             raise ValidationError(f"{label} must include a {' and a '.join(missing)}")
-        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+        if not all(part.isascii() and part.isdigit() for part in (day, month, year)):
             raise ValidationError(
                 f"{label} must be a real date, written in numbers, for example 1 4 2019"
             )
+        # The parts' own max_length is never applied (this clean replaces theirs), so the
+        # lengths are checked here, before a number too long for a date is made of them.
+        long = tuple(name for name, v in (("day", day), ("month", month)) if len(v) > 2)
+        if long:
+            self.bad_parts = long
+            raise ValidationError(f"{label} must be a real date")
         if len(year) != 4:
             self.bad_parts = ("year",)
             raise ValidationError(f"{label} must include a year of 4 numbers, for example 2019")

@@ -61,15 +61,23 @@ def add_person(
     accounts = get_user_model()
     if accounts.objects.filter(username=username).exists():
         raise Conflict.at("username", f"'{username}' is already taken")
+    key = person_key or slugify(username)
+    person = Person.objects.filter(key=key).first()
+    if person is not None and not person_key:
+        # A username that happens to match a post holder's key must not sign in as them: that
+        # is a choice made by naming them (--person).
+        raise Conflict.at(
+            "username",
+            f"a person with the key {key} already exists: pass --person {key} to give them "
+            "this account, or choose another username",
+        )
+    if person is not None and person.account_id is not None:
+        raise Conflict.at("person", f"the person '{key}' already has a sign-in account")
     first, _, last = full_name.partition(" ")
     account = accounts(username=username, first_name=first, last_name=last, email=email)
     _check_password(password, account)
     account.set_password(password)
     account.save()
-    key = person_key or slugify(username)
-    person = Person.objects.filter(key=key).first()
-    if person is not None and person.account_id is not None:
-        raise Conflict.at("person", f"the person '{key}' already has a sign-in account")
     if person is None:
         person = Person.objects.create(key=key, name=full_name or username, account=account)
     else:

@@ -111,29 +111,44 @@ def sync[K: Hashable, M: Model](
         def path(k: K) -> str:
             return f"{prefix}.{key_text(k)}"
 
-    rows: dict[K, M] = {}
     stored = {key(row): row for row in existing}
-    for k, fields in wanted.items():
-        row = stored.get(k)
-        if row is None:
-            rows[k] = make(k, fields)
-            diff.note(path(k), None, {n: v for n, v in fields.items() if v not in (None, "", [])})
-            continue
-        changed = [n for n, v in fields.items() if not _same(row, n, v)]
-        for name in changed:
-            before = getattr(row, name)
-            setattr(row, name, fields[name])
-            diff.note(f"{path(k)}.{name}", before, fields[name])
-        if changed:
-            row.save(update_fields=changed)
-        rows[k] = row
+    # Rows are written in the order the database's rules need: first the rows no longer wanted
+    # are ended, then stored rows change (those that end before those that open), and only then
+    # are new rows made. Some tables hold one open row for a key (an organisation's
+    # responsibility for an area, a post's place on a body): a new open row made before the old
+    # one ends would break that. The diff is noted in the document's order all the same.
+    ended: list[tuple[K, Any, date | None]] = []
     if end:
         for k, row in stored.items():
             if k in wanted:
                 continue
             ends = ends_for(row, on)
             if ends != getattr(row, "ends", None):
-                diff.note(f"{path(k)}.ends", getattr(row, "ends", None), ends)
+                ended.append((k, getattr(row, "ends", None), ends))
                 row.ends = ends  # type: ignore[attr-defined]
                 row.save(update_fields=["ends"])
+
+    def opens(k: K) -> bool:
+        return "ends" in wanted[k] and wanted[k]["ends"] is None
+
+    changed: dict[K, list[tuple[str, Any]]] = {}
+    for k in sorted((k for k in wanted if k in stored), key=opens):
+        row, fields = stored[k], wanted[k]
+        names = [n for n, v in fields.items() if not _same(row, n, v)]
+        changed[k] = [(n, getattr(row, n)) for n in names]
+        for name in names:
+            setattr(row, name, fields[name])
+        if names:
+            row.save(update_fields=names)
+    rows: dict[K, M] = {}
+    for k, fields in wanted.items():
+        if k in stored:
+            rows[k] = stored[k]
+            for name, before in changed[k]:
+                diff.note(f"{path(k)}.{name}", before, fields[name])
+        else:
+            rows[k] = make(k, fields)
+            diff.note(path(k), None, {n: v for n, v in fields.items() if v not in (None, "", [])})
+    for k, before, after in ended:
+        diff.note(f"{path(k)}.ends", before, after)
     return rows

@@ -15,18 +15,26 @@ from pathlib import Path
 from typing import Any
 
 from commonweal.core.actions import Actor, action
-from commonweal.core.db import serialise
-from commonweal.core.documents import DocumentError, Located, first_places, read_yaml, validate
-from commonweal.core.errors import Conflict, Problem
+from commonweal.core.dates import overlaps
+from commonweal.core.db import by_field, in_chunks, serialise
+from commonweal.core.documents import (
+    MAX_ORGANISATIONS_NAMED,
+    DocumentError,
+    Located,
+    first_places,
+    read_yaml,
+    validate,
+)
+from commonweal.core.errors import Conflict, Problem, Refused
 from commonweal.core.formatting import pounds
-from commonweal.core.models import Organisation, Person
+from commonweal.core.models import Organisation, Person, RoleAssignment
 from commonweal.core.permissions import Permission
 from commonweal.core.sync import Diff, ends_for, sync
 from commonweal.governance import documents
 from commonweal.governance.documents import GovernanceDocument, SchemeDocument
 from commonweal.governance.models import Body, BodyMembership, Post, PostHolding, Scheme
 from commonweal.registry.actions import stewards
-from commonweal.registry.models import Area, System
+from commonweal.registry.models import Area, AreaResponsibility, System
 
 
 def _system(located: Located, slug: str, loc: tuple[str | int, ...]) -> System:
@@ -54,9 +62,16 @@ def read_governance(
 def _check_governance(located: Located, doc: GovernanceDocument, system: System) -> list[Problem]:
     p = located.problem
     problems: list[Problem] = []
-    named = {o for post in doc.posts for o in (post.organisation, *post.acts_for)}
-    named |= {o for body in doc.bodies for o in body.owners}
-    orgs = set(Organisation.objects.filter(code__in=named).values_list("code", flat=True))
+    named = _organisations(doc)
+    if len(named) > MAX_ORGANISATIONS_NAMED:
+        return [
+            p(
+                (),
+                f"names {len(named):,} organisations; at most {MAX_ORGANISATIONS_NAMED:,} are "
+                "allowed in one document",
+            )
+        ]
+    orgs = set(in_chunks(Organisation.objects.values_list("code", flat=True), "code", named))
     areas = set(system.areas.values_list("code", flat=True))
     first_places(
         located,
@@ -68,7 +83,7 @@ def _check_governance(located: Located, doc: GovernanceDocument, system: System)
     )
     people = {x.key for x in doc.people}
     wanted_keys = {h.person for post in doc.posts for h in post.holders} - people
-    people |= set(Person.objects.filter(key__in=wanted_keys).values_list("key", flat=True))
+    people |= set(in_chunks(Person.objects.values_list("key", flat=True), "key", wanted_keys))
     refs = first_places(
         located,
         "posts",
@@ -78,9 +93,13 @@ def _check_governance(located: Located, doc: GovernanceDocument, system: System)
     )
     elsewhere = {
         f"{org_code}/{post_code}": slug
-        for post_code, org_code, slug in Post.objects.exclude(system=system)
-        .filter(organisation__code__in=named)
-        .values_list("code", "organisation__code", "system__slug")
+        for post_code, org_code, slug in in_chunks(
+            Post.objects.exclude(system=system).values_list(
+                "code", "organisation__code", "system__slug"
+            ),
+            "organisation__code",
+            named,
+        )
     }
     for i, post in enumerate(doc.posts):
         if post.organisation not in orgs:
@@ -98,12 +117,26 @@ def _check_governance(located: Located, doc: GovernanceDocument, system: System)
         for j, other in enumerate(post.acts_for):
             if other not in orgs:
                 problems.append(p(("posts", i, "acts_for", j), f"no organisation '{other}'"))
+        held: dict[str, list[tuple[int, documents.HoldingDoc]]] = {}
         for j, holder in enumerate(post.holders):
+            held.setdefault(holder.person, []).append((j, holder))
             if holder.person not in people:
                 problems.append(
                     p(
                         ("posts", i, "holders", j, "person"),
                         f"no person '{holder.person}': list them under people",
+                    )
+                )
+        # One person holding one post twice on the same day says nothing new, and a record of
+        # it would be counted twice.
+        for key, lines in held.items():
+            for later, earlier in overlaps(lines):
+                problems.append(
+                    p(
+                        ("posts", i, "holders", later),
+                        f"holders[{earlier}] names {key} as holding this post on some of the "
+                        "same days: give each holding its own dates, one ending before the "
+                        "next starts",
                     )
                 )
     for i, post in enumerate(doc.posts):
@@ -124,6 +157,7 @@ def _check_governance(located: Located, doc: GovernanceDocument, system: System)
         if body.parent and body.parent not in codes:
             problems.append(p(("bodies", i, "parent"), f"no body '{body.parent}' in this document"))
         seen: dict[str, str] = {}
+        members = set(body.members)
         for group in ("members", "attendees", "invited"):
             for j, ref in enumerate(getattr(body, group)):
                 if ref not in refs:
@@ -134,8 +168,9 @@ def _check_governance(located: Located, doc: GovernanceDocument, system: System)
                     )
                 seen[ref] = group
         if isinstance(body.substitutes, list):
+            member_posts = set(body.members)
             for j, ref in enumerate(body.substitutes):
-                if ref not in body.members:
+                if ref not in member_posts:
                     problems.append(
                         p(
                             ("bodies", i, "substitutes", j),
@@ -145,12 +180,12 @@ def _check_governance(located: Located, doc: GovernanceDocument, system: System)
                     )
         for role in ("chair", "deputy"):
             ref = getattr(body, role)
-            if ref and ref not in body.members:
+            if ref and ref not in members:
                 problems.append(
                     p(("bodies", i, role), f"the {role} must be one of the members; '{ref}' is not")
                 )
         for j, need in enumerate(body.quorum.required):
-            if "/" in need and need not in body.members:
+            if "/" in need and need not in members:
                 problems.append(
                     p(
                         ("bodies", i, "quorum", "required", j),
@@ -165,21 +200,61 @@ def _check_governance(located: Located, doc: GovernanceDocument, system: System)
                 )
             )
     # Bodies delegate down a tree: a parent chain must not loop.
-    parent = {b.code: b.parent for b in doc.bodies}
+    meets = _loops({b.code: b.parent for b in doc.bodies})
     for i, body in enumerate(doc.bodies):
-        seen_codes, current = {body.code}, body.parent
-        while current:
-            if current in seen_codes:
-                problems.append(
-                    p(
-                        ("bodies", i, "parent"),
-                        f"the bodies' parents go round in a circle through '{current}'",
-                    )
+        if meets.get(body.code):
+            problems.append(
+                p(
+                    ("bodies", i, "parent"),
+                    f"the bodies' parents go round in a circle through '{meets[body.code]}'",
                 )
-                break
-            seen_codes.add(current)
-            current = parent.get(current)
+            )
     return problems
+
+
+def _loops(parent: Mapping[str, str | None]) -> dict[str, str | None]:
+    """For each body, where its chain of parents first meets a loop (itself, when it is on
+    the loop), or None. Each chain is walked once, however many bodies share it: following
+    every body's chain to its end would take the square of a long chain's length."""
+    meets: dict[str, str | None] = {}
+    for start in parent:
+        path: dict[str, int] = {}  # the chain walked from start, in order
+        current: str | None = start
+        while current is not None and current not in meets and current not in path:
+            path[current] = len(path)
+            current = parent.get(current)
+        walked = list(path)
+        if current is not None and current in path:  # a loop not met before
+            for code in walked[path[current] :]:
+                meets[code] = code
+            walked = walked[: path[current]]
+        entry = meets.get(current) if current is not None else None
+        for code in walked:
+            meets[code] = entry
+    return meets
+
+
+def _check_renaming(actor: Actor, person: Person, organisations: list[Organisation]) -> None:
+    """Renaming a person needs every organisation where they hold or held a post or a role;
+    one who signs in is renamed only by themselves or the operator, since their name is how
+    others know them when they sign in."""
+    if person.account_id is not None:
+        actor.require_self(
+            person,
+            refusal=f"{person.key} has a sign-in account, so only they or the operator (from the "
+            "command line) may rename them; leave their name as it is in this document",
+        )
+    if organisations:
+        actor.require_all(
+            sorted(organisations, key=lambda o: o.code),
+            because=f"renaming {person.key}, who holds or held a post or role there",
+        )
+
+
+def _organisations(doc: GovernanceDocument) -> set[str]:
+    """Every organisation code the document names: posts', those they act for, bodies' owners."""
+    named = {o for post in doc.posts for o in (post.organisation, *post.acts_for)}
+    return named | {o for body in doc.bodies for o in body.owners}
 
 
 @dataclass
@@ -217,18 +292,15 @@ def load_governance_document(
 
     Permission: the actor needs it in one of the organisations that look after the system; to
     change a post (or its holders), in the post's organisation; to change a body (or its
-    members), in one of its owners; to rename a person, in an organisation where they hold or
-    held a post.
+    members), in one of its owners; to rename a person, in every organisation where they hold
+    or held a post or a role (and a person who signs in is renamed only by themselves or the
+    command line).
     """
     serialise(f"governance:{system.slug}")
     actor.require_any(stewards(system))
     today = date.today()
     diff = Diff()
-    orgs = Organisation.objects.in_bulk(
-        {o for post in doc.posts for o in (post.organisation, *post.acts_for)}
-        | {o for b in doc.bodies for o in b.owners},
-        field_name="code",
-    )
+    orgs = by_field(Organisation.objects.all(), "code", _organisations(doc))
 
     # Who may allow each change, as things stand before the load.
     post_org = dict(
@@ -248,14 +320,26 @@ def load_governance_document(
     ):
         acted_for.setdefault(f"{org}/{code}", set()).add(org_id)
     keys = {x.key for x in doc.people}
+    known_people = in_chunks(Person.objects.all(), "key", keys)
+    # Renaming someone renames them wherever they appear: every organisation where they hold or
+    # held a post or a role must allow it, as the database stands before this load.
     person_orgs: dict[str, set[int]] = {}
-    for key, org_id in PostHolding.objects.filter(person__key__in=keys).values_list(
-        "person__key", "post__organisation_id"
-    ):
+    for key, org_id in [
+        *in_chunks(
+            PostHolding.objects.values_list("person__key", "post__organisation_id"),
+            "person__key",
+            keys,
+        ),
+        *in_chunks(
+            RoleAssignment.objects.values_list("person__key", "organisation_id"),
+            "person__key",
+            keys,
+        ),
+    ]:
         person_orgs.setdefault(key, set()).add(org_id)
 
     people = sync(
-        Person.objects.filter(key__in=keys),
+        known_people,
         lambda x: x.key,
         {x.key: {"name": x.name} for x in doc.people},
         lambda key, fields: Person.objects.create(key=key, **fields),
@@ -265,7 +349,7 @@ def load_governance_document(
         end=False,
     )
     wanted_keys = {h.person for post in doc.posts for h in post.holders} - set(people)
-    people.update(Person.objects.in_bulk(wanted_keys, field_name="key"))
+    people.update(by_field(Person.objects.all(), "key", wanted_keys))
 
     posts = _sync_posts(doc, system, orgs, people, today, diff)
     _sync_bodies(doc, system, orgs, posts, today, diff)
@@ -275,17 +359,21 @@ def load_governance_document(
     # for, or as a body's owner) or ceasing to needs that organisation too, and ending a body
     # several organisations own needs every one of them.
     changed = {tuple(p.split(".")[:2]) for p in diff.changes}
+    # People who were there before and whose name changes (new people are only named).
+    changed_people = {x.key: x for x in known_people if ("people", x.key) in changed}
     described_posts = {d.ref: d for d in doc.posts}
     described_bodies = {b.code: b for b in doc.bodies}
-    by_id = Organisation.objects.in_bulk(
+    by_id = by_field(
+        Organisation.objects.all(),
+        "id",
         {i for ids in (*body_owners.values(), *acted_for.values()) for i in ids}
-        | {o.pk for o in orgs.values()}
+        | {i for key in changed_people for i in person_orgs.get(key, ())}
+        | {o.pk for o in orgs.values()},
     )
     for section, key in sorted(changed):
-        if section == "people" and person_orgs.get(key):
-            actor.require_any(
-                Organisation.objects.filter(pk__in=person_orgs[key]),
-                because=f"renaming {key}, who holds posts there",
+        if section == "people" and key in changed_people:
+            _check_renaming(
+                actor, changed_people[key], [by_id[i] for i in person_orgs.get(key, ())]
             )
         elif section == "posts":
             org_id = post_org.get(key) or orgs[key.split("/")[0]].pk
@@ -623,6 +711,18 @@ def load_scheme_document(
     h = doc.scheme
     organisation = Organisation.objects.get(code=h.organisation)
     actor.require(organisation)
+    # A scheme names the system's posts and bodies as its deciders: an organisation with no
+    # part in the system would be writing its own terms for them.
+    if not (
+        AreaResponsibility.objects.filter(area__system=system, organisation=organisation).exists()
+        or system.bodies.filter(owners=organisation).exists()
+    ):
+        raise Refused.at(
+            "scheme.system",
+            f"{organisation} has no part in {system.name}: it is responsible for none of its "
+            "areas and owns none of its bodies, so its scheme of delegation cannot be loaded "
+            "there",
+        )
     serialise(f"scheme:{h.organisation}/{h.version}")
     compiled = documents.scheme_to_json(documents.compile_scheme(doc))
     header = {

@@ -99,8 +99,17 @@ class StatutoryRole(StrEnum):
 
 
 POST_REF = r"^[A-Za-z0-9]+/[a-z0-9][a-z0-9-]*$"
-PostRef = Annotated[str, Field(pattern=POST_REF)]
+# An organisation's code (20) and a post's (60), with the slash between.
+PostRef = Annotated[str, Field(pattern=POST_REF, max_length=81)]
 BodyCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+OrganisationCode = Annotated[str, Field(min_length=1, max_length=20)]
+AreaCode = Annotated[str, Field(min_length=1, max_length=40)]
+# Lists a document holds are bounded far above any real system's (a body of 500 members, a
+# post held by 200 people in turn), so that nothing a document describes is unbounded.
+MAX_ENTRIES = 5_000
+MAX_MEMBERS = 500
+MAX_NAMED = 50
+MAX_TEXT = 5_000
 
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -140,12 +149,14 @@ class PostDoc(Strict):
     organisation: str = Field(pattern=r"^[A-Za-z0-9]+$", max_length=20)
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
     title: str = Field(min_length=1, max_length=200)
-    statutory_roles: list[StatutoryRole] = []
-    categories: list[str] = []  # lay, clinical, executive, elected ...
+    statutory_roles: list[StatutoryRole] = Field([], max_length=MAX_NAMED)
+    # lay, clinical, executive, elected ...
+    categories: list[Annotated[str, Field(max_length=60)]] = Field([], max_length=MAX_NAMED)
     system_role: str = Field("", max_length=200)  # "CCG and system role" and the like
-    acts_for: list[str] = []  # other organisations a joint appointment acts for
-    accountable_to: list[PostRef] = []
-    holders: list[HoldingDoc] = []
+    # other organisations a joint appointment acts for
+    acts_for: list[OrganisationCode] = Field([], max_length=MAX_NAMED)
+    accountable_to: list[PostRef] = Field([], max_length=MAX_NAMED)
+    holders: list[HoldingDoc] = Field([], max_length=200)
 
     @property
     def ref(self) -> str:
@@ -153,49 +164,51 @@ class PostDoc(Strict):
 
 
 class QuorumDoc(Strict):
-    number: int = Field(0, ge=0)
-    required: list[str] = []  # post references or categories
-    block: int = Field(0, ge=0)  # voting in blocks: each organisation's members needed
+    # Both are stored in small integer columns; no body has a thousand members present.
+    number: int = Field(0, ge=0, le=1_000)
+    # post references or categories
+    required: list[Annotated[str, Field(max_length=81)]] = Field([], max_length=MAX_MEMBERS)
+    block: int = Field(0, ge=0, le=1_000)  # voting in blocks: each organisation's members needed
 
 
 class BodyDoc(Strict):
     code: BodyCode
     name: str = Field(min_length=1, max_length=200)
     kind: BodyKind
-    owners: list[str] = Field(min_length=1)
-    footprint: str | None = None
-    purpose: str = ""
+    owners: list[OrganisationCode] = Field(min_length=1, max_length=MAX_NAMED)
+    footprint: AreaCode | None = None
+    purpose: str = Field("", max_length=MAX_TEXT)
     parent: BodyCode | None = None
-    delegates: str = ""
+    delegates: str = Field("", max_length=MAX_TEXT)
     voting: engine.Voting = engine.Voting.MAJORITY
-    members: list[PostRef] = []
-    attendees: list[PostRef] = []
-    invited: list[PostRef] = []
+    members: list[PostRef] = Field([], max_length=MAX_MEMBERS)
+    attendees: list[PostRef] = Field([], max_length=MAX_MEMBERS)
+    invited: list[PostRef] = Field([], max_length=MAX_MEMBERS)
     attendance_note: str = Field("", max_length=300)
     chair: PostRef | None = None
     deputy: PostRef | None = None
     quorum: QuorumDoc = QuorumDoc()
     casting_vote: bool = False  # the chair has a second or casting vote on a tie
     # Members whose substitute counts as them: "members" (any), or the member posts named.
-    substitutes: Literal["members"] | list[PostRef] = []
+    substitutes: Literal["members"] | Annotated[list[PostRef], Field(max_length=MAX_MEMBERS)] = []
     # Clear working days' notice of the agenda and papers: the council rule, by default.
     notice: int = Field(5, ge=0, le=30)
     review: Day | None = None
 
 
 class GovernanceDocument(Strict):
-    system: str
+    system: str = Field(max_length=60)
     illustrative: bool = False
-    note: str = ""
-    people: list[PersonDoc] = []
-    posts: list[PostDoc] = []
-    bodies: list[BodyDoc] = []
+    note: str = Field("", max_length=MAX_TEXT)
+    people: list[PersonDoc] = Field([], max_length=MAX_ENTRIES)
+    posts: list[PostDoc] = Field([], max_length=MAX_ENTRIES)
+    bodies: list[BodyDoc] = Field([], max_length=MAX_ENTRIES)
 
 
 class TakerDoc(Strict):
     post: PostRef | None = None
     body: BodyCode | None = None
-    second: list[PostRef] = []
+    second: list[PostRef] = Field([], max_length=MAX_NAMED)
 
     @model_validator(mode="after")
     def _one(self) -> "TakerDoc":
@@ -219,13 +232,13 @@ class BandDoc(Strict):
 
 class ReservationDoc(Strict):
     clause: str = Field(min_length=1, max_length=30)
-    decision_types: list[DecisionType] = Field(min_length=1)
+    decision_types: list[DecisionType] = Field(min_length=1, max_length=MAX_NAMED)
     over: Pounds | None = None  # pounds in the document: reserved only above this
     cumulative: bool = False  # `over` is compared with the project's cumulative cost
     body: BodyCode
-    consult: list[TakerDoc] = []
-    recommend: list[TakerDoc] = []
-    text: str = ""
+    consult: list[TakerDoc] = Field([], max_length=MAX_NAMED)
+    recommend: list[TakerDoc] = Field([], max_length=MAX_NAMED)
+    text: str = Field("", max_length=MAX_TEXT)
 
     @model_validator(mode="after")
     def _cumulative_needs_over(self) -> "ReservationDoc":
@@ -237,33 +250,33 @@ class ReservationDoc(Strict):
 class DelegationDoc(Strict):
     clause: str = Field(min_length=1, max_length=30)
     decision_type: DecisionType
-    footprint: str | None = None
-    conditions: list[engine.Condition] = []
-    recommend: list[TakerDoc] = []
-    consult: list[TakerDoc] = []
-    bands: list[BandDoc] = Field(min_length=1)
-    text: str = ""
+    footprint: AreaCode | None = None
+    conditions: list[engine.Condition] = Field([], max_length=MAX_NAMED)
+    recommend: list[TakerDoc] = Field([], max_length=MAX_NAMED)
+    consult: list[TakerDoc] = Field([], max_length=MAX_NAMED)
+    bands: list[BandDoc] = Field(min_length=1, max_length=MAX_NAMED)
+    text: str = Field("", max_length=MAX_TEXT)
 
 
 class OnwardDoc(Strict):
     clause: str = Field(min_length=1, max_length=30)
     from_: PostRef = Field(alias="from")
     to: PostRef
-    decision_types: list[DecisionType] = Field(min_length=1)
+    decision_types: list[DecisionType] = Field(min_length=1, max_length=MAX_NAMED)
     limit: Pounds = Field(gt=0)
-    footprint: str | None = None
-    text: str = ""
+    footprint: AreaCode | None = None
+    text: str = Field("", max_length=MAX_TEXT)
 
 
 class SchemeHeader(Strict):
-    organisation: str
-    system: str
+    organisation: OrganisationCode
+    system: str = Field(max_length=60)
     version: str = Field(min_length=1, max_length=40)
     title: str = Field("", max_length=200)
     in_force_from: Day
     in_force_to: Day | None = None
     illustrative: bool = False
-    note: str = ""
+    note: str = Field("", max_length=MAX_TEXT)
     # A council's key-decision threshold: executive decisions committing more are key decisions.
     key_decision_over: Pounds | None = None
 
@@ -276,9 +289,9 @@ class SchemeHeader(Strict):
 
 class SchemeDocument(Strict):
     scheme: SchemeHeader
-    reserved: list[ReservationDoc] = []
-    delegations: list[DelegationDoc] = []
-    onward: list[OnwardDoc] = []
+    reserved: list[ReservationDoc] = Field([], max_length=MAX_ENTRIES)
+    delegations: list[DelegationDoc] = Field([], max_length=MAX_ENTRIES)
+    onward: list[OnwardDoc] = Field([], max_length=MAX_ENTRIES)
 
 
 def check_scheme(
@@ -432,6 +445,7 @@ def check_scheme(
             previous = band.up_to
 
     # Onward delegation: from a post that holds the authority, within its limit, without loops.
+    limits = _highest_limits(doc)
     graph: dict[str, set[str]] = {}
     for i, o in enumerate(doc.onward):
         loc = ("onward", i)
@@ -444,7 +458,7 @@ def check_scheme(
         if o.footprint is not None and o.footprint not in areas:
             problems.append(p((*loc, "footprint"), f"no area '{o.footprint}' in the system"))
         for kind in o.decision_types:
-            own = _highest_limit(doc, kind.value, o.from_)
+            own = limits.get((kind.value, o.from_), False)
             if own is False:
                 problems.append(
                     p(
@@ -469,43 +483,42 @@ def check_scheme(
     return problems
 
 
-def _highest_limit(doc: SchemeDocument, decision_type: str, post: str) -> int | bool | None:
-    """The largest amount the post may decide for the type; None if unlimited; False if none."""
-    limits: list[int] = []
+def _highest_limits(doc: SchemeDocument) -> dict[tuple[str, str], int | None]:
+    """The largest amount each post may decide for each decision type (None: no limit), worked
+    out once rather than again for each onward delegation. A post absent decides nothing."""
+    out: dict[tuple[str, str], int | None] = {}
     for d in doc.delegations:
-        if d.decision_type.value != decision_type:
-            continue
         for b in d.bands:
-            if b.decider.post == post:
-                if b.up_to is None:
-                    return None
-                limits.append(b.up_to)
-    return max(limits) if limits else False
+            if b.decider.post is None:
+                continue
+            key = (d.decision_type.value, b.decider.post)
+            if key in out and out[key] is None:
+                continue  # already unlimited
+            out[key] = None if b.up_to is None else max(b.up_to, out.get(key) or 0)
+    return out
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str]:
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str]:
-        state[node] = 1
-        stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt) :], nxt]
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return []
-
-    for node in sorted(graph):
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
+    """A loop in the graph, as the nodes round it (the first repeated), or []. Walked with a
+    stack of its own, so a chain of thousands of onward delegations needs no deep recursion."""
+    state: dict[str, int] = {}  # 1: on the path being walked; 2: done
+    for root in sorted(graph):
+        if root in state:
+            continue
+        state[root] = 1
+        path = [root]
+        ahead = [iter(sorted(graph.get(root, ())))]
+        while ahead:
+            nxt = next(ahead[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                ahead.pop()
+            elif state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            elif nxt not in state:
+                state[nxt] = 1
+                path.append(nxt)
+                ahead.append(iter(sorted(graph.get(nxt, ()))))
     return []
 
 

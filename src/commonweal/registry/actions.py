@@ -8,13 +8,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.db.models.functions import Upper
 
 from commonweal.core.actions import Actor, action
 from commonweal.core.dates import in_force as in_force_on
-from commonweal.core.db import serialise
-from commonweal.core.documents import DocumentError, read_yaml, validate
-from commonweal.core.errors import NotFound, Refused
+from commonweal.core.db import by_field, in_chunks, serialise
+from commonweal.core.documents import MAX_ORGANISATIONS_NAMED, DocumentError, read_yaml, validate
+from commonweal.core.errors import NotFound, NotPermitted, Problem, Refused
 from commonweal.core.formatting import long_date
 from commonweal.core.models import Organisation, OrganisationKind, in_force
 from commonweal.core.permissions import Permission
@@ -48,8 +49,27 @@ def read_system_document(
     located = read_yaml(source, text)
     doc = validate(located, documents.SystemDocument)
     named = {o.code for o in doc.organisations} | _organisations(doc)
-    known = dict(Organisation.objects.filter(code__in=named).values_list("code", "kind"))
-    problems = documents.cross_check(located, doc, known)
+    if len(named) > MAX_ORGANISATIONS_NAMED:
+        raise DocumentError(
+            [
+                located.problem(
+                    (),
+                    f"names {len(named):,} organisations; at most "
+                    f"{MAX_ORGANISATIONS_NAMED:,} are allowed in one document",
+                )
+            ]
+        )
+    known = dict(in_chunks(Organisation.objects.values_list("code", "kind"), "code", named))
+    # Codes are upper-case now; one stored before that differs from a new one only in case
+    # would pass for it.
+    alike = dict(
+        in_chunks(
+            Organisation.objects.annotate(upper=Upper("code")).values_list("upper", "code"),
+            "upper",
+            {code.upper() for code in named - known.keys()},
+        )
+    )
+    problems = documents.cross_check(located, doc, known, alike)
     if problems:
         raise DocumentError(problems)
     return doc
@@ -69,6 +89,28 @@ def stewards(system: System | None) -> list[Organisation]:
     top = rows.filter(area__level=Level.SYSTEM.value)
     ids = set((top if top.exists() else rows).values_list("organisation_id", flat=True))
     return list(Organisation.objects.filter(id__in=ids))
+
+
+def system_keepers(system: System) -> list[Organisation]:
+    """Who may load an existing system's document: its stewards today or, when it has none
+    today (every statutory responsibility has ended, or has yet to begin), its most recent
+    ones: those whose responsibility for its system-level areas (or, failing those, any of
+    its areas) ends last, or not at all. A system that has never had a steward has no keepers,
+    so only the command line may load it. Never the document's own stewards: a document that
+    named its loader would otherwise take over any system nobody looks after today.
+    """
+    found = stewards(system)
+    if found:
+        return found
+    rows = AreaResponsibility.objects.filter(area__system=system, role__in=STATUTORY)
+    top = rows.filter(area__level=Level.SYSTEM.value)
+    rows = top if top.exists() else rows
+    if rows.filter(ends__isnull=True).exists():
+        latest = rows.filter(ends__isnull=True)  # not begun yet: the system's next stewards
+    else:
+        last = rows.aggregate(last=Max("ends"))["last"]
+        latest = rows.filter(ends=last)
+    return list(Organisation.objects.filter(id__in=latest.values("organisation_id")))
 
 
 def _document_stewards(doc: documents.SystemDocument) -> set[str]:
@@ -119,11 +161,20 @@ def load_system_document(
     diff = Diff()
     existing = System.objects.filter(slug=doc.system.slug).first()
     org_codes = {d.code for d in doc.organisations} | _organisations(doc)
-    orgs = Organisation.objects.in_bulk(org_codes, field_name="code")
+    orgs = by_field(Organisation.objects.all(), "code", org_codes)
 
-    # Who may allow what, as things stand before the load.
-    keepers = stewards(existing) or [orgs[c] for c in _document_stewards(doc) if c in orgs]
-    actor.require_any(keepers)
+    # Who may allow what, as things stand before the load. A document names the stewards of
+    # a new system only: an existing one is looked after by those the database says.
+    if existing is not None:
+        keepers = system_keepers(existing)
+        nobody = f"no organisation has been responsible for {existing.slug}"
+    else:
+        keepers = [orgs[c] for c in _document_stewards(doc) if c in orgs]
+        nobody = "the document names no NHS commissioner or council Commonweal holds as "
+        nobody += "responsible for the system"
+    only_operator = f"{nobody}: only the operator, from the command line, may load it"
+    actor.require_any(keepers, because="" if keepers else only_operator)
+    _refuse_new_organisations(actor, doc, orgs)
     before = _AreasBefore.of(existing, today)
     described = {d.code: d for d in doc.organisations}
     before_orgs = set(orgs)
@@ -251,6 +302,35 @@ def load_system_document(
     return LoadResult(system, created, updated, len(doc.areas), bool(diff))
 
 
+def _refuse_new_organisations(
+    actor: Actor, doc: documents.SystemDocument, known: Mapping[str, Organisation]
+) -> None:
+    """Organisations come from the national data (import-ods) or from the operator: a person's
+    document describes only organisations Commonweal already holds. A person could otherwise
+    take a code before the national data brings the organisation it belongs to."""
+    if actor.internal:
+        return
+    new = [(i, d.code) for i, d in enumerate(doc.organisations) if d.code not in known]
+    if not new:
+        return
+    where = "come from the national data (commonweal import-ods) or are added by the operator "
+    where += "from the command line"
+    problems = [
+        Problem(
+            f"organisations[{i}].code",
+            f"'{code}' is not an organisation Commonweal knows: organisations {where}",
+        )
+        for i, code in new
+    ]
+    if len(new) == 1:
+        raise NotPermitted(problems[0].message, problems)
+    codes = ", ".join(f"'{code}'" for _, code in new[:10])
+    more = f" and {len(new) - 10:,} more" if len(new) > 10 else ""
+    raise NotPermitted(
+        f"{codes}{more} are not organisations Commonweal knows: organisations {where}", problems
+    )
+
+
 @dataclass
 class _AreasBefore:
     """A system's areas as they stood before a load, to tell whose consent each change needs.
@@ -258,18 +338,21 @@ class _AreasBefore:
     Changing an area needs any one of the statutory organisations responsible for it; ending
     it or changing its level (which changes who looks after the system) needs every one of
     them; adding, changing or ending an organisation's responsibility needs that organisation
-    too, since it is a statement about them. An area nobody is responsible for falls to the
-    system's stewards.
+    too, since it is a statement about them. Placing an area under a parent (a new area, or a
+    new parent) needs one of the parent's keepers as well: an area within another's appears on
+    its pages and in its structure. An area nobody is responsible for falls to the system's
+    stewards.
     """
 
     keepers: dict[str, set[int]]
     levels: dict[str, tuple[str, date | None]]
     lines: dict[tuple[str, str, str, date | None], date | None]
+    parents: Mapping[str, str | None]
 
     @classmethod
     def of(cls, system: System | None, on: date) -> "_AreasBefore":
         if system is None:
-            return cls({}, {}, {})
+            return cls({}, {}, {}, {})
         keepers: dict[str, set[int]] = {}
         for code, org_id in (
             AreaResponsibility.objects.filter(area__system=system, role__in=STATUTORY)
@@ -281,7 +364,8 @@ class _AreasBefore:
             code: (level, ends)
             for code, level, ends in system.areas.values_list("code", "level", "ends")
         }
-        return cls(keepers, levels, _lines(system))
+        parents = dict(system.areas.values_list("code", "parent__code"))
+        return cls(keepers, levels, _lines(system), parents)
 
     def check(
         self, actor: Actor, system: System, diff: Diff, stewards: list[Organisation], on: date
@@ -290,9 +374,16 @@ class _AreasBefore:
         after_ends = dict(system.areas.values_list("code", "ends"))
         changed = _areas_changed(diff, set(after_levels))
         ids = {i for keeper_ids in self.keepers.values() for i in keeper_ids}
-        by_id = Organisation.objects.in_bulk(ids)
+        by_id = by_field(Organisation.objects.all(), "id", ids)
+
+        def keepers_of(code: str) -> list[Organisation]:
+            return [by_id[i] for i in sorted(self.keepers.get(code, ()))] or stewards
+
+        for code, parent in sorted(system.areas.values_list("code", "parent__code")):
+            if parent is not None and parent != self.parents.get(code):
+                actor.require_any(keepers_of(parent), because=f"placing area {code} under {parent}")
         for code in sorted(changed):
-            keepers = [by_id[i] for i in sorted(self.keepers.get(code, ()))] or stewards
+            keepers = keepers_of(code)
             was = self.levels.get(code)
             if was is None:
                 actor.require_any(stewards, because=f"a new area, {code}")
@@ -308,12 +399,16 @@ class _AreasBefore:
         for key in self.lines.keys() | after.keys():
             if self.lines.get(key, _MISSING) != after.get(key, _MISSING):
                 touched.setdefault(key[1], set()).add(key[0])
-        for org in Organisation.objects.filter(code__in=touched).order_by("code"):
+        for org in sorted(in_chunks(Organisation.objects.all(), "code", touched), key=_code):
             areas = ", ".join(sorted(touched[org.code]))
             actor.require(org, because=f"{org.code}'s responsibility for {areas}")
 
 
 _MISSING = object()
+
+
+def _code(org: Organisation) -> str:
+    return org.code
 
 
 def _lines(system: System) -> dict[tuple[str, str, str, date | None], date | None]:
@@ -511,6 +606,15 @@ def add_pcns(
             raise NotFound.at("parent", f"{system.name} has no area with the code {parent}")
         if Level(parent_area.level).rank >= Level.NEIGHBOURHOOD.rank:
             raise Refused.at("parent", f"{parent_area.name} is not at a level wider than a PCN")
+        # As for a document's areas: placing areas under another needs one of its keepers.
+        parent_keepers = AreaResponsibility.objects.filter(
+            area=parent_area, role__in=STATUTORY
+        ).filter(in_force(date.today()))
+        actor.require_any(
+            list(Organisation.objects.filter(id__in=parent_keepers.values("organisation_id")))
+            or stewards(system),
+            because=f"placing networks under {parent}",
+        )
     networks = {
         n.code: n
         for n in Organisation.objects.filter(

@@ -159,8 +159,9 @@ def _row(r: presenters.AreaRow) -> dict[str, Any]:
 
 
 @router.get("/systems", response=list[SystemOut], summary="Systems")
+@paginate(Paged)
 def systems(request: HttpRequest) -> QuerySet[System]:
-    return System.objects.order_by("name")
+    return System.objects.order_by("name", "slug")
 
 
 @router.post(
@@ -170,9 +171,14 @@ def systems(request: HttpRequest) -> QuerySet[System]:
     description="The body is a system document in YAML (Content-Type: application/yaml), at "
     "most 5 MB. Refused documents get 422 with every problem's line and field; nothing is "
     "written. Loading needs the load_system permission in an organisation that looks after the "
-    "system; each change needs it in the organisations it is about (an organisation's record, "
-    "one it points at, an area's responsible organisations; ending or re-levelling a shared "
-    "area needs every one). At most 5,000 organisations and 5,000 areas a document.",
+    "system (for an existing system, the organisations the database holds responsible for it, "
+    "today or most recently; for a new one, those the document names); each change needs it in "
+    "the organisations it is about (an organisation's record, one it points at, an area's "
+    "responsible organisations, the area a new or moved area is placed under; ending or "
+    "re-levelling a shared area needs every one). A document loaded through the API describes "
+    "only organisations Commonweal already holds: organisations come from the national data "
+    "(commonweal import-ods) or are added by the operator from the command line. At most 5,000 "
+    "organisations and 5,000 areas a document, 20,000 organisation codes named in all.",
     openapi_extra={
         "requestBody": {
             "content": {"application/yaml": {"schema": {"type": "string"}}},

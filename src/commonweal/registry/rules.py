@@ -118,6 +118,7 @@ class Structure:
     children: dict[str, list[str]] = field(default_factory=dict)
     # Names of other organisations (commissioners), by code, for explanations.
     organisations: Mapping[str, str] = field(default_factory=dict)
+    _footprints: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(
@@ -154,7 +155,13 @@ class Structure:
         return out
 
     def footprint(self, code: str) -> frozenset[str]:
-        """Every practice in an area: its own members and its descendants' members."""
+        """Every practice in an area: its own members and its descendants' members.
+
+        Kept once worked out: several rules ask for the same areas' footprints.
+        """
+        known = self._footprints.get(code)
+        if known is not None:
+            return known
         out: set[str] = set()
         stack, seen = [code], set()
         while stack:
@@ -164,7 +171,21 @@ class Structure:
             seen.add(current)
             out |= self.areas[current].practices
             stack.extend(self.children.get(current, ()))
-        return frozenset(out)
+        self._footprints[code] = frozenset(out)
+        return self._footprints[code]
+
+
+# Explanations name at most this many areas, then say how many more: a finding stays a
+# sentence whether two areas are involved or two thousand.
+NAMED = 10
+
+
+def _names(s: Structure, codes: list[str]) -> str:
+    shown = [s.name(c) for c in codes[:NAMED]]
+    rest = len(codes) - len(shown)
+    if rest:
+        return ", ".join(shown) + f" and {rest:,} more"
+    return ", ".join(shown[:-1]) + f" and {shown[-1]}" if len(shown) > 1 else "".join(shown)
 
 
 def check_structure(
@@ -300,9 +321,8 @@ def _practice_pcn_membership(s: Structure) -> Iterable[Finding]:
                 "practice-in-several-pcns",
                 Severity.ERROR,
                 practice,
-                f"{s.name(practice)} belongs to {len(networks)} primary care networks at once ("
-                + ", ".join(s.name(n) for n in networks)
-                + "); a practice belongs to exactly one.",
+                f"{s.name(practice)} belongs to {len(networks):,} primary care networks at once "
+                f"({_names(s, networks)}); a practice belongs to exactly one.",
                 tuple(networks),
             )
 
@@ -310,30 +330,32 @@ def _practice_pcn_membership(s: Structure) -> Iterable[Finding]:
 def _overlaps_and_gaps(s: Structure) -> Iterable[Finding]:
     """Areas of one level should share no practice and, together, cover the system's practices.
 
-    Neighbourhoods are left to the PCN membership rule, which says the same thing in the
-    field's words.
+    An overlap is reported once for each practice in more than one area of a level, naming
+    those areas, rather than once for each pair of areas: one practice shared by n areas is one
+    finding, not n(n-1)/2. Neighbourhoods are left to the PCN membership rule, which says the
+    same thing in the field's words.
     """
     universe = set(s.practices).union(*(a.practices for a in s.areas.values()))
     for level in (Level.LOCAL_AUTHORITY, Level.PLACE, Level.LOCAL_COMMUNITY):
         at_level = sorted(code for code, a in s.areas.items() if a.level is level)
-        footprints = {code: s.footprint(code) for code in at_level}
-        if not any(footprints.values()):
+        areas_of: dict[str, list[str]] = defaultdict(list)
+        for code in at_level:
+            for practice in s.footprint(code):
+                areas_of[practice].append(code)
+        if not areas_of:
             continue  # no practice is assigned at this level yet: nothing to compare
-        for i, first in enumerate(at_level):
-            for second in at_level[i + 1 :]:
-                shared = footprints[first] & footprints[second]
-                if shared:
-                    yield Finding(
-                        "areas-overlap",
-                        Severity.ERROR,
-                        first,
-                        f"{s.name(first)} and {s.name(second)} are both {level.label} areas and "
-                        f"share {len(shared):,} practice{'s' if len(shared) != 1 else ''} "
-                        f"({', '.join(sorted(shared)[:5])}{', ...' if len(shared) > 5 else ''}).",
-                        (second,),
-                    )
-        covered = set().union(*footprints.values())
-        missing = sorted(universe - covered)
+        for practice in sorted(areas_of):
+            areas = areas_of[practice]
+            if len(areas) > 1:
+                yield Finding(
+                    "areas-overlap",
+                    Severity.ERROR,
+                    practice,
+                    f"{s.name(practice)} is in {len(areas):,} {level.label} areas at once "
+                    f"({_names(s, areas)}); areas of one level should not overlap.",
+                    tuple(areas),
+                )
+        missing = sorted(universe - areas_of.keys())
         if missing:
             yield Finding(
                 "practices-uncovered",
@@ -359,39 +381,31 @@ def _pcns_without_place(s: Structure) -> Iterable[Finding]:
 
 
 def _coterminosity(s: Structure) -> Iterable[Finding]:
-    councils = [a for a in s.areas.values() if a.level is Level.LOCAL_AUTHORITY]
+    councils = [a.code for a in s.areas.values() if a.level is Level.LOCAL_AUTHORITY]
     if not councils:
         return
+    # Worked out once for every place, rather than every council compared with every place.
+    # Structurally: the place is the only place within a council's area.
+    sole_places = set()
+    for council in councils:
+        within = [c for c in s.children.get(council, ()) if s.areas[c].level is Level.PLACE]
+        if len(within) == 1:
+            sole_places.add(within[0])
+    # By practices: the place and a council cover the same practices.
+    council_footprints = {s.footprint(c) for c in councils} - {frozenset()}
     for place in s.areas.values():
         if place.level is not Level.PLACE:
             continue
-        match = _coterminous_council(s, place, councils)
-        if match is None:
-            yield Finding(
-                "place-not-coterminous",
-                Severity.INFORMATION,
-                place.code,
-                f"{s.name(place.code)} is not coterminous with any local authority: its "
-                "boundary differs from every council's, so joint arrangements with a council "
-                "cover only part of it or reach beyond it.",
-            )
-
-
-def _coterminous_council(s: Structure, place: AreaFact, councils: list[AreaFact]) -> str | None:
-    # Structurally: the place is the only place within a council's area.
-    for council in councils:
-        places_within = [
-            c for c in s.children.get(council.code, ()) if s.areas[c].level is Level.PLACE
-        ]
-        if places_within == [place.code]:
-            return council.code
-    # By practices: the place and a council cover the same practices.
-    mine = s.footprint(place.code)
-    if mine:
-        for council in councils:
-            if s.footprint(council.code) == mine:
-                return council.code
-    return None
+        if place.code in sole_places or s.footprint(place.code) in council_footprints:
+            continue
+        yield Finding(
+            "place-not-coterminous",
+            Severity.INFORMATION,
+            place.code,
+            f"{s.name(place.code)} is not coterminous with any local authority: its "
+            "boundary differs from every council's, so joint arrangements with a council "
+            "cover only part of it or reach beyond it.",
+        )
 
 
 def _commissioner_mismatch(s: Structure) -> Iterable[Finding]:
