@@ -82,10 +82,12 @@ def form_field(bound: django_forms.BoundField, **extra: Any) -> dict[str, Any]:
                 **extra,
             },
         }
-    if isinstance(widget, django_forms.RadioSelect | django_forms.CheckboxSelectMultiple):
+    if isinstance(widget, django_forms.RadioSelect):
         chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+        # CheckboxSelectMultiple is a kind of RadioSelect in Django: ask for it first.
+        multiple = isinstance(widget, django_forms.CheckboxSelectMultiple)
         return {
-            "kind": "radios" if isinstance(widget, django_forms.RadioSelect) else "checkboxes",
+            "kind": "checkboxes" if multiple else "radios",
             "params": {
                 "name": bound.html_name,
                 "idPrefix": bound.auto_id,

@@ -236,6 +236,7 @@ def _default_data_dir() -> str:
 COMMONWEAL_DATA_DIR = os.environ.get("COMMONWEAL_DATA_DIR", _default_data_dir())
 # The gifts and hospitality rules (YAML); NHS England's are shipped and used by default.
 COMMONWEAL_GIFT_RULES = os.environ.get("COMMONWEAL_GIFT_RULES", "")
+COMMONWEAL_COUNCIL_GIFT_RULES = os.environ.get("COMMONWEAL_COUNCIL_GIFT_RULES", "")
 
 LOGGING = {
     "version": 1,

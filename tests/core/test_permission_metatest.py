@@ -56,6 +56,7 @@ PAGES: dict[str, list[str]] = {
     "plan-new": ["15N"],
     "plan-item": ["15N", "{plan}"],
     "meetings": ["devon-2019", "ice"],
+    "meetings-overview": [],
     "meeting": ["{meeting}"],
     "agenda": ["{meeting}"],
     "agenda-item": ["{meeting}", "1"],
@@ -71,6 +72,8 @@ PAGES: dict[str, list[str]] = {
 }
 # Pages only those who manage a body's meetings may open, even to read (its clerk's tools).
 MANAGERS_ONLY = {"agenda", "attendance", "declarations"}
+# Pages only those who may plan an organisation's business may open (its form offers them).
+PLANNERS_ONLY = {"plan-new"}
 # Pages of one person's entry: their own, and their organisation's governance team's.
 KEEPERS_ONLY = {"interest"}
 # Pages anyone may read without signing in.
@@ -161,7 +164,7 @@ def test_every_page_is_protected_and_only_declared_pages_take_writes(client, uni
     client.force_login(universe.accounts["nobody"])
     for name, args in pages.items():
         url = reverse(name, args=args)
-        if name in MANAGERS_ONLY | KEEPERS_ONLY:
+        if name in MANAGERS_ONLY | KEEPERS_ONLY | PLANNERS_ONLY:
             assert client.get(url).status_code == 403, name
             continue
         assert client.get(url).status_code in (200, 302), name
@@ -172,6 +175,9 @@ def test_every_page_is_protected_and_only_declared_pages_take_writes(client, uni
     # Those who manage the body's meetings, and the person whose entry it is, open theirs.
     client.force_login(universe.accounts["clerk-ice"])
     for name in MANAGERS_ONLY:
+        assert client.get(reverse(name, args=pages[name])).status_code == 200, name
+    client.force_login(universe.accounts["commissioner-15n"])
+    for name in PLANNERS_ONLY:
         assert client.get(reverse(name, args=pages[name])).status_code == 200, name
     client.force_login(universe.accounts["alex-morgan"])
     for name in KEEPERS_ONLY:
@@ -449,7 +455,7 @@ def _business(u: Any) -> dict[str, Any]:
     cl = Actor.command_line()
     ice = Body.objects.get(system__slug="devon-2019", code="ice")
     meeting = meetings.schedule_meeting(
-        cl, ice, meetings.at(date.today() + timedelta(days=30), 14, 0)
+        cl, ice, meetings.at(date.today() + timedelta(days=30), 14, 0), status="confirmed"
     )
     plan = meetings.add_plan_item(
         cl,
@@ -466,6 +472,20 @@ def _business(u: Any) -> dict[str, Any]:
         kind="financial", description="Shares", starts=date(2020, 1, 1), counterparty="A Ltd"
     )
     interest = interests.record_interest(cl, alex, _org("15N"), entry)
+    present = meetings.record_attendance(
+        cl, meeting, meetings.AttendanceIn(person=alex, capacity="other", status="present")
+    )
+    sam = Person.objects.get(key="sam-patel")
+    meetings.record_attendance(
+        cl, meeting, meetings.AttendanceIn(person=sam, capacity="other", status="present")
+    )
+    declared = meetings.record_declaration(
+        cl,
+        meeting,
+        meetings.DeclarationIn(
+            person=sam, items=[first], ruling="withdraw", kind="financial", description="Shares"
+        ),
+    )
     jo = Person.objects.get(key="jo-evans")
     hospitality = interests.OfferIn(
         kind="hospitality",
@@ -487,6 +507,8 @@ def _business(u: Any) -> dict[str, Any]:
         "interest": interest,
         "hospitality": hospitality,
         "pending": pending,
+        "present": present,
+        "declared": declared,
     }
 
 
@@ -537,7 +559,9 @@ def _business_cases(b: dict[str, Any]) -> dict[str, Case]:
             NOT_CLERKS,
         ),
         "meetings.mark_exempt": Case(
-            lambda a: meetings.mark_exempt(a, first, exempt=True, paragraph=3),
+            lambda a: meetings.mark_exempt(
+                a, first, exempt=True, paragraph=3, public_interest="A live tender"
+            ),
             "clerk-ice",
             NOT_CLERKS,
         ),
@@ -556,6 +580,12 @@ def _business_cases(b: dict[str, Any]) -> dict[str, Case]:
             ),
             "clerk-ice",
             NOT_CLERKS,
+        ),
+        "meetings.remove_attendance": Case(
+            lambda a: meetings.remove_attendance(a, b["present"]), "clerk-ice", NOT_CLERKS
+        ),
+        "meetings.withdraw_declaration": Case(
+            lambda a: meetings.withdraw_declaration(a, b["declared"]), "clerk-ice", NOT_CLERKS
         ),
         "meetings.record_attendance": Case(
             lambda a: meetings.record_attendance(

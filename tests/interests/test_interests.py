@@ -229,9 +229,44 @@ def test_gifts_from_one_source_add_up_over_the_year(universe):
             ),
         )
 
-    gift(3_000, "accepted")
+    # A gift more than a year before does not count against today's.
+    gift(3_000, "accepted", on=date.today() - timedelta(days=400))
+    gift(3_000, "accepted", on=date.today() - timedelta(days=10))
     with pytest.raises(Refused, match="with the other gifts from the same source"):
         gift(3_000, "accepted")
     gift(3_000, "for_organisation")
-    # A year and more later, the count starts again.
-    gift(3_000, "accepted", on=date.today() + timedelta(days=400))
+    with pytest.raises(Refused, match="must be today or in the past"):
+        gift(100, "accepted", on=date.today() + timedelta(days=1))
+
+
+def test_councils_members_register_what_nhs_staff_would_refuse(universe):
+    """A council's members work to their code: over £50 is registered, not refused."""
+    lou = Person.objects.get(key="lou-barnes")
+    council = Organisation.objects.get(code="E10000008")
+    supplier_gift = actions.OfferIn(
+        kind="gift",
+        description="A hamper",
+        offered_by="A care provider",
+        value=8_000,
+        on=date.today(),
+        decision="accepted",
+        from_supplier=True,
+    )
+    made = actions.record_offer(CL(), lou, council, supplier_gift)
+    assert made.declared and "registered" in made.advice
+    dinner = actions.OfferIn(
+        kind="hospitality",
+        description="Dinner",
+        offered_by="X",
+        value=4_000,
+        on=date.today(),
+        decision="accepted",
+    )
+    assert not actions.record_offer(CL(), lou, council, dinner).declared
+    with pytest.raises(Refused, match="Gifts from suppliers"):
+        actions.record_offer(
+            CL(),
+            Person.objects.get(key="alex-morgan"),
+            Organisation.objects.get(code="15N"),
+            supplier_gift,
+        )

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commonweal.interests.config import DEFAULT, read_rules
+from commonweal.interests.config import COUNCIL, DEFAULT, read_rules
 from commonweal.interests.rules import Decision, Offered, advise, return_due
 
 RULES = read_rules(DEFAULT)
@@ -48,6 +48,15 @@ def test_the_shipped_rules_are_nhs_englands(offer, allowed, approval, declare):
     advice = advise(offer, RULES)
     assert advice.allowed == allowed and advice.with_approval == approval
     assert advice.declare is declare and advice.because
+
+
+def test_a_councils_members_code_registers_rather_than_refuses():
+    council = read_rules(COUNCIL)
+    over = advise(Offered("gift", 5_000, from_supplier=True), council)
+    assert over.declare and D.ACCEPTED in over.allowed
+    assert not advise(Offered("hospitality", 4_999), council).declare
+    assert advise(Offered("hospitality", 20_000), council).allowed == {D.ACCEPTED, D.DECLINED}
+    assert advise(Offered("gift", 1, cash=True), council).allowed == {D.DECLINED}
 
 
 def test_rules_are_configuration(tmp_path):

@@ -170,28 +170,44 @@ def test_a_councils_threshold_proposes_the_key_decision_flag(universe):
         ),
     )
     assert under.key_decision is False
-    # A person may set it either way; the CCG's decisions have no such flag.
-    forced = actions.add_plan_item(
-        CL(),
-        council,
-        cabinet.system,
-        actions.PlanIn(
-            title="Wards",
-            author="X",
-            body=cabinet,
-            due=date.today(),
-            decision_sought="Y",
-            key_decision=True,
-        ),
+    # A person may set it either way. A key decision goes on the plan 28 clear days ahead, or
+    # under the general exception or special urgency, which is recorded.
+    soon = actions.PlanIn(
+        title="Wards",
+        author="X",
+        body=cabinet,
+        due=date.today() + timedelta(days=10),
+        decision_sought="Y",
+        key_decision=True,
     )
-    assert forced.key_decision is True
+    with pytest.raises(Refused, match="28 clear days before it is taken, and this one has 9"):
+        actions.add_plan_item(CL(), council, cabinet.system, soon)
+    soon.key_exception = "General exception: the chair of scrutiny was told on 1 December"
+    forced = actions.add_plan_item(CL(), council, cabinet.system, soon)
+    assert forced.key_decision is True and forced.key_exception.startswith("General exception")
+    # The CCG's decisions have no such flag, and setting one is refused.
+    ccg = Organisation.objects.get(code="15N")
     ccg_item = actions.add_plan_item(
         CL(),
-        Organisation.objects.get(code="15N"),
+        ccg,
         cabinet.system,
         actions.PlanIn(title="CCG", author="X", body=ice(), due=date.today(), decision_sought="Y"),
     )
     assert ccg_item.key_decision is None
+    with pytest.raises(Refused, match="Only a council's executive decision is a key decision"):
+        actions.add_plan_item(
+            CL(),
+            ccg,
+            cabinet.system,
+            actions.PlanIn(
+                title="CCG",
+                author="X",
+                body=ice(),
+                due=date.today(),
+                decision_sought="Y",
+                key_decision=True,
+            ),
+        )
 
 
 def test_a_clerk_plans_only_their_own_bodys_business(universe):
@@ -273,23 +289,36 @@ def test_a_clerk_builds_an_agenda_from_the_plan_and_by_hand(universe):
             "item-exemption_paragraph": "3",
         },
     )
+    assert ok.status_code == 400 and "public interest" in text(ok), "the public interest test"
+    ok = client.post(
+        agenda,
+        {
+            "form": "item",
+            "item-title": "Market position",
+            "item-kind": "discussion",
+            "item-exempt": "on",
+            "item-exemption_paragraph": "3",
+            "item-public_interest": "Disclosure would prejudice the tender",
+        },
+    )
     assert ok.status_code == 302
     page = text(client.get(f"/meetings/{meeting.pk}/"))
-    assert "In private" in page and "Schedule 12A, paragraph 3" in page
+    assert "part 2: in private" in page and "Schedule 12A, paragraph 3" in page
     # Publishing before the deadline needs no reason; afterwards an item is late.
     assert client.post(agenda, {"form": "publish"}).status_code == 302
     late = client.post(agenda, {"form": "item", "item-title": "Urgent", "item-kind": "decision"})
     assert late.status_code == 400 and "give the reason the item is urgent" in text(late)
-    client.post(
-        agenda,
-        {
-            "form": "item",
-            "item-title": "Urgent",
-            "item-kind": "decision",
-            "item-urgency_reason": "The tender closes",
-        },
-    )
-    assert AgendaItem.objects.get(meeting=meeting, title="Urgent").late
+    unagreed = {
+        "form": "item",
+        "item-title": "Urgent",
+        "item-kind": "decision",
+        "item-urgency_reason": "The tender closes",
+    }
+    refused = client.post(agenda, unagreed)
+    assert refused.status_code == 400 and "the chair agrees it is urgent" in text(refused)
+    client.post(agenda, {**unagreed, "item-chair_agreed": "on"})
+    urgent = AgendaItem.objects.get(meeting=meeting, title="Urgent")
+    assert urgent.late and urgent.chair_agreed
 
 
 def test_an_nhs_bodys_exempt_item_needs_its_reason_not_a_paragraph(universe):
@@ -305,7 +334,9 @@ def test_an_nhs_bodys_exempt_item_needs_its_reason_not_a_paragraph(universe):
 
 def test_a_late_agenda_needs_its_reason(universe):
     meeting = meeting_in(2)
-    actions.add_agenda_item(CL(), meeting, actions.ItemIn(title="X", urgency_reason="Short notice"))
+    actions.add_agenda_item(
+        CL(), meeting, actions.ItemIn(title="X", urgency_reason="Short notice", chair_agreed=True)
+    )
     with pytest.raises(Refused, match="give the reason the agenda is late"):
         actions.publish_agenda(CL(), meeting)
     actions.publish_agenda(CL(), meeting, late_reason="The tender timetable")
@@ -396,7 +427,14 @@ def test_a_bad_paper_is_refused_by_the_page_and_nothing_is_written(universe, nam
 def test_exempt_papers_are_for_the_body_alone(universe):
     meeting = meeting_in(30)
     item = actions.add_agenda_item(
-        CL(), meeting, actions.ItemIn(title="Home care market", exempt=True, exemption_paragraph=3)
+        CL(),
+        meeting,
+        actions.ItemIn(
+            title="Home care market",
+            exempt=True,
+            exemption_paragraph=3,
+            public_interest="The tender is live",
+        ),
     )
     version = actions.upload_paper(CL(), item, "market.pdf", papers.pdf(2), title="Market analysis")
     outsider = signed_in(universe, "analyst-15n")
@@ -477,7 +515,7 @@ def test_a_substitute_counts_as_the_member_the_ice_allows(universe):
         CL(),
         meeting,
         actions.AttendanceIn(
-            person=person("chris-walker"), capacity="substitute", post=post("E06000027/dass")
+            person=person("xan-fox"), capacity="substitute", post=post("E06000027/dass")
         ),
     )
     page = text(signed_in(universe, "analyst-15n").get(f"/meetings/{meeting.pk}/"))
@@ -517,6 +555,10 @@ def test_a_disclosable_pecuniary_interest_bars_taking_part_unless_dispensed(univ
             starts=date(2020, 1, 1),
             pecuniary=True,
         ),
+    )
+    seat = cabinet.memberships.filter(kind="member").first().post
+    actions.record_attendance(
+        CL(), meeting, actions.AttendanceIn(person=member, capacity="member", post=seat)
     )
     declaration = actions.DeclarationIn(
         person=member, items=[item], ruling="take_part", interest=interest
@@ -558,3 +600,324 @@ def test_only_items_of_the_meeting_and_the_persons_own_interests_are_declared(un
         )
     fields = {p.field for p in refused.value.problems}
     assert {"items", "interest"} <= fields
+
+
+# What a governance reviewer found, closed ------------------------------------------------
+
+
+def test_a_members_seat_holds_one_person_and_a_substitute_never_chairs(universe):
+    meeting = meeting_in(30)
+    actions.add_agenda_item(CL(), meeting, actions.ItemIn(title="X"))
+    attend(meeting, "alex-morgan", "15N/accountable-officer")
+    # The chair's own organisation's substitute, while the chair is there: refused.
+    with pytest.raises(Refused, match="already recorded in"):
+        actions.record_attendance(
+            CL(),
+            meeting,
+            actions.AttendanceIn(
+                person=person("sam-patel"),
+                capacity="substitute",
+                post=post("15N/accountable-officer"),
+            ),
+        )
+    # A substitute from another organisation: refused.
+    with pytest.raises(Refused, match="stands in for their own organisation"):
+        actions.record_attendance(
+            CL(),
+            meeting,
+            actions.AttendanceIn(
+                person=person("sam-patel"), capacity="substitute", post=post("E06000027/dass")
+            ),
+        )
+    # Two substitutes for one seat: the second is refused.
+    actions.record_attendance(
+        CL(),
+        meeting,
+        actions.AttendanceIn(
+            person=person("xan-fox"), capacity="substitute", post=post("E06000027/dass")
+        ),
+    )
+    with pytest.raises(Refused, match="already recorded in"):
+        attend(meeting, "val-owen", "E06000027/dass")
+
+
+def test_the_chairs_substitute_does_not_take_the_chair(universe):
+    meeting = meeting_in(30)
+    actions.add_agenda_item(CL(), meeting, actions.ItemIn(title="X"))
+    actions.record_attendance(
+        CL(),
+        meeting,
+        actions.AttendanceIn(
+            person=person("jo-evans"), capacity="substitute", post=post("15N/accountable-officer")
+        ),
+    )
+    attend(meeting, "sam-patel", "15N/director-of-commissioning")
+    page = text(signed_in(universe, "analyst-15n").get(f"/meetings/{meeting.pk}/"))
+    assert "Chaired by Sam Patel (the deputy chair)" in page
+
+
+def test_a_ruling_is_the_chair_of_the_item_not_someone_who_has_left(universe):
+    meeting = meeting_in(30)
+    one = actions.add_agenda_item(CL(), meeting, actions.ItemIn(title="One"))
+    two = actions.add_agenda_item(CL(), meeting, actions.ItemIn(title="Two"))
+    attend(meeting, "alex-morgan", "15N/accountable-officer", left=one)
+    attend(meeting, "sam-patel", "15N/director-of-commissioning")
+    attend(meeting, "lou-barnes", "E10000008/dass")
+    made = actions.record_declaration(
+        CL(),
+        meeting,
+        actions.DeclarationIn(
+            person=person("lou-barnes"),
+            items=[two],
+            ruling="withdraw",
+            kind="financial",
+            description="Shares",
+        ),
+    )
+    assert made.ruled_by.key == "sam-patel", "Alex had left: the deputy chairs item 2"
+    # The chair declaring on an item they chair hands the ruling to the deputy.
+    chair = actions.record_declaration(
+        CL(),
+        meeting,
+        actions.DeclarationIn(
+            person=person("alex-morgan"),
+            items=[one],
+            ruling="no_part",
+            kind="indirect",
+            description="A relative",
+        ),
+    )
+    assert chair.ruled_by.key == "sam-patel"
+
+
+def test_declarations_are_made_by_people_present_and_withheld_details_stay_withheld(universe):
+    meeting = meeting_in(30)
+    item = actions.add_agenda_item(
+        CL(),
+        meeting,
+        actions.ItemIn(
+            title="Refuge contract", exempt=True, exemption_paragraph=1, public_interest="Safety"
+        ),
+    )
+    lou = person("lou-barnes")
+    secret = interests.record_interest(
+        CL(),
+        lou,
+        Organisation.objects.get(code="E10000008"),
+        interests.InterestIn(
+            kind="non_financial_personal",
+            description="Trustee of a refuge whose address is confidential",
+            starts=date(2020, 1, 1),
+            withheld=True,
+            withheld_reason="The safety of residents",
+        ),
+    )
+    declaring = actions.DeclarationIn(person=lou, items=[item], ruling="withdraw", interest=secret)
+    with pytest.raises(Refused, match="not recorded present"):
+        actions.record_declaration(CL(), meeting, declaring)
+    attend(meeting, "lou-barnes", "E10000008/dass", status="apologies")
+    with pytest.raises(Refused, match="not recorded present"):
+        actions.record_declaration(CL(), meeting, declaring)
+    attend(meeting, "lou-barnes", "E10000008/dass")
+    made = actions.record_declaration(CL(), meeting, declaring)
+    assert "address is confidential" not in made.description
+    assert "withheld from publication" in made.description
+    # Even the kind of withheld interest is all an outsider sees of a declaration on an exempt
+    # item; the clerk's list names it by its kind only.
+    outsider = text(signed_in(universe, "analyst-15n").get(f"/meetings/{meeting.pk}/"))
+    assert "Details withheld: the item is exempt" in outsider
+    clerk = text(signed_in(universe, "clerk-ice").get(f"/meetings/{meeting.pk}/declarations/"))
+    assert "address is confidential" not in clerk and "(withheld from publication)" in clerk
+
+
+def test_a_conflicted_member_does_not_get_the_exempt_papers_but_a_substitute_does(universe):
+    meeting = meeting_in(30)
+    item = actions.add_agenda_item(
+        CL(),
+        meeting,
+        actions.ItemIn(
+            title="Market", exempt=True, exemption_paragraph=3, public_interest="Tender"
+        ),
+    )
+    version = actions.upload_paper(CL(), item, "market.pdf", papers.pdf(1))
+    attend(meeting, "alex-morgan", "15N/accountable-officer")
+    alex = signed_in(universe, "alex-morgan")
+    assert alex.get(f"/papers/{version.pk}/").status_code == 200
+    actions.record_declaration(
+        CL(),
+        meeting,
+        actions.DeclarationIn(
+            person=person("alex-morgan"),
+            items=[item],
+            ruling="withdraw",
+            kind="financial",
+            description="Shares",
+        ),
+    )
+    assert alex.get(f"/papers/{version.pk}/").status_code == 404
+    assert "its papers are not sent to you" in text(alex.get(f"/meetings/{meeting.pk}/"))
+    # An analyst recorded present (say, invited to speak) sees that meeting's papers.
+    analyst = Person.objects.get(account=universe.accounts["analyst-15n"])
+    reader = signed_in(universe, "analyst-15n")
+    assert reader.get(f"/papers/{version.pk}/").status_code == 404
+    actions.record_attendance(
+        CL(), meeting, actions.AttendanceIn(person=analyst, capacity="other", status="present")
+    )
+    assert reader.get(f"/papers/{version.pk}/").status_code == 200
+
+
+def test_pecuniary_interests_are_elected_members_only(universe):
+    council = Organisation.objects.get(code="E10000008")
+    officer = person("lou-barnes")  # the council's director of adult care: an officer
+    with pytest.raises(Refused, match="elected or co-opted council member"):
+        interests.record_interest(
+            CL(),
+            officer,
+            council,
+            interests.InterestIn(
+                kind="financial", description="Shares", starts=date(2020, 1, 1), pecuniary=True
+            ),
+        )
+
+
+def test_a_meeting_is_confirmed_before_its_agenda_goes_out_and_a_cancelled_one_gives_back_its_business(
+    universe,
+):
+    meeting = meeting_in(30, status=Meeting.Status.TENTATIVE)
+    plan = actions.add_plan_item(
+        CL(),
+        Organisation.objects.get(code="15N"),
+        ice().system,
+        actions.PlanIn(title="P", author="A", kind="discussion", body=ice(), due=date.today()),
+    )
+    actions.add_agenda_item(CL(), meeting, actions.ItemIn(plan_item=plan))
+    with pytest.raises(Conflict, match="confirm it before its agenda is published"):
+        actions.publish_agenda(CL(), meeting)
+    actions.change_meeting(CL(), meeting, status=Meeting.Status.CANCELLED)
+    plan.refresh_from_db()
+    assert plan.status == "planned" and plan.meeting is None
+
+
+def test_a_year_that_is_surely_mistyped_is_refused(universe):
+    with pytest.raises(Refused, match="check the year"):
+        actions.schedule_meeting(CL(), ice(), actions.at(date(2020, 1, 1), 10, 0))
+    with pytest.raises(Refused, match="check the year"):
+        actions.schedule_meeting(CL(), ice(), actions.at(date(date.today().year + 6, 1, 1), 10, 0))
+
+
+def test_times_are_read_as_people_write_them(universe):
+    from commonweal.meetings.forms import TimeField
+
+    field = TimeField()
+    for written, read in (
+        ("2pm", (14, 0)),
+        ("2.30pm", (14, 30)),
+        ("14:00", (14, 0)),
+        ("9.30", (9, 30)),
+        ("12pm", (12, 0)),
+        ("12am", (0, 0)),
+        ("12 noon", (12, 0)),
+    ):
+        assert field.clean(written) == read, written
+    for wrong in ("25:00", "13pm", "noon-ish", "2"):
+        with pytest.raises(Exception, match="Enter"):
+            field.clean(wrong)
+
+
+def test_the_same_file_again_is_not_a_new_version(universe):
+    meeting = meeting_in(30)
+    item = actions.add_agenda_item(CL(), meeting, actions.ItemIn(title="X"))
+    first = actions.upload_paper(CL(), item, "report.pdf", papers.pdf(2))
+    with pytest.raises(Refused, match="is the same file as version 1"):
+        actions.upload_paper(CL(), item, "report again.pdf", papers.pdf(2), paper=first.paper)
+
+
+def test_the_plan_warns_when_the_route_names_another_decider(universe):
+    ccg = Organisation.objects.get(code="15N")
+    director = ccg.posts.get(code="director-of-commissioning")
+    plan = actions.add_plan_item(
+        CL(),
+        ccg,
+        director.system,
+        actions.PlanIn(
+            title="Big contract",
+            author="A",
+            decider=director,
+            due=date.today() + timedelta(days=40),
+            decision_sought="Award it.",
+            decision_type="contract_award",
+            commitments=[("15N", 2_000_000_000, None)],
+        ),
+    )
+    page = text(
+        signed_in(universe, "analyst-15n").get(f"/organisations/15N/forward-plan/{plan.reference}/")
+    )
+    assert "The route says someone else decides" in page and "Governing Body" in page
+
+
+def test_an_exempt_items_plan_entry_is_withheld_from_outsiders(universe):
+    ccg = Organisation.objects.get(code="15N")
+    meeting = meeting_in(30)
+    plan = actions.add_plan_item(
+        CL(),
+        ccg,
+        ice().system,
+        actions.PlanIn(
+            title="Home care market",
+            author="A",
+            body=ice(),
+            meeting=meeting,
+            decision_sought="Retender the market",
+            decision_type="contract_award",
+            commitments=[("15N", 40_000_000, None)],
+        ),
+    )
+    item = actions.add_agenda_item(CL(), meeting, actions.ItemIn(plan_item=plan))
+    actions.mark_exempt(CL(), item, exempt=True, paragraph=3, public_interest="A live tender")
+    url = f"/organisations/15N/forward-plan/{plan.reference}/"
+    outsider = text(signed_in(universe, "analyst-15n").get(url))
+    assert "Home care market" in outsider and "taken in private" in outsider
+    assert "Retender the market" not in outsider and "£400,000" not in outsider
+    member = text(signed_in(universe, "alex-morgan").get(url))
+    assert "Retender the market" in member and "NHS Devon CCG: £400,000" in member
+
+
+def test_attendance_is_recorded_for_the_whole_body_at_once_and_mistakes_removed(universe):
+    meeting = meeting_in(30)
+    one = actions.add_agenda_item(CL(), meeting, actions.ItemIn(title="One"))
+    client = signed_in(universe, "clerk-ice")
+    from commonweal.meetings.views import _expected
+
+    rows = {e.person.key: e.index for e in _expected(meeting)}
+    page = text(client.get(f"/meetings/{meeting.pk}/attendance/"))
+    assert f'name="status-{rows["alex-morgan"]}"' in page and "Alex Morgan, Accountable" in page
+    response = client.post(
+        f"/meetings/{meeting.pk}/attendance/",
+        {
+            "form": "grid",
+            f"status-{rows['alex-morgan']}": "present",
+            f"status-{rows['lou-barnes']}": "apologies",
+            f"status-{rows['val-owen']}": "present",
+            f"left-{rows['val-owen']}": str(one.pk),
+        },
+    )
+    assert response.status_code == 302
+    recorded = {a.person.key: a for a in meeting.attendance.all()}
+    assert recorded["lou-barnes"].status == "apologies" and recorded["val-owen"].left == one
+    # One bad row: nothing of the batch is saved.
+    refused = client.post(
+        f"/meetings/{meeting.pk}/attendance/",
+        {
+            "form": "grid",
+            f"status-{rows['sam-patel']}": "present",
+            f"status-{rows['rae-young']}": "absent",
+            f"left-{rows['rae-young']}": str(one.pk),
+        },
+    )
+    assert refused.status_code == 400 and "Only someone present arrives or leaves" in text(refused)
+    assert not meeting.attendance.filter(person__key="sam-patel").exists()
+    client.post(
+        f"/meetings/{meeting.pk}/attendance/",
+        {"form": "remove", "attendance": str(recorded["lou-barnes"].pk)},
+    )
+    assert not meeting.attendance.filter(person__key="lou-barnes").exists()

@@ -39,17 +39,24 @@ def test_bank_holidays_in_england_are_not_working_days():
     # (Clear days: 24, 29, 30, 31 December and 4 January.)
     assert publication_deadline(date(2027, 1, 5), 5, closed) == date(2026, 12, 23)
     assert publication_deadline(date(2027, 1, 5), 5, NONE) == date(2026, 12, 28)
+    # A meeting on Monday 14 December 2026: the day before the fifth clear day is a Sunday, so
+    # the deadline shown is the Friday before.
+    assert publication_deadline(date(2026, 12, 14), 5, NONE) == date(2026, 12, 4)
 
 
 @given(
     st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)),
     st.integers(min_value=0, max_value=15),
 )
-def test_the_deadline_is_the_last_day_that_gives_the_notice(meeting, days):
+def test_the_deadline_is_the_last_working_day_that_gives_the_notice(meeting, days):
     closed = bank_holidays({meeting.year - 1, meeting.year})
     deadline = publication_deadline(meeting, days, closed)
-    assert clear_working_days(deadline, meeting, closed) == days
-    assert clear_working_days(deadline + timedelta(days=1), meeting, closed) < days or days == 0
+    assert working_day(deadline, closed)
+    assert clear_working_days(deadline, meeting, closed) >= days
+    later = deadline + timedelta(days=1)
+    while later < meeting and not working_day(later, closed):
+        later += timedelta(days=1)
+    assert clear_working_days(later, meeting, closed) < days or later >= meeting
 
 
 def test_notice_says_when_the_agenda_is_late_and_why():
@@ -125,8 +132,9 @@ def test_a_substitute_counts_only_where_the_terms_of_reference_allow():
     assert counted(named) == {"deputy"}
     other = item_presence(1, attending, [], MEMBERS, ["15N/doc"], None, None)
     assert counted(other) == set()
-    anyone = item_presence(1, attending, [], MEMBERS, ["members"], None, None)
+    anyone = item_presence(1, attending, [], MEMBERS, ["members"], "15N/ao", None)
     assert counted(anyone) == {"deputy"}
+    assert anyone.chair is None, "a substitute for the chair never takes the chair"
     # Someone attending in no member post never counts.
     guest = [present(person="g", post="15N/strategy", capacity="attendee")]
     assert counted(item_presence(1, guest, [], MEMBERS, ["members"], None, None)) == set()
@@ -185,10 +193,32 @@ def test_no_one_withdrawn_or_conflicted_counts_and_no_one_counts_twice(rows, rul
         assert not (set(people) & p.withdrawn)
         meeting = engine.Meeting(present=p.present)
         number, _ = meeting.counted(MEMBERS, p.conflicted)
-        assert number == len(counted(p) - p.conflicted)
+        # Each attends in one post, so what counts is the member posts filled by someone free.
+        seats = {x.post for x in p.present if x.post in MEMBERS and x.person not in p.conflicted}
+        assert number == len(seats)
         for a in attending:
             if a.person in people:
                 assert a.there_for(item)
+
+
+def test_a_seat_counts_once_and_a_person_counts_once():
+    two_in_one = engine.Meeting(
+        present=(engine.Decider("a", "15N/ao"), engine.Decider("b", "15N/ao"))
+    )
+    assert two_in_one.counted(MEMBERS, frozenset()) == (1, frozenset({"15N/ao"}))
+    one_in_two = engine.Meeting(
+        present=(engine.Decider("a", "15N/ao"), engine.Decider("a", "15N/doc"))
+    )
+    assert one_in_two.counted(MEMBERS, frozenset())[0] == 1
+    # The largest pairing: b can sit only in ao, so a takes doc.
+    both = engine.Meeting(
+        present=(
+            engine.Decider("a", "15N/ao"),
+            engine.Decider("a", "15N/doc"),
+            engine.Decider("b", "15N/ao"),
+        )
+    )
+    assert both.counted(MEMBERS, frozenset()) == (2, frozenset({"15N/ao", "15N/doc"}))
 
 
 def test_working_days():

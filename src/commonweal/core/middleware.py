@@ -195,10 +195,14 @@ class RefusalPages:
         if not isinstance(exception, Refused) or request.path.startswith("/api/"):
             return None
         headings = {403: "You cannot do this", 404: "Page not found", 409: "This cannot change"}
-        detail = " ".join(str(p) for p in exception.problems if p.message not in exception.message)
+        # A page speaks in sentences: a problem's message, not the field name code gave it.
+        said = " ".join(
+            p.message[:1].upper() + p.message[1:] + ("" if p.message.endswith(".") else ".")
+            for p in exception.problems
+        )
         return error_page(
             request,
             exception.status,
             headings.get(exception.status, "This cannot be done"),
-            f"{exception.message} {detail}".strip(),
+            said or exception.message,
         )

@@ -132,6 +132,7 @@ def add_business(actor: Actor, today: date | None = None) -> str:
             kind=ItemKind.DISCUSSION,
             exempt=True,
             exemption_paragraph=3,
+            public_interest="Disclosure would prejudice providers' bids in a live tender.",
         ),
     )
     meetings.add_agenda_item(
@@ -141,6 +142,7 @@ def add_business(actor: Actor, today: date | None = None) -> str:
             title="Minutes of the last meeting",
             kind=ItemKind.DECISION,
             urgency_reason="Recorded after the meeting for the demo",
+            chair_agreed=True,
         ),
     )
     meetings.change_meeting(actor, held, status=Meeting.Status.HELD)

@@ -65,16 +65,31 @@ class InterestIn:
     withheld_reason: str = ""
 
 
-def _check(organisation: Organisation, entry: InterestIn) -> None:
+def elected_member(person: Person, organisation: Organisation, on: date | None = None) -> bool:
+    """Whether the person holds an elected or co-opted post in the organisation (a council's
+    members: the only people with disclosable pecuniary interests)."""
+    from commonweal.governance.models import PostHolding
+
+    return any(
+        {"elected", "co-opted"} & set(h.post.categories)
+        for h in PostHolding.objects.filter(person=person, post__organisation=organisation)
+        .filter(in_force(on or date.today()))
+        .select_related("post")
+    )
+
+
+def _check(person: Person, organisation: Organisation, entry: InterestIn) -> None:
     problems = []
     if entry.ends is not None and entry.ends < entry.starts:
         problems.append(("ends", f"must be on or after the start ({long_date(entry.starts)})"))
-    if entry.pecuniary and organisation.kind not in COUNCIL_KINDS:
+    if entry.pecuniary and (
+        organisation.kind not in COUNCIL_KINDS or not elected_member(person, organisation)
+    ):
         problems.append(
             (
                 "pecuniary",
-                "Disclosable pecuniary interests are a council member's (Localism Act 2011); "
-                f"{organisation.name} is not a council",
+                "Disclosable pecuniary interests are an elected or co-opted council member's "
+                f"(Localism Act 2011); {person} is not one of {organisation.name}'s members",
             )
         )
     if entry.withheld and not entry.withheld_reason.strip():
@@ -98,7 +113,7 @@ def record_interest(
         raise Refused.at(
             "organisation", f"{person} holds no post or role in {organisation.name} today"
         )
-    _check(organisation, entry)
+    _check(person, organisation, entry)
     interest = Interest.objects.create(
         person=person, organisation=organisation, declared_on=date.today(), **entry.__dict__
     )
@@ -116,7 +131,7 @@ def record_interest(
 def change_interest(actor: Actor, interest: Interest, entry: InterestIn) -> Interest:
     """Change an entry (its end date, how it is managed): the audit trail keeps what it was."""
     _keeper(actor, interest.person, interest.organisation)
-    _check(interest.organisation, entry)
+    _check(interest.person, interest.organisation, entry)
     before = _public(interest)
     for name, value in entry.__dict__.items():
         setattr(interest, name, value)
@@ -161,10 +176,12 @@ def make_return(
         in_force(today)
     )
     if nil and current.exists():
+        count = current.count()
         raise Refused.at(
             "nil",
-            f"{person} has {current.count()} interests on the register today: confirm the "
-            "register instead of making a nil return, or end the interests that have ended",
+            f"There {'is' if count == 1 else 'are'} {count} interest{'s' if count != 1 else ''} "
+            f"on {person}'s register today: confirm the register instead of making a nil "
+            "return, or end the interests that have ended",
         )
     made = Return.objects.create(person=person, organisation=organisation, on=today, nil=nil)
     actor.record(
@@ -234,9 +251,11 @@ class OfferIn:
     reason: str = ""
 
 
-def advice_for(person: Person, offer: OfferIn, exclude: int | None = None) -> rules.Advice:
+def advice_for(
+    person: Person, organisation: Organisation, offer: OfferIn, exclude: int | None = None
+) -> rules.Advice:
     """The rules' advice on an offer, counting the person's earlier gifts from the same source."""
-    config = gift_rules()
+    config = gift_rules(council=organisation.kind in COUNCIL_KINDS)
     earlier = 0
     if offer.kind == Offer.Kind.GIFT and not offer.from_supplier:
         since = offer.on - timedelta(days=config.cumulative_days)
@@ -271,7 +290,9 @@ def record_offer(actor: Actor, person: Person, organisation: Organisation, offer
     """Record a gift or hospitality and the decision on it, which the rules must allow; one
     that needs a senior's approval is recorded as awaiting it."""
     _keeper(actor, person, organisation)
-    advice = advice_for(person, offer)
+    if offer.on > date.today():
+        raise Refused.at("on", "must be today or in the past: record an offer once it is made")
+    advice = advice_for(person, organisation, offer)
     pending = offer.decision == PENDING
     if pending and not advice.with_approval:
         raise Refused.at("decision", f"No approval is needed: {advice.because}")
@@ -281,6 +302,7 @@ def record_offer(actor: Actor, person: Person, organisation: Organisation, offer
         person=person,
         organisation=organisation,
         advice=advice.because,
+        declared=advice.declare,
         **{**offer.__dict__, "decision": Offer.Decision.PENDING if pending else offer.decision},
     )
     actor.record(

@@ -12,3 +12,4 @@ class InterestsConfig(AppConfig):
 
         # A rules file with mistakes stops start-up, each mistake named with its line.
         gift_rules()
+        gift_rules(council=True)

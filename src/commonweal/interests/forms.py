@@ -35,6 +35,7 @@ class InterestForm(Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         max_length=2000,
+        help_text="The register shows this reason in place of the details: do not repeat them",
     )
 
     def __init__(self, *args: Any, organisations: list[tuple[str, str]], **kwargs: Any) -> None:

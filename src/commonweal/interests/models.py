@@ -114,8 +114,10 @@ class Offer(models.Model):
     approved_by = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # What the rules said, in words, when it was recorded (the rules may change later).
+    # What the rules said, in words, when it was recorded (the rules may change later), and
+    # whether they said to declare it: one that need not be declared is not on the register.
     advice = models.TextField()
+    declared = models.BooleanField(default=True)
     recorded = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -29,12 +29,22 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True)
 class GiftRules:
-    """Thresholds in pence."""
+    """Thresholds in pence, and what happens above them. The defaults are NHS England's; a
+    council's members' code registers what is over its threshold rather than refusing it."""
 
+    # Gifts from suppliers and contractors are declined (but for promotional items under
+    # `promotional_under`); False: judged like any other gift.
+    suppliers_declined: bool = True
     promotional_under: int = 600
     gift_accept_up_to: int = 5_000
+    # Above the gift threshold: "for_organisation" (accepted only on its behalf) or "declare"
+    # (may be kept, and is registered).
+    gift_over: str = "for_organisation"
     hospitality_undeclared_up_to: int = 2_500
-    hospitality_declared_up_to: int = 7_500
+    # Up to this, hospitality is accepted and declared; above it, `hospitality_over` applies:
+    # "approval" (declined unless a senior approves) or "declare". None: no upper tier.
+    hospitality_declared_up_to: int | None = 7_500
+    hospitality_over: str = "approval"
     # Gifts from one source within this many days count together against the gift threshold.
     cumulative_days: int = 365
     source: str = ""
@@ -72,7 +82,7 @@ def advise(offer: Offered, rules: GiftRules) -> Advice:
     if offer.cash:
         return Advice(DECLINE_ONLY, frozenset(), True, "Cash and vouchers are always declined.")
     if offer.kind == "gift":
-        if offer.from_supplier:
+        if offer.from_supplier and rules.suppliers_declined:
             if offer.promotional and offer.value < rules.promotional_under:
                 return Advice(
                     frozenset({Decision.ACCEPTED, Decision.DECLINED}),
@@ -102,6 +112,14 @@ def advise(offer: Offered, rules: GiftRules) -> Advice:
             if offer.earlier_from_source
             else ""
         )
+        if rules.gift_over == "declare":
+            return Advice(
+                frozenset({Decision.ACCEPTED, Decision.FOR_ORGANISATION, Decision.DECLINED}),
+                frozenset(),
+                True,
+                f"A gift of {value}{with_earlier} is over {pounds(rules.gift_accept_up_to)}: it "
+                "may be accepted, and is registered.",
+            )
         return Advice(
             frozenset({Decision.FOR_ORGANISATION, Decision.DECLINED}),
             frozenset(),
@@ -117,21 +135,29 @@ def advise(offer: Offered, rules: GiftRules) -> Advice:
             f"Hospitality of {value} (up to {pounds(rules.hospitality_undeclared_up_to)}) may be "
             "accepted and need not be declared.",
         )
-    if offer.value <= rules.hospitality_declared_up_to:
+    declared_up_to = rules.hospitality_declared_up_to
+    if declared_up_to is None or rules.hospitality_over == "declare":
+        return Advice(
+            frozenset({Decision.ACCEPTED, Decision.DECLINED}),
+            frozenset(),
+            True,
+            f"Hospitality of {value} is over {pounds(rules.hospitality_undeclared_up_to)}: it "
+            "may be accepted, and is registered.",
+        )
+    if offer.value <= declared_up_to:
         return Advice(
             frozenset({Decision.ACCEPTED, Decision.DECLINED}),
             frozenset(),
             True,
             f"Hospitality of {value} may be accepted and is declared (over "
-            f"{pounds(rules.hospitality_undeclared_up_to)}, up to "
-            f"{pounds(rules.hospitality_declared_up_to)}).",
+            f"{pounds(rules.hospitality_undeclared_up_to)}, up to {pounds(declared_up_to)}).",
         )
     return Advice(
         DECLINE_ONLY,
         frozenset({Decision.APPROVED}),
         True,
-        f"Hospitality of {value} is over {pounds(rules.hospitality_declared_up_to)}: it is "
-        "declined unless a senior approves it, and is declared.",
+        f"Hospitality of {value} is over {pounds(declared_up_to)}: it is declined unless a "
+        "senior approves it, and is declared.",
     )
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from commonweal.core.actions import Actor
 from commonweal.core.errors import NotPermitted, Refused
 from commonweal.core.forms import Form
-from commonweal.core.models import Organisation, Person, in_force
+from commonweal.core.models import COUNCIL_KINDS, Organisation, Person, in_force
 from commonweal.core.permissions import Permission
 from commonweal.governance.models import PostHolding
 from commonweal.interests import actions, forms, presenters
@@ -74,14 +74,19 @@ def mine(request: HttpRequest) -> HttpResponse:
     choices = [(o.code, o.name) for o in orgs]
     posted = request.POST if request.method == "POST" else None
     which = request.POST.get("form", "") if posted else ""
+    # One register: chosen already.
+    only = {"organisation": orgs[0].code} if len(orgs) == 1 else {}
     entry = forms.InterestForm(
-        posted if which == "interest" else None, organisations=choices, prefix="interest"
+        posted if which == "interest" else None,
+        organisations=choices,
+        prefix="interest",
+        initial=only,
     )
     made = forms.ReturnForm(
-        posted if which == "return" else None, organisations=choices, prefix="return"
+        posted if which == "return" else None, organisations=choices, prefix="return", initial=only
     )
     offer = forms.OfferForm(
-        posted if which == "offer" else None, organisations=choices, prefix="offer"
+        posted if which == "offer" else None, organisations=choices, prefix="offer", initial=only
     )
     if posted is not None and person is not None:
         done: Any = None
@@ -176,7 +181,15 @@ def change(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "interests/change.jinja",
-        {"interest": interest, "form": form},
+        {
+            "interest": interest,
+            "form": form,
+            "crumbs": [
+                {"href": reverse("my-interests"), "text": "Your interests"}
+                if actor.person is not None and actor.person.pk == interest.person_id
+                else {"href": reverse("register", args=[org.code]), "text": "Register of interests"}
+            ],
+        },
         status=_status(form),
     )
 
@@ -279,16 +292,20 @@ def gifts(request: HttpRequest, code: str) -> HttpResponse:
                     f"The offer to {offer.person} is {done.get_decision_display().lower()}.",
                 )
                 return HttpResponseRedirect(reverse("gifts", args=[org.code]))
-    rows = presenters.offer_rows(
-        Offer.objects.filter(organisation=org).select_related("person", "approved_by")
-    )
+    # The register lists what the rules say to declare; what need not be declared stays with
+    # the person who recorded it.
+    offers = Offer.objects.filter(organisation=org).select_related("person", "approved_by")
+    rows = presenters.offer_rows(offers.filter(declared=True))
+    mine = actor.person.pk if actor.person else None
     return render(
         request,
         "interests/gifts.jinja",
         {
             "org": org,
             "rows": rows,
-            "pending": [r for r in rows if r.decision == Offer.Decision.PENDING],
+            "pending": presenters.offer_rows(
+                offers.filter(decision=Offer.Decision.PENDING).exclude(person_id=mine or 0)
+            ),
             "approver": actor.holds(Permission.APPROVE_HOSPITALITY, org),
             "form": form,
             "crumbs": [{"href": reverse("organisation", args=[org.code]), "text": org.name}],
@@ -337,6 +354,7 @@ def dispensations(request: HttpRequest, code: str) -> HttpResponse:
                 Dispensation.objects.filter(organisation=org).select_related("person"), today
             ),
             "keeper": keeper,
+            "council": org.kind in COUNCIL_KINDS,
             "form": form,
             "crumbs": [{"href": reverse("organisation", args=[org.code]), "text": org.name}],
         },

@@ -4,10 +4,13 @@ Managing a body's meetings is MANAGE_MEETINGS in one of its owners, for that bod
 holds it for their own bodies only, an administrator of an owner for all of its bodies. Exempt
 reports and papers are seen by the body's members and attendees (the holders of its posts on
 the day) and by those who manage its meetings; everyone else sees the item's title and the
-reason it is exempt, never its papers.
+reason it is exempt, never its papers. Someone recorded present at the meeting (a substitute,
+an invited officer) sees that meeting's papers. A member who withdrew from an item, or stays
+without taking part, does not receive its exempt papers (NHS England's guidance on conflicts).
 """
 
 from datetime import date
+from typing import Any
 
 from commonweal.core.actions import Actor
 from commonweal.core.models import in_force
@@ -36,5 +39,22 @@ def in_the_body(actor: Actor, body: Body, on: date | None = None) -> bool:
     )
 
 
-def may_see_exempt(actor: Actor, body: Body, on: date | None = None) -> bool:
-    return actor.internal or may_manage(actor, body) or in_the_body(actor, body, on)
+def may_see_exempt(
+    actor: Actor, body: Body, on: date | None = None, meeting: Any | None = None
+) -> bool:
+    if actor.internal or may_manage(actor, body) or in_the_body(actor, body, on):
+        return True
+    return (
+        meeting is not None
+        and actor.person is not None
+        and meeting.attendance.filter(person=actor.person, status="present").exists()
+    )
+
+
+def conflicted_on(actor: Actor, item: Any) -> bool:
+    """Whether the person declared a conflict on the item (withdrawing, or not taking part)."""
+    if actor.person is None:
+        return False
+    return item.declarations.filter(
+        person=actor.person, ruling__in=("withdraw", "no_part")
+    ).exists()

@@ -24,6 +24,7 @@ from commonweal.core.models import COUNCIL_KINDS, Organisation, Person, in_force
 from commonweal.core.permissions import Permission
 from commonweal.governance.documents import DecisionType
 from commonweal.governance.models import Body, BodyMembership, Post, PostHolding, Scheme
+from commonweal.interests.actions import acts_for
 from commonweal.interests.models import Dispensation, Interest
 from commonweal.meetings import rules
 from commonweal.meetings.models import (
@@ -87,6 +88,7 @@ class PlanIn:
     project: str = ""
     # None: let the council's threshold propose it.
     key_decision: bool | None = None
+    key_exception: str = ""
 
 
 def key_decision_threshold(organisation: Organisation, on: date) -> int | None:
@@ -177,7 +179,7 @@ def add_plan_item(
     assert due is not None
     count = ForwardPlanItem.objects.filter(organisation=organisation).count()
     reference = f"{organisation.code}-FP{count + 1:04}"
-    key = _key_flag(organisation, item, due)
+    key = _key_flag(organisation, item, due, today)
     plan = ForwardPlanItem.objects.create(
         organisation=organisation,
         system=system,
@@ -200,6 +202,7 @@ def add_plan_item(
         footprint=item.footprint,
         project=item.project,
         key_decision=key,
+        key_exception=item.key_exception if key else "",
     )
     actor.record(
         "forward_plan_item",
@@ -210,15 +213,34 @@ def add_plan_item(
     return plan
 
 
-def _key_flag(organisation: Organisation, item: PlanIn, due: date) -> bool | None:
-    """A council executive decision's key-decision flag: as set, or as the threshold proposes."""
+# Notice of a key decision on the forward plan (the 2012 Regulations, regulation 9).
+KEY_DECISION_NOTICE_DAYS = 28
+
+
+def _key_flag(organisation: Organisation, item: PlanIn, due: date, today: date) -> bool | None:
+    """A council executive decision's key-decision flag: as set, or as the threshold proposes.
+    A key decision is on the plan 28 clear days ahead, or is taken under the general exception
+    or special urgency, which is recorded."""
     executive = item.decider is not None or (item.body is not None and item.body.kind == "cabinet")
     if organisation.kind not in COUNCIL_KINDS or not executive or item.kind != ItemKind.DECISION:
+        if item.key_decision is not None:
+            raise Refused.at(
+                "key_decision",
+                "Only a council's executive decision is a key decision: leave this as proposed",
+            )
         return None
-    if item.key_decision is not None:
-        return item.key_decision
-    proposed, _ = proposed_key_decision(organisation, item.commitments, due)
-    return bool(proposed)
+    key = item.key_decision
+    if key is None:
+        key = bool(proposed_key_decision(organisation, item.commitments, due)[0])
+    clear = (due - today).days - 1
+    if key and clear < KEY_DECISION_NOTICE_DAYS and not item.key_exception.strip():
+        raise Refused.at(
+            "key_exception",
+            f"A key decision is on the forward plan {KEY_DECISION_NOTICE_DAYS} clear days before "
+            f"it is taken, and this one has {max(clear, 0)}: record the general exception or "
+            "special urgency it is taken under, or move it later",
+        )
+    return key
 
 
 @action("meetings.reschedule_plan_item", permission=Permission.PLAN_BUSINESS)
@@ -276,6 +298,7 @@ def schedule_meeting(
     status: str = Meeting.Status.TENTATIVE,
 ) -> Meeting:
     _manage(actor, body, f"meetings of {body.name}")
+    _plausible(starts)
     if body.ends is not None and local_day(starts) > body.ends:
         raise Refused.at("starts", f"{body.name} ended on {long_date(body.ends)}")
     if status not in (Meeting.Status.TENTATIVE, Meeting.Status.CONFIRMED):
@@ -289,6 +312,16 @@ def schedule_meeting(
         f"Scheduled {body.name} on {long_date(local_day(starts))} ({meeting.get_status_display().lower()})",
     )
     return meeting
+
+
+def _plausible(starts: datetime) -> None:
+    """A meeting more than a year ago or five years ahead is a mistyped year, not a meeting."""
+    day, today = local_day(starts), date.today()
+    if day < today.replace(year=today.year - 1) or day.year > today.year + 5:
+        raise Refused.at(
+            "starts",
+            f"{long_date(day)} is more than a year ago or five years ahead: check the year",
+        )
 
 
 @action("meetings.change_meeting", permission=Permission.MANAGE_MEETINGS)
@@ -317,6 +350,7 @@ def change_meeting(
             raise Refused.at("status", "A meeting is held once it has started")
         meeting.status = status
     if starts is not None:
+        _plausible(starts)
         meeting.starts = starts
     if venue is not None:
         meeting.venue = venue
@@ -324,6 +358,11 @@ def change_meeting(
     if starts is not None:
         # Items planned for this meeting move with it.
         meeting.planned.update(due=local_day(starts))
+    if meeting.status == Meeting.Status.CANCELLED:
+        # Its business goes back to the forward plan, to be taken at another meeting.
+        meeting.planned.filter(
+            status__in=(ForwardPlanItem.Status.PLANNED, ForwardPlanItem.Status.ON_AGENDA)
+        ).update(status=ForwardPlanItem.Status.PLANNED, meeting=None)
     actor.record(
         "meeting",
         str(meeting.pk),
@@ -355,10 +394,12 @@ class ItemIn:
     exempt: bool = False
     exemption_paragraph: int | None = None
     exemption_reason: str = ""
+    public_interest: str = ""
     urgency_reason: str = ""
+    chair_agreed: bool = False
 
 
-def _council_owned(body: Body) -> bool:
+def council_owned(body: Body) -> bool:
     return body.owners.filter(kind__in=COUNCIL_KINDS).exists()
 
 
@@ -366,13 +407,21 @@ def _check_exemption(body: Body, item: ItemIn) -> list[tuple[str, str]]:
     if not item.exempt:
         return []
     problems = []
-    if _council_owned(body):
+    if council_owned(body):
         if item.exemption_paragraph not in SCHEDULE_12A:
             problems.append(
                 (
                     "exemption_paragraph",
                     "Choose the paragraph of Schedule 12A that makes the item exempt (a "
                     "council's business is exempt only under one)",
+                )
+            )
+        if not item.public_interest.strip():
+            problems.append(
+                (
+                    "public_interest",
+                    "Say why the public interest in keeping it private outweighs the public "
+                    "interest in disclosing it (Schedule 12A, paragraph 10)",
                 )
             )
     elif not item.exemption_reason.strip():
@@ -411,6 +460,14 @@ def add_agenda_item(actor: Actor, meeting: Meeting, item: ItemIn) -> AgendaItem:
                 "it at a later meeting",
             )
         )
+    if late and not item.chair_agreed:
+        problems.append(
+            (
+                "chair_agreed",
+                "A late item is taken only if the chair agrees it is urgent: confirm the chair "
+                "agreed",
+            )
+        )
     if problems:
         raise _refuse(*problems, message="The item cannot be added.")
     serialise(f"agenda:{meeting.pk}")
@@ -426,8 +483,10 @@ def add_agenda_item(actor: Actor, meeting: Meeting, item: ItemIn) -> AgendaItem:
         exempt=item.exempt,
         exemption_paragraph=item.exemption_paragraph if item.exempt else None,
         exemption_reason=item.exemption_reason if item.exempt else "",
+        public_interest=item.public_interest if item.exempt else "",
         late=late,
         urgency_reason=item.urgency_reason if late else "",
+        chair_agreed=late and item.chair_agreed,
     )
     if plan is not None:
         plan.status, plan.meeting, plan.due = (
@@ -459,20 +518,29 @@ def mark_exempt(
     exempt: bool,
     paragraph: int | None = None,
     reason: str = "",
+    public_interest: str = "",
 ) -> AgendaItem:
     """Take an item in private (listed with its title and reason; papers withheld) or not."""
     _manage(actor, item.meeting.body, f"the agenda of {item.meeting}")
     _meeting_open(item)
     problems = _check_exemption(
         item.meeting.body,
-        ItemIn(exempt=exempt, exemption_paragraph=paragraph, exemption_reason=reason),
+        ItemIn(
+            exempt=exempt,
+            exemption_paragraph=paragraph,
+            exemption_reason=reason,
+            public_interest=public_interest,
+        ),
     )
     if problems:
         raise _refuse(*problems, message="The item cannot be marked exempt.")
     item.exempt = exempt
     item.exemption_paragraph = paragraph if exempt else None
     item.exemption_reason = reason if exempt else ""
-    item.save(update_fields=["exempt", "exemption_paragraph", "exemption_reason"])
+    item.public_interest = public_interest if exempt else ""
+    item.save(
+        update_fields=["exempt", "exemption_paragraph", "exemption_reason", "public_interest"]
+    )
     actor.record(
         "agenda_item",
         str(item.pk),
@@ -524,8 +592,12 @@ def publish_agenda(actor: Actor, meeting: Meeting, *, late_reason: str = "") -> 
         raise Conflict.at(
             "published", f"The agenda was published on {long_date(local_day(meeting.published))}"
         )
-    if meeting.status == Meeting.Status.CANCELLED:
-        raise Conflict.at("status", "The meeting is cancelled")
+    if meeting.status != Meeting.Status.CONFIRMED:
+        raise Conflict.at(
+            "status",
+            f"The meeting is {meeting.get_status_display().lower()}: confirm it before its "
+            "agenda is published",
+        )
     if not meeting.items.filter(withdrawn=False).exists():
         raise Refused.at("items", "The agenda has no items")
     notice = notice_for(meeting)
@@ -600,7 +672,14 @@ def keep_paper(
         title = title.strip() or filename.rsplit(".", 1)[0]
         paper = Paper.objects.create(item=item, title=title[:200])
     serialise(f"paper:{paper.pk}")
-    number = (paper.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    current = paper.versions.order_by("-number").first()
+    if current is not None and current.sha256 == inspected.sha256:
+        raise Refused.at(
+            "file",
+            f"'{filename}' is the same file as version {current.number} of '{paper.title}': "
+            "nothing to replace",
+        )
+    number = (current.number if current else 0) + 1
     version = PaperVersion(
         paper=paper,
         number=number,
@@ -609,7 +688,7 @@ def keep_paper(
         size=inspected.size,
         sha256=inspected.sha256,
         extent=inspected.extent,
-        uploaded_by=actor.label,
+        uploaded_by=actor.person.name if actor.person else actor.label,
         late=notice_for(item.meeting).late,
     )
     # Kept under its checksum: a file written by a transaction that then rolls back is never
@@ -640,6 +719,30 @@ def _members_on(body: Body, on: date) -> dict[str, str]:
         .filter(in_force(on))
         .select_related("post__organisation")
     }
+
+
+# Capacities that sit in a member's seat: the member, or their substitute.
+SEATED = ("member", "substitute")
+
+
+def _span(arrived: AgendaItem | None, left: AgendaItem | None) -> tuple[int, int]:
+    return (arrived.number if arrived else 0, left.number if left else 10**6)
+
+
+def _in_the_seat(meeting: Meeting, row: "AttendanceIn") -> Attendance | None:
+    """Someone else recorded present in the same member post for any of the same items."""
+    start, end = _span(row.arrived, row.left)
+    for other in (
+        meeting.attendance.filter(
+            post=row.post, status=Attendance.Status.PRESENT, capacity__in=SEATED
+        )
+        .exclude(person=row.person)
+        .select_related("person", "arrived", "left")
+    ):
+        other_start, other_end = _span(other.arrived, other.left)
+        if start <= other_end and other_start <= end:
+            return other
+    return None
 
 
 @dataclass
@@ -679,8 +782,17 @@ def record_attendance(actor: Actor, meeting: Meeting, row: AttendanceIn) -> Atte
             .exists()
         ):
             problems.append(("post", f"{row.person} does not hold {row.post} on {long_date(on)}"))
-    if row.capacity == "substitute" and (ref is None or posts.get(ref) != "member"):
-        problems.append(("post", "Choose the member post they stand in for"))
+    if row.capacity == "substitute":
+        if ref is None or posts.get(ref) != "member":
+            problems.append(("post", "Choose the member post they stand in for"))
+        elif row.post is not None and not acts_for(row.person, row.post.organisation, on):
+            problems.append(
+                (
+                    "post",
+                    f"A substitute stands in for their own organisation: {row.person} holds no "
+                    f"post or role in {row.post.organisation.name}",
+                )
+            )
     for name, item in (("arrived", row.arrived), ("left", row.left)):
         if item is not None and item.meeting_id != meeting.pk:
             problems.append((name, "Choose an item of this meeting"))
@@ -688,6 +800,16 @@ def record_attendance(actor: Actor, meeting: Meeting, row: AttendanceIn) -> Atte
         problems.append(("left", "They cannot leave before the item they arrived at"))
     if row.status != Attendance.Status.PRESENT and (row.arrived or row.left):
         problems.append(("status", "Only someone present arrives or leaves"))
+    if not problems and row.status == Attendance.Status.PRESENT and row.capacity in SEATED:
+        other = _in_the_seat(meeting, row)
+        if other is not None:
+            problems.append(
+                (
+                    "post",
+                    f"{other.person} is already recorded in {row.post} for those items: a "
+                    "member's seat holds one person at a time",
+                )
+            )
     if problems:
         raise _refuse(*problems, message="The attendance cannot be recorded.")
     attendance, _created = Attendance.objects.update_or_create(
@@ -764,19 +886,42 @@ def record_declaration(actor: Actor, meeting: Meeting, d: DeclarationIn) -> Decl
         problems.append(("items", "Choose items of this meeting"))
     if d.ruling not in Declaration.Ruling.values:
         problems.append(("ruling", "Choose the chair's ruling"))
+    attending = meeting.attendance.filter(person=d.person, status=Attendance.Status.PRESENT)
+    if not attending.exists():
+        problems.append(
+            ("person", f"{d.person} is not recorded present: record their attendance first")
+        )
     interest = d.interest
     if interest is not None and interest.person_id != d.person.pk:
         problems.append(("interest", f"That interest is not on {d.person}'s register"))
     kind = interest.kind if interest else d.kind
-    description = d.description.strip() or (interest.description if interest else "")
+    # A withheld entry's details stay on the register: the meeting's record says only that an
+    # interest withheld from publication was declared, unless the declaration says more.
+    from_register = ""
+    if interest is not None:
+        from_register = (
+            f"{interest.get_kind_display()} interest, withheld from publication"
+            if interest.withheld
+            else interest.description
+        )
+    description = d.description.strip() or from_register
     if not kind:
         problems.append(("kind", "Choose the kind of interest"))
     if not description:
         problems.append(("description", "Describe the interest"))
     pecuniary = bool(interest.pecuniary) if interest else d.pecuniary
-    if pecuniary and not _council_owned(meeting.body):
+    if pecuniary and not council_owned(meeting.body):
         problems.append(
             ("pecuniary", "Disclosable pecuniary interests are declared at a council's meetings")
+        )
+    elif pecuniary and not _council_member(d.person, meeting):
+        problems.append(
+            (
+                "pecuniary",
+                f"Disclosable pecuniary interests are a council member's (Localism Act 2011); "
+                f"{d.person} holds no elected or co-opted post in an owner of "
+                f"{meeting.body.name}",
+            )
         )
     dispensation = dispensation_for(d.person, meeting, interest) if pecuniary else None
     if pecuniary and dispensation is None and d.ruling == Declaration.Ruling.TAKE_PART:
@@ -799,7 +944,7 @@ def record_declaration(actor: Actor, meeting: Meeting, d: DeclarationIn) -> Decl
         pecuniary=pecuniary,
         dispensation=dispensation,
         ruling=d.ruling,
-        ruled_by=_ruler(meeting, d.person),
+        ruled_by=_ruler(meeting, d.person, min(d.items, key=lambda i: i.number)),
     )
     declaration.items.set(d.items)
     numbers = ", ".join(str(i.number) for i in sorted(d.items, key=lambda i: i.number))
@@ -812,21 +957,87 @@ def record_declaration(actor: Actor, meeting: Meeting, d: DeclarationIn) -> Decl
     return declaration
 
 
-def _ruler(meeting: Meeting, declaring: Person) -> Person | None:
-    """Who rules on a declaration: the chair present, or the deputy when the chair declares."""
+def _ruler(meeting: Meeting, declaring: Person, item: AgendaItem) -> Person | None:
+    """Who rules on a declaration: whoever chairs the (first) item it touches with the
+    declaring person treated as conflicted, so a chair who declares hands it to the deputy;
+    someone who has left before the item does not rule on it."""
     body = meeting.body
-    present = {
-        a.post_id: a.person
-        for a in meeting.attendance.filter(status=Attendance.Status.PRESENT).select_related(
-            "person"
+    rows = list(
+        meeting.attendance.select_related("person", "post__organisation", "arrived", "left")
+    )
+    people = {a.person.key: a.person for a in rows}
+    presence = rules.item_presence(
+        item.number,
+        [
+            rules.Attending(
+                person=a.person.key,
+                post=a.post.ref if a.post else "",
+                capacity=a.capacity,
+                present=a.status == Attendance.Status.PRESENT,
+                arrived=a.arrived.number if a.arrived else None,
+                left=a.left.number if a.left else None,
+            )
+            for a in rows
+        ],
+        [rules.Declared(declaring.key, frozenset({item.number}), rules.Ruling.NO_PART)],
+        frozenset(),
+        [],
+        body.chair.ref if body.chair else None,
+        body.deputy.ref if body.deputy else None,
+    )
+    return people.get(presence.chair) if presence.chair else None
+
+
+def _council_member(person: Person, meeting: Meeting) -> bool:
+    """Whether the person holds an elected or co-opted post in a council that owns the body."""
+    day = local_day(meeting.starts)
+    return any(
+        {"elected", "co-opted"} & set(h.post.categories)
+        for h in PostHolding.objects.filter(
+            person=person,
+            post__organisation__in=meeting.body.owners.filter(kind__in=COUNCIL_KINDS),
         )
-        if a.post_id
-    }
-    chair = present.get(body.chair_id) if body.chair_id else None
-    if chair is not None and chair.pk != declaring.pk:
-        return chair
-    deputy = present.get(body.deputy_id) if body.deputy_id else None
-    return deputy if deputy is not None and deputy.pk != declaring.pk else None
+        .filter(in_force(day))
+        .select_related("post")
+    )
+
+
+@action("meetings.remove_attendance", permission=Permission.MANAGE_MEETINGS)
+def remove_attendance(actor: Actor, attendance: Attendance) -> None:
+    """Take out an attendance recorded by mistake (the audit trail keeps what it said)."""
+    meeting = attendance.meeting
+    _manage(actor, meeting.body, f"the attendance of {meeting}")
+    if meeting.declarations.filter(person=attendance.person).exists():
+        raise Conflict.at(
+            "attendance",
+            f"{attendance.person} declared an interest at this meeting: withdraw the "
+            "declaration first",
+        )
+    actor.record(
+        "attendance",
+        str(attendance.pk),
+        f"Removed {attendance.person}'s attendance at {meeting}",
+        before={"status": attendance.status, "capacity": attendance.capacity},
+    )
+    attendance.delete()
+
+
+@action("meetings.withdraw_declaration", permission=Permission.MANAGE_MEETINGS)
+def withdraw_declaration(actor: Actor, declaration: Declaration) -> None:
+    """Take out a declaration recorded by mistake (the audit trail keeps what it said)."""
+    meeting = declaration.meeting
+    _manage(actor, meeting.body, f"the declarations at {meeting}")
+    actor.record(
+        "declaration",
+        str(declaration.pk),
+        f"Removed {declaration.person}'s declaration at {meeting}",
+        before={
+            "items": [i.number for i in declaration.items.all()],
+            "ruling": declaration.ruling,
+        },
+    )
+    declaration.items.clear()
+    declaration.delete()
 
 
 def at(day: date, hour: int, minute: int) -> datetime:

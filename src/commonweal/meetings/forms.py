@@ -14,7 +14,8 @@ from commonweal.meetings.actions import SCHEDULE_12A, at
 from commonweal.meetings.models import Attendance, Declaration, ItemKind, Meeting
 from commonweal.meetings.papers import MAX_BYTES
 
-TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+# 14:00, 14.00, 9:30, 2pm, 2.30pm, 12 noon.
+TIME = re.compile(r"^(?:(\d{1,2})[:.](\d{2})|(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)|12\s*noon)$")
 COMMITMENT_ROWS = 3
 
 DECISION_TYPES = [(t.value, t.value.replace("_", " ").capitalize()) for t in DecisionType]
@@ -24,8 +25,8 @@ class TimeField(forms.CharField):
     """A time of day as people write it: 14:00, 9.30."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 5)
-        kwargs.setdefault("help_text", "For example, 14:00")
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("help_text", "For example, 2pm or 14:00")
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "numeric", "spellcheck": "false"})
 
@@ -33,10 +34,21 @@ class TimeField(forms.CharField):
         text = super().clean(value)
         if not text:
             return None
-        match = TIME.match(text.strip())
+        match = TIME.match(text.strip().lower())
         if not match:
-            raise ValidationError("Enter the time as hours and minutes, for example 14:00")
-        return int(match.group(1)), int(match.group(2))
+            raise ValidationError("Enter the time as 2pm or 14:00")
+        if text.strip().lower().replace(" ", "") == "12noon":
+            return 12, 0
+        if match.group(1) is not None:
+            hour, minute = int(match.group(1)), int(match.group(2))
+        else:
+            hour, minute = int(match.group(3)), int(match.group(4) or 0)
+            if not 1 <= hour <= 12:
+                raise ValidationError("Enter the time as 2pm or 14:00")
+            hour = hour % 12 + (12 if match.group(5) == "pm" else 0)
+        if hour > 23 or minute > 59:
+            raise ValidationError("Enter a real time, such as 2pm or 14:00")
+        return hour, minute
 
 
 class MeetingForm(Form):
@@ -90,6 +102,14 @@ class PlanForm(Form):
             ("no", "No: not a key decision"),
         ],
         help_text="For a council's executive decision only",
+    )
+    key_exception = forms.CharField(
+        label="General exception or special urgency",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Only for a key decision on the plan for less than 28 clear days: which it is "
+        "taken under, and why",
     )
 
     def __init__(
@@ -148,6 +168,9 @@ EXEMPTION_PARAGRAPHS = [(str(n), f"Paragraph {n}: {text}") for n, text in SCHEDU
 
 
 class ExemptionFields(Form):
+    """Whether an item is taken in private, and why: a council's business under a paragraph of
+    Schedule 12A with the public interest test; an NHS body's with its reason in words."""
+
     exempt = forms.BooleanField(label="Exempt: taken in private", required=False)
     exemption_paragraph = forms.ChoiceField(
         label="Schedule 12A paragraph",
@@ -162,10 +185,33 @@ class ExemptionFields(Form):
         max_length=2000,
         help_text="For an NHS body's business",
     )
+    public_interest = forms.CharField(
+        label="The public interest test",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text="Why the public interest in keeping it private outweighs the public interest "
+        "in disclosing it (Schedule 12A, paragraph 10)",
+    )
+
+    def __init__(self, *args: Any, council: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the fields that apply to this body.
+        drop = ("exemption_reason",) if council else ("exemption_paragraph", "public_interest")
+        for name in drop:
+            del self.fields[name]
+        if council:
+            self.set_choices("exemption_paragraph", EXEMPTION_PARAGRAPHS, "Choose a paragraph")
 
     def paragraph(self) -> int | None:
         value = self.cleaned_data.get("exemption_paragraph")
         return int(value) if value else None
+
+    def reason(self) -> str:
+        return str(self.cleaned_data.get("exemption_reason") or "")
+
+    def interest_test(self) -> str:
+        return str(self.cleaned_data.get("public_interest") or "")
 
 
 class AddItemForm(ExemptionFields):
@@ -180,6 +226,7 @@ class AddItemForm(ExemptionFields):
         max_length=2000,
         help_text="Only for an item added after the agenda's deadline",
     )
+    chair_agreed = forms.BooleanField(label="The chair agreed to take it as urgent", required=False)
     field_order = [
         "title",
         "kind",
@@ -188,7 +235,9 @@ class AddItemForm(ExemptionFields):
         "exempt",
         "exemption_paragraph",
         "exemption_reason",
+        "public_interest",
         "urgency_reason",
+        "chair_agreed",
     ]
 
 
@@ -201,6 +250,7 @@ class FromPlanForm(Form):
         max_length=2000,
         help_text="Only for an item added after the agenda's deadline",
     )
+    chair_agreed = forms.BooleanField(label="The chair agreed to take it as urgent", required=False)
 
     def __init__(self, *args: Any, planned: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -91,6 +91,9 @@ class ForwardPlanItem(models.Model):
     # A council executive decision's key-decision flag (None: not a council executive
     # decision). The council's threshold proposes it; a person may set it either way.
     key_decision = models.BooleanField(null=True, blank=True)
+    # A key decision on the plan for less than 28 clear days: the general exception or special
+    # urgency it is taken under (the 2012 Regulations, regulations 10 and 11), and why.
+    key_exception = models.TextField(blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -124,9 +127,14 @@ class AgendaItem(models.Model):
     exempt = models.BooleanField(default=False)
     exemption_paragraph = models.PositiveSmallIntegerField(null=True, blank=True)
     exemption_reason = models.TextField(blank=True, default="")
-    # Added after the agenda's deadline: the chair's reason for taking it as urgent.
+    # Schedule 12A, paragraph 10: why the public interest in keeping it private outweighs
+    # the public interest in disclosing it.
+    public_interest = models.TextField(blank=True, default="")
+    # Added after the agenda's deadline: the reason it is urgent, and that the chair agreed
+    # to take it (Local Government Act 1972, s100B(4)(b)).
     late = models.BooleanField(default=False)
     urgency_reason = models.TextField(blank=True, default="")
+    chair_agreed = models.BooleanField(default=False)
     withdrawn = models.BooleanField(default=False)
     added = models.DateTimeField(auto_now_add=True)
 

@@ -103,10 +103,12 @@ def _read_pdf(data: bytes) -> int:
         return pages
     except PaperRefused:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-        raise PaperRefused(f"could not be read as a PDF ({type(exc).__name__})") from None
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        raise PaperRefused(
+            "could not be read as a PDF: it is damaged, or not a PDF whatever its name says"
+        ) from None
     except RecursionError:
-        raise PaperRefused("could not be read as a PDF (nested too deeply)") from None
+        raise PaperRefused("could not be read as a PDF: it is nested too deeply") from None
 
 
 def _open_zip(data: bytes, kind: str) -> None:
@@ -151,8 +153,10 @@ def _read_docx(data: bytes) -> int:
 
     try:
         return len(docx.Document(io.BytesIO(data)).paragraphs)
-    except Exception as exc:  # python-docx raises many kinds, all meaning "unreadable"
-        raise PaperRefused(f"could not be read as a Word document ({type(exc).__name__})") from None
+    except Exception:  # python-docx raises many kinds, all meaning "unreadable"
+        raise PaperRefused(
+            "could not be read as a Word document: it is damaged, or saved in another format"
+        ) from None
 
 
 def _read_xlsx(data: bytes) -> int:
@@ -164,9 +168,9 @@ def _read_xlsx(data: bytes) -> int:
         sheets = len(book.sheetnames)
         book.close()
         return sheets
-    except Exception as exc:  # openpyxl likewise
+    except Exception:  # openpyxl likewise
         raise PaperRefused(
-            f"could not be read as an Excel workbook ({type(exc).__name__})"
+            "could not be read as an Excel workbook: it is damaged, or saved in another format"
         ) from None
 
 

@@ -11,10 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from commonweal.core.actions import Actor
 from commonweal.core.errors import Refused
 from commonweal.core.formatting import long_date, pounds
+from commonweal.core.models import Organisation
 from commonweal.governance import engine
 from commonweal.governance.context import governance_for
 from commonweal.governance.models import Body
@@ -95,12 +97,23 @@ class PlanView:
     route: dict[str, Any] | None
     route_problem: str
     key_reason: str
+    key_exception: str
     agenda: tuple[tuple[int, int, str], ...]  # meeting id, item number, meeting name
+    # Where the route and the plan disagree about who takes the decision, in words.
+    mismatch: str
+    # Taken in private: the details are withheld from this viewer.
+    private: bool
 
 
-def plan_view(p: ForwardPlanItem, today: date) -> PlanView:
+def plan_view(p: ForwardPlanItem, today: date, actor: Actor) -> PlanView:
+    on_agenda = list(p.agenda.select_related("meeting__body"))
+    private = any(
+        a.exempt
+        and not access.may_see_exempt(actor, a.meeting.body, local_day(a.meeting.starts), a.meeting)
+        for a in on_agenda
+    )
     route, problem = None, ""
-    if p.kind == "decision" and p.decision_type and p.commitments:
+    if p.kind == "decision" and p.decision_type and p.commitments and not private:
         try:
             found, gov = route_proposal(
                 ProposalIn(
@@ -123,6 +136,7 @@ def plan_view(p: ForwardPlanItem, today: date) -> PlanView:
             route = describe_route(found, gov)
         except Refused as refused:
             problem = str(refused)
+    mismatch = _mismatch(p, route)
     key_reason = ""
     if p.key_decision is not None:
         _, key_reason = proposed_key_decision(
@@ -130,14 +144,22 @@ def plan_view(p: ForwardPlanItem, today: date) -> PlanView:
             [(c["organisation"], c["amount"], c.get("prior")) for c in p.commitments],
             p.due,
         )
+    names = dict(
+        Organisation.objects.filter(
+            code__in=[c["organisation"] for c in p.commitments]
+        ).values_list("code", "name")
+    )
+    withheld = "Withheld: the item is taken in private"
     return PlanView(
         row=PlanRow.of(p, today),
         item=p,
-        summary=p.summary,
-        decision_sought=p.decision_sought,
+        summary=withheld if private else p.summary,
+        decision_sought=withheld if private else p.decision_sought,
         decision_type=p.decision_type.replace("_", " "),
-        commitments=tuple(
-            f"{c['organisation']}: {pounds(c['amount'])}"
+        commitments=()
+        if private
+        else tuple(
+            f"{names.get(c['organisation'], c['organisation'])}: {pounds(c['amount'])}"
             + (
                 f" ({pounds(c['prior'])} already committed on the project)"
                 if c.get("prior")
@@ -150,10 +172,38 @@ def plan_view(p: ForwardPlanItem, today: date) -> PlanView:
         route=route,
         route_problem=problem,
         key_reason=key_reason,
-        agenda=tuple(
-            (a.meeting_id, a.number, str(a.meeting))
-            for a in p.agenda.select_related("meeting__body")
-        ),
+        key_exception=p.key_exception,
+        agenda=tuple((a.meeting_id, a.number, str(a.meeting)) for a in on_agenda),
+        mismatch="" if private else mismatch,
+        private=private,
+    )
+
+
+def _mismatch(p: ForwardPlanItem, route: dict[str, Any] | None) -> str:
+    """Whether the plan says someone takes the decision whom its route does not name."""
+    if route is None:
+        return ""
+    takers = {
+        s["taker"]["post"] or s["taker"]["body"]
+        for o in route["organisations"]
+        if o["organisation"] == p.organisation.code
+        for s in o["steps"]
+        if s["kind"] == "decide"
+    }
+    planned = p.decider.ref if p.decider else p.body.code if p.body else None
+    if not takers or planned in takers:
+        return ""
+    return (
+        f"The plan says {p.decider.title if p.decider else p.body.name if p.body else 'no one'} "
+        f"takes it, but the route says {p.organisation.name}'s decision is for "
+        + " or ".join(
+            s["taker"]["name"]
+            for o in route["organisations"]
+            if o["organisation"] == p.organisation.code
+            for s in o["steps"]
+            if s["kind"] == "decide"
+        )
+        + ": move it to them, or check the decision's type and amount."
     )
 
 
@@ -245,8 +295,10 @@ class ItemView:
     plan_reference: str
     exempt: bool
     exemption: str
+    public_interest: str
     late: bool
     urgency_reason: str
+    chair_agreed: bool
     withdrawn: bool
     papers: tuple[PaperRow, ...]
     withheld: int  # papers not shown to this viewer
@@ -254,7 +306,13 @@ class ItemView:
     chair: str
     chaired_by_deputy: bool
     declarations: tuple[DeclarationRow, ...]
-    present: tuple[str, ...]
+    counted: tuple[str, ...]  # members counted towards the quorum for the item
+    present: tuple[str, ...]  # everyone in the room for it
+    conflicted_viewer: bool = False  # the viewer declared a conflict on this exempt item
+
+    @property
+    def others_present(self) -> tuple[str, ...]:
+        return tuple(p for p in self.present if p not in self.counted)
 
 
 @dataclass(frozen=True)
@@ -291,6 +349,12 @@ class MeetingView:
     declarations: tuple[DeclarationRow, ...]
     may_manage: bool
     may_see_exempt: bool
+    started: bool
+
+    @property
+    def open(self) -> bool:
+        """Still to be held: its agenda and attendance may change."""
+        return self.status in ("tentative", "confirmed")
 
     @property
     def public_items(self) -> tuple[ItemView, ...]:
@@ -318,7 +382,9 @@ def meeting_view(meeting: Meeting, actor: Actor, today: date | None = None) -> M
     attendance and declarations recorded so far."""
     body = meeting.body
     day = local_day(meeting.starts)
-    see_exempt = access.may_see_exempt(actor, body, day)
+    see_exempt = access.may_see_exempt(actor, body, day, meeting)
+    manage = access.may_manage(actor, body)
+    me = actor.person.key if actor.person else None
     items = list(
         meeting.items.select_related("plan_item").prefetch_related(
             Prefetch("papers", Paper.objects.prefetch_related("versions"))
@@ -332,7 +398,17 @@ def meeting_view(meeting: Meeting, actor: Actor, today: date | None = None) -> M
             "items"
         )
     )
-    declared_rows = tuple(_declaration_row(d) for d in declarations)
+    exempt_numbers = {i.number for i in items if i.exempt}
+    declared_rows = tuple(
+        _declaration_row(d, hide=not see_exempt and _only_on(d, exempt_numbers))
+        for d in declarations
+    )
+    conflicted_items = {
+        i.number
+        for d in declarations
+        if d.person.key == me and d.ruling != "take_part"
+        for i in d.items.all()
+    }
     gov = governance_for(body.system, day)
     fact = gov.bodies.get(body.code)
     attending = [
@@ -378,7 +454,10 @@ def meeting_view(meeting: Meeting, actor: Actor, today: date | None = None) -> M
             )
             quorum = QuorumView(True, quorate, tuple(str(s) for s in said))
         papers = tuple(p for p in (_paper_row(x) for x in item.papers.all()) if p is not None)
-        shown = papers if (not item.exempt or see_exempt) else ()
+        # A member conflicted on an exempt item does not receive its papers.
+        conflicted_here = item.number in conflicted_items and not manage
+        sees = not item.exempt or (see_exempt and not conflicted_here)
+        shown = papers if sees else ()
         views.append(
             ItemView(
                 id=item.pk,
@@ -386,13 +465,15 @@ def meeting_view(meeting: Meeting, actor: Actor, today: date | None = None) -> M
                 title=item.title,
                 kind=item.kind,
                 kind_label=item.get_kind_display(),
-                summary=item.summary if (not item.exempt or see_exempt) else "",
+                summary=item.summary if sees else "",
                 presenter=item.presenter,
                 plan_reference=item.plan_item.reference if item.plan_item else "",
                 exempt=item.exempt,
                 exemption=exemption_text(item) if item.exempt else "",
+                public_interest=item.public_interest,
                 late=item.late,
                 urgency_reason=item.urgency_reason,
+                chair_agreed=item.chair_agreed,
                 withdrawn=item.withdrawn,
                 papers=shown,
                 withheld=len(papers) - len(shown),
@@ -400,7 +481,17 @@ def meeting_view(meeting: Meeting, actor: Actor, today: date | None = None) -> M
                 chair=names.get(presence.chair or "", ""),
                 chaired_by_deputy=presence.chaired_by_deputy,
                 declarations=tuple(r for r in declared_rows if item.number in r.items),
+                counted=tuple(
+                    sorted(
+                        names.get(x.person, x.person)
+                        for x in presence.present
+                        if fact is not None
+                        and x.post in fact.members
+                        and x.person not in presence.conflicted
+                    )
+                ),
                 present=tuple(sorted(names.get(x.person, x.person) for x in presence.present)),
+                conflicted_viewer=conflicted_here and item.exempt,
             )
         )
     return MeetingView(
@@ -419,7 +510,8 @@ def meeting_view(meeting: Meeting, actor: Actor, today: date | None = None) -> M
         items=tuple(views),
         attendance=tuple(_attendance_row(a) for a in attendance),
         declarations=declared_rows,
-        may_manage=access.may_manage(actor, body),
+        may_manage=manage,
+        started=timezone.now() >= meeting.starts,
         may_see_exempt=see_exempt,
     )
 
@@ -444,12 +536,18 @@ def _attendance_row(a: Attendance) -> AttendanceRow:
     )
 
 
-def _declaration_row(d: Declaration) -> DeclarationRow:
+def _only_on(d: Declaration, exempt: set[int]) -> bool:
+    return all(i.number in exempt for i in d.items.all())
+
+
+def _declaration_row(d: Declaration, hide: bool = False) -> DeclarationRow:
+    """A declaration as the meeting's record shows it; on exempt business only, someone
+    outside the body sees its kind and the ruling, not what the interest is."""
     return DeclarationRow(
         id=d.pk,
         person=d.person.name,
         kind_label=d.get_kind_display(),
-        description=d.description,
+        description="Details withheld: the item is exempt" if hide else d.description,
         pecuniary=d.pecuniary,
         dispensation=(
             f"dispensation {long_date(d.dispensation.starts)} to {long_date(d.dispensation.ends)}"
@@ -466,6 +564,11 @@ def _declaration_row(d: Declaration) -> DeclarationRow:
 def version_for(version: PaperVersion, actor: Actor) -> bool:
     """Whether this person may download this version of a paper."""
     item = version.paper.item
-    return not item.exempt or access.may_see_exempt(
-        actor, item.meeting.body, local_day(item.meeting.starts)
-    )
+    if not item.exempt:
+        return True
+    body, meeting = item.meeting.body, item.meeting
+    if access.may_manage(actor, body):
+        return True
+    return access.may_see_exempt(
+        actor, body, local_day(meeting.starts), meeting
+    ) and not access.conflicted_on(actor, item)

@@ -25,15 +25,18 @@ def working_day(day: date, closed: Container[date]) -> bool:
 
 
 def publication_deadline(meeting: date, notice_days: int, closed: Container[date]) -> date:
-    """The last day the agenda and papers can go out and still give `notice_days` clear
-    working days: days between publication and the meeting, counting neither, nor weekends
-    and bank holidays (the council rule, Local Government Act 1972 s100B)."""
+    """The last working day the agenda and papers can go out and still give `notice_days`
+    clear working days: days between publication and the meeting, counting neither, nor
+    weekends and bank holidays (the council rule, Local Government Act 1972 s100B)."""
     day, counted = meeting, 0
     while counted < notice_days:
         day -= timedelta(days=1)
         if working_day(day, closed):
             counted += 1
-    return day - timedelta(days=1)
+    day -= timedelta(days=1)
+    while not working_day(day, closed):  # a Sunday would do, but no office works then
+        day -= timedelta(days=1)
+    return day
 
 
 def clear_working_days(published: date, meeting: date, closed: Container[date]) -> int:
@@ -152,7 +155,13 @@ def item_presence(
             a.capacity == "substitute" and substitute_counts(a.post, members, substitutes)
         )
         present.append(Decider(a.person, a.post if counts else ""))
-    in_post = {x.post: x.person for x in present if x.post}
+    # The chair and deputy are the holders of those posts: a substitute never takes the chair.
+    members_by_post = {
+        a.post: a.person
+        for a in attending
+        if a.capacity == "member" and a.there_for(item) and a.person not in withdrawn
+    }
+    in_post = members_by_post
     chair = in_post.get(chair_post or "")
     deputy = in_post.get(deputy_post or "")
     by_deputy = chair is None or chair in conflicted

@@ -11,6 +11,7 @@ urlpatterns = [
         name="plan-item",
     ),
     path("systems/<slug:slug>/bodies/<slug:code>/meetings/", views.meetings, name="meetings"),
+    path("meetings/", views.overview, name="meetings-overview"),
     path("meetings/<int:pk>/", views.meeting, name="meeting"),
     path("meetings/<int:pk>/agenda/", views.agenda, name="agenda"),
     path("meetings/<int:pk>/items/<int:number>/", views.item, name="agenda-item"),

@@ -3,10 +3,12 @@ attendance and declarations. Views read the form, call one action, and redirect;
 back onto the form's fields (status 400)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.db.models import Q
 from django.http import (
     FileResponse,
@@ -22,13 +24,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 from commonweal.core.actions import Actor
 from commonweal.core.errors import NotPermitted, Refused
 from commonweal.core.forms import Form
-from commonweal.core.models import Organisation, Person, in_force
+from commonweal.core.models import COUNCIL_KINDS, Organisation, Person, in_force
 from commonweal.core.permissions import Permission
 from commonweal.governance.models import Body, BodyMembership, Post, PostHolding
 from commonweal.interests.models import Interest, InterestKind
 from commonweal.meetings import access, actions, forms, presenters
 from commonweal.meetings.models import (
     AgendaItem,
+    Attendance,
+    Declaration,
     ForwardPlanItem,
     Meeting,
     Paper,
@@ -113,13 +117,22 @@ def forward_plan(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _plan_form(org: Organisation, data: Any = None) -> forms.PlanForm:
-    bodies = _org_bodies(org)
+def _plan_form(org: Organisation, actor: Actor, data: Any = None) -> forms.PlanForm:
+    """The form offers only what this person may plan: a clerk their own bodies' items, others
+    their organisation's bodies and its officers' decisions."""
+    bodies = [b for b in _org_bodies(org) if actor.holds(Permission.PLAN_BUSINESS, org, b)]
+    officers = actor.holds(Permission.PLAN_BUSINESS, org)
+    if not bodies and not officers:
+        raise NotPermitted(f"You may not add to {org.name}'s forward plan.")
     systems = _organisation_systems(org)
     meetings = Meeting.objects.filter(
         body__in=bodies, status__in=(Meeting.Status.TENTATIVE, Meeting.Status.CONFIRMED)
     ).select_related("body")
-    posts = Post.objects.filter(organisation=org, ends__isnull=True).order_by("title")
+    posts = (
+        Post.objects.filter(organisation=org, ends__isnull=True).order_by("title")
+        if officers
+        else Post.objects.none()
+    )
     organisations = Organisation.objects.filter(
         Q(bodies__system__in=systems) | Q(schemes__system__in=systems)
     ).distinct()
@@ -129,7 +142,7 @@ def _plan_form(org: Organisation, data: Any = None) -> forms.PlanForm:
         .exclude(level=Level.REGION.value)
         .order_by("name")
     )
-    return forms.PlanForm(
+    form = forms.PlanForm(
         data,
         bodies=[(str(b.pk), b.name) for b in bodies],
         meetings=[(str(m.pk), str(m)) for m in meetings.order_by("starts")],
@@ -137,12 +150,17 @@ def _plan_form(org: Organisation, data: Any = None) -> forms.PlanForm:
         organisations=[(o.code, o.name) for o in organisations.order_by("name")],
         areas=[(str(a.pk), a.name) for a in areas],
     )
+    if org.kind not in COUNCIL_KINDS:
+        # Key decisions are a council's executive's: an NHS body's plan has no such flag.
+        del form.fields["key_decision"], form.fields["key_exception"]
+    return form
 
 
 @GET_POST
 def plan_new(request: HttpRequest, code: str) -> HttpResponse:
     org = get_object_or_404(Organisation, code=code)
-    form = _plan_form(org, request.POST if request.method == "POST" else None)
+    actor = Actor.from_user(request.user)
+    form = _plan_form(org, actor, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         commitments = form.commitments()
         data = form.cleaned_data
@@ -174,11 +192,12 @@ def plan_new(request: HttpRequest, code: str) -> HttpResponse:
                     if data["footprint"]
                     else None,
                     project=data["project"],
-                    key_decision={"yes": True, "no": False}.get(data["key_decision"]),
+                    key_decision={"yes": True, "no": False}.get(data.get("key_decision", "")),
+                    key_exception=data.get("key_exception", ""),
                 )
                 plan = _attempt(
                     form,
-                    lambda: actions.add_plan_item(Actor.from_user(request.user), org, system, item),
+                    lambda: actions.add_plan_item(actor, org, system, item),
                     {
                         "where": "body",
                         **{f"organisation_{i}": f"organisation_{i}" for i in range(3)},
@@ -241,7 +260,7 @@ def plan_item(request: HttpRequest, code: str, reference: str) -> HttpResponse:
         "meetings/plan_item.jinja",
         {
             "org": org,
-            "view": presenters.plan_view(plan, date.today()),
+            "view": presenters.plan_view(plan, date.today(), actor),
             "form": form,
             "may_plan": actor.holds(Permission.PLAN_BUSINESS, org, plan.body),
             "crumbs": [
@@ -254,6 +273,32 @@ def plan_item(request: HttpRequest, code: str, reference: str) -> HttpResponse:
 
 
 # Meetings ----------------------------------------------------------------------------------
+
+
+@require_safe
+def overview(request: HttpRequest) -> HttpResponse:
+    """Meetings to come, every body's, with those this person manages first."""
+    actor = Actor.from_user(request.user)
+    today = date.today()
+    coming = list(
+        Meeting.objects.filter(
+            starts__date__gte=today,
+            status__in=(Meeting.Status.TENTATIVE, Meeting.Status.CONFIRMED),
+        )
+        .select_related("body__system")
+        .order_by("starts")[:200]
+    )
+    bodies = {m.body for m in coming}
+    managed = {b.pk for b in bodies if access.may_manage(actor, b)}
+    return render(
+        request,
+        "meetings/overview.jinja",
+        {
+            "yours": [m for m in coming if m.body_id in managed],
+            "others": [m for m in coming if m.body_id not in managed],
+            "section": "meetings",
+        },
+    )
 
 
 @GET_POST
@@ -340,10 +385,11 @@ def agenda(request: HttpRequest, pk: int) -> HttpResponse:
         raise NotPermitted(f"Only those who manage {m.body.name}'s meetings build its agenda.")
     posted = request.POST if request.method == "POST" else None
     which = request.POST.get("form", "") if posted else ""
+    council = actions.council_owned(m.body)
     from_plan = forms.FromPlanForm(
         posted if which == "plan" else None, planned=_planned_for(m), prefix="plan"
     )
-    by_hand = forms.AddItemForm(posted if which == "item" else None, prefix="item")
+    by_hand = forms.AddItemForm(posted if which == "item" else None, prefix="item", council=council)
     publish = forms.PublishForm(posted if which == "publish" else None, prefix="publish")
     if posted is not None:
         done: Any = None
@@ -357,7 +403,9 @@ def agenda(request: HttpRequest, pk: int) -> HttpResponse:
                     actor,
                     m,
                     actions.ItemIn(
-                        plan_item=plan, urgency_reason=from_plan.cleaned_data["urgency_reason"]
+                        plan_item=plan,
+                        urgency_reason=from_plan.cleaned_data["urgency_reason"],
+                        chair_agreed=from_plan.cleaned_data["chair_agreed"],
                     ),
                 ),
             )
@@ -375,8 +423,10 @@ def agenda(request: HttpRequest, pk: int) -> HttpResponse:
                         presenter=data["presenter"],
                         exempt=data["exempt"],
                         exemption_paragraph=by_hand.paragraph(),
-                        exemption_reason=data["exemption_reason"],
+                        exemption_reason=by_hand.reason(),
+                        public_interest=by_hand.interest_test(),
                         urgency_reason=data["urgency_reason"],
+                        chair_agreed=data["chair_agreed"],
                     ),
                 ),
             )
@@ -391,10 +441,19 @@ def agenda(request: HttpRequest, pk: int) -> HttpResponse:
             item = get_object_or_404(AgendaItem, meeting=m, pk=_int(request.POST.get("item", "")))
             if which == "withdraw":
                 done = actions.withdraw_agenda_item(actor, item)
+                messages.info(request, f"Item {item.number}, {item.title}, is withdrawn.")
             else:
                 done = actions.move_agenda_item(actor, item, up=which == "up")
+                messages.info(request, f"{item.title} is now item {done.number}.")
+            # Back to the item moved, not the top of the page.
+            return HttpResponseRedirect(reverse("agenda", args=[m.pk]) + f"#agenda-{item.pk}")
         if done is not None:
-            messages.info(request, "The agenda is updated.")
+            said = {
+                "plan": "The item from the forward plan is on the agenda.",
+                "item": "The item is on the agenda.",
+                "publish": "The agenda and its papers are published.",
+            }
+            messages.info(request, said.get(which, "The agenda is updated."))
             return HttpResponseRedirect(reverse("agenda", args=[m.pk]))
     return _page(
         request,
@@ -433,10 +492,12 @@ def item(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     exempt = forms.ExemptForm(
         posted if which == "exempt" else None,
         prefix="exempt",
+        council=actions.council_owned(m.body),
         initial={
             "exempt": agenda_item.exempt,
             "exemption_paragraph": agenda_item.exemption_paragraph or "",
             "exemption_reason": agenda_item.exemption_reason,
+            "public_interest": agenda_item.public_interest,
         },
     )
     if posted is not None:
@@ -465,12 +526,18 @@ def item(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                     agenda_item,
                     exempt=exempt.cleaned_data["exempt"],
                     paragraph=exempt.paragraph(),
-                    reason=exempt.cleaned_data["exemption_reason"],
+                    reason=exempt.reason(),
+                    public_interest=exempt.interest_test(),
                 ),
                 {"paragraph": "exemption_paragraph", "reason": "exemption_reason"},
             )
         if done is not None:
-            messages.info(request, "The item is updated.")
+            messages.info(
+                request,
+                "The paper is uploaded."
+                if which == "upload"
+                else ("The item is taken in private." if done.exempt else "The item is in public."),
+            )
             return HttpResponseRedirect(reverse("agenda-item", args=[m.pk, number]))
     view = presenters.meeting_view(m, actor)
     shown = next(i for i in view.items if i.id == agenda_item.pk)
@@ -554,24 +621,104 @@ def _items_for(m: Meeting) -> list[tuple[str, str]]:
     return [(str(i.pk), f"{i.number}. {i.title}") for i in m.items.filter(withdrawn=False)]
 
 
+@dataclass(frozen=True)
+class Expected:
+    """A row of the attendance grid: a holder of one of the body's posts on the day."""
+
+    index: int
+    person: Person
+    post: Post
+    kind: str
+    recorded: Attendance | None
+
+
+def _expected(m: Meeting) -> list[Expected]:
+    day = actions.local_day(m.starts)
+    recorded = {a.person_id: a for a in m.attendance.select_related("arrived", "left")}
+    rows: list[Expected] = []
+    for ms in (
+        BodyMembership.objects.filter(body=m.body)
+        .filter(in_force(day))
+        .select_related("post__organisation")
+        .order_by("kind", "post__organisation__name", "post__title")
+    ):
+        for h in (
+            PostHolding.objects.filter(post=ms.post).filter(in_force(day)).select_related("person")
+        ):
+            rows.append(Expected(len(rows), h.person, ms.post, ms.kind, recorded.get(h.person_id)))
+    return rows
+
+
+def _grid_rows(m: Meeting, expected: list[Expected], data: Any) -> list[actions.AttendanceIn]:
+    """The grid's rows that say something: a status chosen, with arrival and departure."""
+    items = {str(i.pk): i for i in m.items.all()}
+    out = []
+    for e in expected:
+        status = data.get(f"status-{e.index}", "")
+        if status not in Attendance.Status.values:
+            continue
+        out.append(
+            actions.AttendanceIn(
+                person=e.person,
+                capacity=e.kind,
+                status=status,
+                post=e.post,
+                arrived=items.get(data.get(f"arrived-{e.index}", "")),
+                left=items.get(data.get(f"left-{e.index}", "")),
+            )
+        )
+    return out
+
+
 @GET_POST
 def attendance(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record attendance: each member's post holder is listed; anyone else (a substitute, an
-    officer) is added with the same form."""
+    """Record attendance: a row for each holder of the body's posts (present, apologies or
+    absent, and the items they arrived at or left after), saved together; anyone else (a
+    substitute, an officer) is added with the form below it. A row recorded by mistake is
+    removed."""
     m = _meeting(pk)
     actor = Actor.from_user(request.user)
     if not access.may_manage(actor, m.body):
         raise NotPermitted(f"Only those who manage {m.body.name}'s meetings record attendance.")
-    day = actions.local_day(m.starts)
+    expected = _expected(m)
+    which = request.POST.get("form", "") if request.method == "POST" else ""
     form = forms.AttendanceForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if which == "other" else None,
         people=_people_for(m),
         posts=_posts_for(m),
         items=_items_for(m),
     )
-    if request.method == "POST" and form.is_valid():
+    grid_problems: list[str] = []
+    if which == "remove":
+        mistaken = get_object_or_404(
+            Attendance, meeting=m, pk=_int(request.POST.get("attendance", ""))
+        )
+        actions.remove_attendance(actor, mistaken)
+        messages.info(request, f"{mistaken.person}'s attendance is removed.")
+        return HttpResponseRedirect(reverse("attendance", args=[m.pk]))
+    if which == "grid":
+        rows = _grid_rows(m, expected, request.POST)
+        try:
+            with transaction.atomic():
+                for row in rows:
+                    try:
+                        actions.record_attendance(actor, m, row)
+                    except NotPermitted:
+                        raise
+                    except Refused as refused:
+                        grid_problems += [f"{row.person}: {p.message}" for p in refused.problems]
+                if grid_problems:
+                    raise Refused("; ".join(grid_problems))
+        except NotPermitted:
+            raise
+        except Refused:
+            pass  # the grid's problems are shown; nothing was saved
+        else:
+            messages.info(request, f"Attendance is recorded for {len(rows)} people.")
+            return HttpResponseRedirect(reverse("attendance", args=[m.pk]))
+    if which == "other" and form.is_valid():
         data = form.cleaned_data
-        row = actions.AttendanceIn(
+        other = actions.AttendanceIn(
             person=get_object_or_404(Person, key=data["person"]),
             capacity=data["capacity"],
             status=data["status"],
@@ -584,33 +731,27 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             note=data["note"],
         )
-        done = _attempt(form, lambda: actions.record_attendance(actor, m, row))
+        done = _attempt(form, lambda: actions.record_attendance(actor, m, other))
         if done is not None:
-            messages.info(request, f"{row.person}'s attendance is recorded.")
+            messages.info(request, f"{other.person}'s attendance is recorded.")
             return HttpResponseRedirect(reverse("attendance", args=[m.pk]))
-    expected = [
-        (h.person, ms)
-        for ms in BodyMembership.objects.filter(body=m.body)
-        .filter(in_force(day))
-        .select_related("post__organisation")
-        .order_by("kind", "post__title")
-        for h in PostHolding.objects.filter(post=ms.post)
-        .filter(in_force(day))
-        .select_related("person")
-    ]
-    return _page(
+    status = 400 if grid_problems or (form.is_bound and form.errors) else 200
+    return render(
         request,
         "meetings/attendance.jinja",
         {
             "meeting": presenters.meeting_view(m, actor),
             "expected": expected,
+            "items": list(m.items.filter(withdrawn=False)),
+            "grid_problems": grid_problems,
+            "posted": request.POST if which == "grid" else {},
             "form": form,
             "crumbs": [
                 *_meeting_crumbs(m),
                 {"href": reverse("meeting", args=[m.pk]), "text": str(m)},
             ],
         },
-        form,
+        status=status,
     )
 
 
@@ -620,7 +761,16 @@ def declarations(request: HttpRequest, pk: int) -> HttpResponse:
     actor = Actor.from_user(request.user)
     if not access.may_manage(actor, m.body):
         raise NotPermitted(f"Only those who manage {m.body.name}'s meetings record declarations.")
-    present = Person.objects.filter(attendance__meeting=m).order_by("name")
+    if request.method == "POST" and request.POST.get("form") == "withdraw":
+        found = get_object_or_404(
+            Declaration, meeting=m, pk=_int(request.POST.get("declaration", ""))
+        )
+        actions.withdraw_declaration(actor, found)
+        messages.info(request, f"{found.person}'s declaration is removed.")
+        return HttpResponseRedirect(reverse("declarations", args=[m.pk]))
+    present = Person.objects.filter(
+        attendance__meeting=m, attendance__status=Attendance.Status.PRESENT
+    ).order_by("name")
     interests = Interest.objects.filter(
         person__in=present, organisation__in=m.body.owners.all()
     ).filter(in_force(actions.local_day(m.starts)))
@@ -628,10 +778,16 @@ def declarations(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         people=[(p.key, p.name) for p in present],
         items=_items_for(m),
+        # A withheld entry is named by its kind only: its details stay on the register.
         interests=[
             (
                 str(i.pk),
-                f"{i.person.name}: {i.get_kind_display().lower()}, {i.counterparty or i.description[:60]}",
+                f"{i.person.name}: {i.get_kind_display().lower()} interest"
+                + (
+                    " (withheld from publication)"
+                    if i.withheld
+                    else f", {i.counterparty or i.description[:60]}"
+                ),
             )
             for i in interests.select_related("person")
         ],

@@ -363,24 +363,44 @@ class Meeting:
     def counted(
         self, members: frozenset[str], conflicted: frozenset[str], organisation: str = ""
     ) -> tuple[int, frozenset[str]]:
-        """How many of these members present count towards a quorum (each person once, none
-        with a conflict on the item), and the posts they hold; only one organisation's members
-        when it is given (a block). Kept, since every item of a meeting asks again."""
+        """How many of these members present count towards a quorum, and the posts they fill:
+        a member post is one seat (two people claiming it count once) and a person one member
+        (one holding two posts counts once), none with a conflict on the item; only one
+        organisation's members when it is given (a block). The largest such pairing of people
+        to posts is counted. Kept, since every item of a meeting asks again."""
         key = (members, conflicted, organisation)
         found: tuple[int, frozenset[str]] | None = self._counted.get(key)  # type: ignore[attr-defined]
         if found is None:
             by_post: dict[str, list[str]] = self._by_post  # type: ignore[attr-defined]
-            persons, posts = set(), set()
-            for post in members:
-                if organisation and organisation_of(post) != organisation:
-                    continue
-                for person in by_post.get(post, ()):
-                    if person not in conflicted:
-                        persons.add(person)
-                        posts.add(post)
-            found = (len(persons), frozenset(posts))
+            seats = {
+                post: [x for x in by_post.get(post, ()) if x not in conflicted]
+                for post in sorted(members)
+                if not organisation or organisation_of(post) == organisation
+            }
+            filled = _pair(seats)
+            found = (len(filled), frozenset(filled.values()))
             self._counted[key] = found  # type: ignore[attr-defined]
         return found
+
+
+def _pair(seats: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """The largest pairing of people to the posts they sit in (person -> post), each used once:
+    Kuhn's augmenting paths, small enough for any meeting."""
+    holder: dict[str, str] = {}  # person -> post
+
+    def seat(post: str, seen: set[str]) -> bool:
+        for person in seats[post]:
+            if person in seen:
+                continue
+            seen.add(person)
+            if person not in holder or seat(holder[person], seen):
+                holder[person] = post
+                return True
+        return False
+
+    for post in seats:
+        seat(post, set())
+    return holder
 
 
 @dataclass(frozen=True)
