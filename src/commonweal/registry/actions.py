@@ -59,16 +59,16 @@ def read_system_document(
                 )
             ]
         )
-    known = dict(in_chunks(Organisation.objects.values_list("code", "kind"), "code", named))
     # Codes are upper-case now; one stored before that differs from a new one only in case
-    # would pass for it.
-    alike = dict(
-        in_chunks(
-            Organisation.objects.annotate(upper=Upper("code")).values_list("upper", "code"),
-            "upper",
-            {code.upper() for code in named - known.keys()},
-        )
+    # would pass for it. One query answers both, so an organisation another load makes
+    # meanwhile is either known or unseen, never "alike" to itself.
+    stored = in_chunks(
+        Organisation.objects.annotate(upper=Upper("code")).values_list("upper", "code", "kind"),
+        "upper",
+        {code.upper() for code in named},
     )
+    known = {code: kind for _, code, kind in stored if code in named}
+    alike = {upper: code for upper, code, _ in stored if upper != code and upper not in known}
     problems = documents.cross_check(located, doc, known, alike)
     if problems:
         raise DocumentError(problems)
