@@ -25,6 +25,7 @@ from django.contrib.auth.models import User
 from commonweal.core.actions import Actor
 from commonweal.core.models import Organisation, Person, Role
 from commonweal.core.people import add_person, assign_role, make_token
+from commonweal.governance.models import Body
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "src" / "commonweal" / "examples"
@@ -44,12 +45,21 @@ PEOPLE = {
     "alex-morgan": ("15N", Role.EXECUTIVE),
     # The clerk of the Integrated Commissioning Executive, for the CCG: that body only.
     "clerk-ice": ("15N", Role.CLERK),
+    # The clerk of the CCG's Governing Body.
+    "clerk-gb": ("15N", Role.CLERK),
     "nobody": (None, None),
 }
 # Accounts that sign in as a person the examples already hold (a post holder).
 PERSON_KEYS = {"alex-morgan": "alex-morgan"}
 # Scoped roles: the body a clerk acts for (system/code).
-SCOPES = {"clerk-ice": "devon-2019/ice"}
+SCOPES = {"clerk-ice": "devon-2019/ice", "clerk-gb": "devon-2019/governing-body"}
+# Further roles: the ICE's clerk records each council's part too, so holds the clerk's role
+# for the ICE in every organisation that owns it.
+MORE_ROLES = {
+    "clerk-ice": [
+        (code, Role.CLERK, "devon-2019/ice") for code in ("E10000008", "E06000026", "E06000027")
+    ]
+}
 
 
 def data_dir() -> Path | None:
@@ -142,6 +152,15 @@ def build_universe() -> Universe:
             person_key=PERSON_KEYS.get(username, ""),
             scope=SCOPES.get(username, ""),
         )
+        for code_, role_, scope_ in MORE_ROLES.get(username, []):
+            slug, _, body_code = scope_.partition("/")
+            assign_role(
+                actor,
+                account.person,
+                Organisation.objects.get(code=code_),
+                role_,
+                scope=Body.objects.get(system__slug=slug, code=body_code),
+            )
         universe.accounts[username] = account
         universe.tokens[username] = make_token(actor, account, "tests")[0]
     return universe

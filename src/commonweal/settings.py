@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "commonweal.governance",
     "commonweal.interests",
     "commonweal.meetings",
+    "commonweal.decisions",
     "commonweal.public",
     "commonweal.demo",
 ]

@@ -39,6 +39,11 @@ class Permission(StrEnum):
     # own), seeing withheld entries, granting dispensations; approving hospitality over the limit.
     MANAGE_INTERESTS = "manage_interests"
     APPROVE_HOSPITALITY = "approve_hospitality"
+    # Decisions: recording a body's decisions, urgent action and what follows them (a clerk's,
+    # for their own bodies); recording officers' decisions; validating the register again.
+    RECORD_DECISIONS = "record_decisions"
+    RECORD_OFFICER_DECISIONS = "record_officer_decisions"
+    REVALIDATE = "revalidate"
 
     @property
     def label(self) -> str:
@@ -57,6 +62,9 @@ LABELS = {
     Permission.MANAGE_MEETINGS: "manage meetings, agendas, papers and attendance",
     Permission.MANAGE_INTERESTS: "keep registers of interests, gifts and hospitality",
     Permission.APPROVE_HOSPITALITY: "approve gifts and hospitality over the limits",
+    Permission.RECORD_DECISIONS: "record a body's decisions",
+    Permission.RECORD_OFFICER_DECISIONS: "record officers' decisions",
+    Permission.REVALIDATE: "validate the register of decisions again",
 }
 
 # What each role grants in the organisation it is held for. Roles with nothing yet gain
@@ -73,20 +81,33 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PLAN_BUSINESS,
             Permission.MANAGE_MEETINGS,
             Permission.MANAGE_INTERESTS,
+            Permission.RECORD_DECISIONS,
+            Permission.RECORD_OFFICER_DECISIONS,
+            Permission.REVALIDATE,
         }
     ),
     # Commissioners and executives plan the decisions they will bring or take.
-    Role.COMMISSIONER: frozenset({Permission.PLAN_BUSINESS}),
+    Role.COMMISSIONER: frozenset({Permission.PLAN_BUSINESS, Permission.RECORD_OFFICER_DECISIONS}),
     Role.FINANCE: frozenset(),
     Role.ANALYST: frozenset(),
-    Role.EXECUTIVE: frozenset({Permission.PLAN_BUSINESS, Permission.APPROVE_HOSPITALITY}),
+    Role.EXECUTIVE: frozenset(
+        {
+            Permission.PLAN_BUSINESS,
+            Permission.APPROVE_HOSPITALITY,
+            Permission.RECORD_OFFICER_DECISIONS,
+        }
+    ),
     # A clerk's role is held for a body: its meetings, and the forward plan of its business.
-    Role.CLERK: frozenset({Permission.PLAN_BUSINESS, Permission.MANAGE_MEETINGS}),
+    Role.CLERK: frozenset(
+        {Permission.PLAN_BUSINESS, Permission.MANAGE_MEETINGS, Permission.RECORD_DECISIONS}
+    ),
 }
 
 # Permissions that only make sense inside one body (a clerk's): checking one without naming
 # the body is a mistake in the code, not a refusal.
-BODY_SCOPED: frozenset[Permission] = frozenset({Permission.MANAGE_MEETINGS})
+BODY_SCOPED: frozenset[Permission] = frozenset(
+    {Permission.MANAGE_MEETINGS, Permission.RECORD_DECISIONS}
+)
 
 
 def roles_granting(permission: Permission) -> list[Role]:

@@ -192,6 +192,23 @@ def _check_governance(located: Located, doc: GovernanceDocument, system: System)
                         f"'{need}' is not a member, so cannot be required for quorum",
                     )
                 )
+        if body.urgent_action is not None:
+            for j, ref in enumerate(body.urgent_action.by):
+                if ref not in refs:
+                    problems.append(
+                        p(
+                            ("bodies", i, "urgent_action", "by", j),
+                            f"no post '{ref}' in this document",
+                        )
+                    )
+            for j, need in enumerate(body.urgent_action.consult):
+                if "/" in need and need not in refs:
+                    problems.append(
+                        p(
+                            ("bodies", i, "urgent_action", "consult", j),
+                            f"no post '{need}' in this document",
+                        )
+                    )
         if body.quorum.number > len(body.members):
             problems.append(
                 p(
@@ -517,6 +534,7 @@ def _sync_bodies(
                 if isinstance(b.substitutes, list)
                 else [b.substitutes],
                 "notice_days": b.notice,
+                "urgent_action": b.urgent_action.model_dump() if b.urgent_action else {},
                 "attendance_note": b.attendance_note,
                 "review": b.review,
                 "illustrative": doc.illustrative,

@@ -8,7 +8,8 @@ A *governance document* describes a system's people, posts and bodies:
               acts_for, accountable_to, holders: [{person (a key), starts, ends, acting}]}]
     bodies: [{code, name, kind, owners, footprint, purpose, parent, delegates, voting,
               members, attendees, invited, chair, deputy, casting_vote,
-              quorum: {number, required, block}, substitutes, notice, review}]
+              quorum: {number, required, block}, substitutes, notice,
+              urgent_action: {by, consult}, review}]
 
 A *scheme document* is one organisation's scheme of reservation and delegation, one version:
 
@@ -30,7 +31,10 @@ joint committee voting in blocks needs `quorum.block` of each organisation's mem
 for its block to vote. A body's `substitutes` says whose substitutes count as them ("members"
 for any member, or a list of member posts; none unless it says), and `notice` how many clear
 working days before a meeting its agenda and papers are published (five, the council rule,
-unless it says). A council's scheme may give `key_decision_over`: an executive decision
+unless it says). A body's `urgent_action` says who may take a decision on its behalf between
+meetings when an item cannot be decided at one (`by`: every post named acts jointly) and whom
+they must consult first (`consult`: a post, or a category such as "lay", at least one of each);
+the body ratifies it at its next meeting. A council's scheme may give `key_decision_over`: an executive decision
 committing more than that is proposed as a key decision.
 """
 
@@ -171,6 +175,14 @@ class QuorumDoc(Strict):
     block: int = Field(0, ge=0, le=1_000)  # voting in blocks: each organisation's members needed
 
 
+class UrgentActionDoc(Strict):
+    """Who may act for the body between meetings, jointly, and whom they consult first (NHS
+    standing orders: the chair and the accountable officer, after consulting a lay member)."""
+
+    by: list[PostRef] = Field(min_length=1, max_length=MAX_MEMBERS)
+    consult: list[Annotated[str, Field(max_length=81)]] = Field([], max_length=MAX_MEMBERS)
+
+
 class BodyDoc(Strict):
     code: BodyCode
     name: str = Field(min_length=1, max_length=200)
@@ -193,6 +205,7 @@ class BodyDoc(Strict):
     substitutes: Literal["members"] | Annotated[list[PostRef], Field(max_length=MAX_MEMBERS)] = []
     # Clear working days' notice of the agenda and papers: the council rule, by default.
     notice: int = Field(5, ge=0, le=30)
+    urgent_action: UrgentActionDoc | None = None
     review: Day | None = None
 
 

@@ -97,6 +97,9 @@ class Body(models.Model):
     substitutes = models.JSONField(default=list, blank=True)
     # Clear working days' notice of the agenda and papers before a meeting.
     notice_days = models.PositiveSmallIntegerField(default=5)
+    # Who may take an urgent decision for it between meetings, and whom they consult first:
+    # {"by": [post refs, acting jointly], "consult": [post refs or categories]}; {} for none.
+    urgent_action = models.JSONField(default=dict, blank=True)
     attendance_note = models.CharField(max_length=300, blank=True, default="")
     review = models.DateField(null=True, blank=True)
     illustrative = models.BooleanField(default=False)

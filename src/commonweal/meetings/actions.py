@@ -9,6 +9,7 @@ for their own bodies only).
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -22,8 +23,10 @@ from commonweal.core.errors import Conflict, Problem, Refused
 from commonweal.core.formatting import long_date, pounds
 from commonweal.core.models import COUNCIL_KINDS, Organisation, Person, in_force
 from commonweal.core.permissions import Permission
+from commonweal.governance import engine
 from commonweal.governance.documents import DecisionType
 from commonweal.governance.models import Body, BodyMembership, Post, PostHolding, Scheme
+from commonweal.governance.requests import ProposalIn, route_proposal
 from commonweal.interests.actions import acts_for
 from commonweal.interests.models import Dispensation, Interest
 from commonweal.meetings import rules
@@ -34,6 +37,7 @@ from commonweal.meetings.models import (
     ForwardPlanItem,
     ItemKind,
     Meeting,
+    MeetingAction,
     Paper,
     PaperVersion,
     paper_path,
@@ -89,6 +93,29 @@ class PlanIn:
     # None: let the council's threshold propose it.
     key_decision: bool | None = None
     key_exception: str = ""
+
+
+def route_for(p: ForwardPlanItem) -> tuple[engine.Route, engine.Governance]:
+    """The route the engine gives a planned decision, from its type, commitments and footprint
+    on the day it is due (raises Refused where the plan names what the system lacks)."""
+    return route_proposal(
+        ProposalIn(
+            system=p.system.slug,
+            decision_type=p.decision_type,  # type: ignore[arg-type]
+            on=p.due,
+            footprint=p.footprint.code if p.footprint else None,
+            project=p.project,
+            title=p.title,
+            commitments=[
+                {  # type: ignore[list-item]
+                    "organisation": c["organisation"],
+                    "amount": Decimal(c["amount"]) / 100,
+                    "prior": None if c.get("prior") is None else Decimal(c["prior"]) / 100,
+                }
+                for c in p.commitments
+            ],
+        )
+    )
 
 
 def key_decision_threshold(organisation: Organisation, on: date) -> int | None:
@@ -1043,3 +1070,79 @@ def withdraw_declaration(actor: Actor, declaration: Declaration) -> None:
 def at(day: date, hour: int, minute: int) -> datetime:
     """A local time on a day (meetings are arranged in England's time)."""
     return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
+
+
+# Actions agreed at meetings -------------------------------------------------------------------
+
+
+@action("meetings.add_action", permission=Permission.MANAGE_MEETINGS)
+def add_action(
+    actor: Actor,
+    meeting: Meeting,
+    *,
+    description: str,
+    owner: Person,
+    due: date,
+    item: AgendaItem | None = None,
+) -> MeetingAction:
+    """An action agreed at a meeting, with its owner and the day it is due."""
+    _manage(actor, meeting.body, f"the actions of {meeting.body.name}")
+    problems: list[tuple[str, str]] = []
+    if not description.strip():
+        problems.append(("description", "Enter what is to be done"))
+    if meeting.status == Meeting.Status.CANCELLED:
+        problems.append(("meeting", "The meeting was cancelled: it agreed no actions"))
+    if item is not None and item.meeting_id != meeting.pk:
+        problems.append(("item", "That item is on another meeting's agenda"))
+    if due < local_day(meeting.starts):
+        problems.append(("due", "The action cannot be due before the meeting that agreed it"))
+    if problems:
+        raise _refuse(*problems)
+    found = MeetingAction.objects.create(
+        body=meeting.body,
+        raised_at=meeting,
+        item=item,
+        description=description.strip(),
+        owner=owner,
+        due=due,
+    )
+    actor.record(
+        "meeting_action",
+        str(found.pk),
+        f"Action for {owner} by {long_date(due)}: {found.description[:100]}",
+    )
+    return found
+
+
+@action("meetings.complete_action", permission=Permission.MANAGE_MEETINGS)
+def complete_action(
+    actor: Actor, found: MeetingAction, *, on: date, at: Meeting | None = None, note: str = ""
+) -> MeetingAction:
+    """Record that an action is done (at a meeting that heard so, or between meetings)."""
+    _manage(actor, found.body, f"the actions of {found.body.name}")
+    if found.done is not None:
+        raise Conflict.at("action", f"This action was recorded done on {long_date(found.done)}")
+    if on < local_day(found.raised_at.starts):
+        raise Refused.at("on", "An action cannot be done before the meeting that agreed it")
+    if on > date.today():
+        raise Refused.at("on", "An action cannot be recorded done on a day still to come")
+    if at is not None and at.body_id != found.body_id:
+        raise Refused.at("meeting", f"That meeting is not one of {found.body.name}'s")
+    found.done, found.done_at, found.note = on, at, note.strip()
+    found.save(update_fields=["done", "done_at", "note"])
+    actor.record(
+        "meeting_action",
+        str(found.pk),
+        f"Action done on {long_date(on)}: {found.description[:100]}",
+    )
+    return found
+
+
+def actions_carried(meeting: Meeting) -> list[MeetingAction]:
+    """The actions this meeting's agenda carries: agreed at the body's earlier meetings and
+    not done before this one began."""
+    return list(
+        MeetingAction.objects.filter(body=meeting.body, raised_at__starts__lt=meeting.starts)
+        .filter(Q(done__isnull=True) | Q(done__gte=local_day(meeting.starts)) | Q(done_at=meeting))
+        .select_related("owner", "raised_at")
+    )

@@ -257,3 +257,30 @@ class Declaration(models.Model):
 
     class Meta:
         ordering = ["meeting", "person__name", "id"]
+
+
+class MeetingAction(models.Model):
+    """An action agreed at a meeting: who does what by when. Carried on each agenda of the
+    body, from the meeting after it was agreed, until it is done."""
+
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="actions")
+    raised_at = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="actions")
+    item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.PROTECT, related_name="actions"
+    )
+    description = models.TextField()
+    owner = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="meeting_actions")
+    due = models.DateField()
+    # Done: the day, and the meeting that heard it was done (if any), with what was said.
+    done = models.DateField(null=True, blank=True)
+    done_at = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="closed_actions"
+    )
+    note = models.TextField(blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due", "id"]
+
+    def __str__(self) -> str:
+        return self.description[:80]

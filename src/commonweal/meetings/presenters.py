@@ -7,7 +7,6 @@ Exempt papers are left out here, for anyone who may not see them, so no template
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch
@@ -21,13 +20,13 @@ from commonweal.governance import engine
 from commonweal.governance.context import governance_for
 from commonweal.governance.models import Body
 from commonweal.governance.presenters import describe_route
-from commonweal.governance.requests import ProposalIn, route_proposal
 from commonweal.meetings import access, rules
 from commonweal.meetings.actions import (
     SCHEDULE_12A,
     local_day,
     notice_for,
     proposed_key_decision,
+    route_for,
 )
 from commonweal.meetings.models import (
     AgendaItem,
@@ -115,24 +114,7 @@ def plan_view(p: ForwardPlanItem, today: date, actor: Actor) -> PlanView:
     route, problem = None, ""
     if p.kind == "decision" and p.decision_type and p.commitments and not private:
         try:
-            found, gov = route_proposal(
-                ProposalIn(
-                    system=p.system.slug,
-                    decision_type=p.decision_type,  # type: ignore[arg-type]
-                    on=p.due,
-                    footprint=p.footprint.code if p.footprint else None,
-                    project=p.project,
-                    title=p.title,
-                    commitments=[
-                        {  # type: ignore[list-item]
-                            "organisation": c["organisation"],
-                            "amount": Decimal(c["amount"]) / 100,
-                            "prior": None if c.get("prior") is None else Decimal(c["prior"]) / 100,
-                        }
-                        for c in p.commitments
-                    ],
-                )
-            )
+            found, gov = route_for(p)
             route = describe_route(found, gov)
         except Refused as refused:
             problem = str(refused)
