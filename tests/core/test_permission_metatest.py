@@ -69,6 +69,14 @@ PAGES: dict[str, list[str]] = {
     "returns-due": ["15N"],
     "gifts": ["15N"],
     "dispensations": ["E10000008"],
+    "decisions": [],
+    "decision": ["{decision}"],
+    "officer-decision": ["devon-2019"],
+    "revalidation": ["devon-2019"],
+    "meeting-record": ["{meeting}"],
+    "record-decision": ["{meeting}", "1"],
+    "urgent-action": ["{meeting}", "1"],
+    "minutes": ["{minutes}"],
 }
 # Pages only those who manage a body's meetings may open, even to read (its clerk's tools).
 MANAGERS_ONLY = {"agenda", "attendance", "declarations"}
@@ -99,6 +107,17 @@ PAGE_WRITES |= {
     "register",
     "gifts",
     "dispensations",
+}
+# The decision pages' forms call the decisions' actions, each refused by its own check (each
+# has its case below); tests/decisions shows the refusals through the pages.
+PAGE_WRITES |= {
+    "decision",
+    "officer-decision",
+    "revalidation",
+    "meeting-record",
+    "record-decision",
+    "urgent-action",
+    "minutes",
 }
 
 # API operations: example path parameters.
@@ -140,7 +159,21 @@ def _page_args(universe: Any) -> dict[str, list[str]]:
     paper = meetings.keep_paper(
         Actor.command_line(), b["first"], Inspected("pdf", 1, "1" * 64, len(pdf)), pdf, "p.pdf"
     )
+    from commonweal.decisions.models import Decision, Minutes
+
+    minutes = Minutes.objects.create(meeting=b["meeting"], text="Draft")
+    decision = Decision.objects.create(
+        system=b["ice"].system,
+        basis="officer",
+        title="A decision",
+        on=b["first"].meeting.starts,
+        resolution="Agreed",
+        valid=True,
+        recorded_by="metatest",
+    )
     ids = {
+        "decision": str(decision.pk),
+        "minutes": str(minutes.pk),
         "plan": b["plan"].reference,
         "meeting": str(b["meeting"].pk),
         "paper": str(paper.pk),
@@ -435,6 +468,7 @@ def _cases(universe: Any, tmp: Path) -> dict[str, Case]:
             ("nobody", "analyst-15n", "admin-torbay", "admin-sel"),
         ),
         **_business_cases(business),
+        **_decision_cases(u),
     }
 
 
@@ -644,6 +678,200 @@ def _business_cases(b: dict[str, Any]) -> dict[str, Case]:
             lambda a: interests.decide_offer(a, b["pending"], approve=True, reason="Fine"),
             "alex-morgan",
             ("nobody", "analyst-15n", "admin-15n", "clerk-ice", "admin-torbay"),
+        ),
+    }
+
+
+def _decision_cases(u: Any) -> dict[str, Case]:
+    """Decisions: the ICE's clerk records its decisions (each part in an organisation they
+    clerk for), the Governing Body's clerk takes its urgent action and ratifies it, an
+    administrator of Torbay follows up its cabinet's decisions, the CCG's commissioner records
+    and follows up its officers' decisions, an administrator validates the register again."""
+    from datetime import date
+
+    from commonweal.core.models import Person
+    from commonweal.decisions import actions as decisions
+    from commonweal.decisions.models import Minutes
+    from commonweal.governance import engine
+    from commonweal.governance.models import Body, Post
+    from commonweal.meetings import actions as meetings
+    from commonweal.meetings.models import MeetingAction
+
+    cl = Actor.command_line()
+
+    def body(code: str) -> Body:
+        return Body.objects.get(system__slug="devon-2019", code=code)
+
+    def post(ref: str) -> Post:
+        org, _, code = ref.partition("/")
+        return Post.objects.get(organisation__code=org, code=code)
+
+    def person(key: str) -> Person:
+        return Person.objects.get(key=key)
+
+    def held(code: str, days: int, *present: tuple[str, str]) -> Any:
+        m = meetings.schedule_meeting(
+            cl, body(code), meetings.at(date.today() - timedelta(days=days), 10, 0)
+        )
+        meetings.add_agenda_item(
+            cl,
+            m,
+            meetings.ItemIn(title="Item", kind="decision", urgency_reason="T", chair_agreed=True),
+        )
+        for key, ref in present:
+            meetings.record_attendance(
+                cl, m, meetings.AttendanceIn(person=person(key), capacity="member", post=post(ref))
+            )
+        return m
+
+    ice = held(
+        "ice", 7, ("alex-morgan", "15N/accountable-officer"), ("lou-barnes", "E10000008/dass")
+    )
+    later_ice = held("ice", 1)
+    gb = held("governing-body", 14)
+    later_gb = held("governing-body", 1)
+    cabinet = held(
+        "cabinet-torbay",
+        2,
+        ("mayor-yan-cobb", "E06000027/leader"),
+        ("cllr-zoe-nash", "E06000027/cabinet-member-adults"),
+    )
+    ccg, torbay = _org("15N"), _org("E06000027")
+    joint = decisions.DecisionIn(
+        title="Joint strategy",
+        resolution="Agreed",
+        decision_type="joint_strategy",
+        parts=[
+            decisions.PartIn(ccg, 0, [(person("alex-morgan"), post("15N/accountable-officer"))])
+        ],
+    )
+    policy = decisions.DecisionIn(
+        title="Policy",
+        resolution="Adopted",
+        decision_type="policy",
+        parts=[decisions.PartIn(ccg, 0)],
+    )
+    takers = [
+        (person("dr-lee-harper"), post("15N/clinical-chair")),
+        (person("alex-morgan"), post("15N/accountable-officer")),
+    ]
+    lay = [(person("eve-grant"), post("15N/lay-member-governance"))]
+    gb_item = gb.items.get(number=1)
+    urgent = decisions.take_urgent_action(
+        cl,
+        gb_item,
+        policy,
+        on=date.today() - timedelta(days=10),
+        takers=takers,
+        consulted=lay,
+        urgency="It could not wait.",
+    )
+    fund = decisions.record_at_item(
+        cl,
+        cabinet.items.get(number=1),
+        decisions.DecisionIn(
+            title="Fund",
+            resolution="Agreed",
+            decision_type="pooled_fund_change",
+            parts=[decisions.PartIn(torbay, 600_000_00, votes=engine.Votes(2, 0))],
+        ),
+    ).decision
+    beds = decisions.DecisionIn(
+        title="Beds",
+        resolution="Commit",
+        decision_type="revenue_commitment",
+        parts=[
+            decisions.PartIn(
+                ccg, 10_000_00, [(person("sam-patel"), post("15N/director-of-commissioning"))]
+            )
+        ],
+    )
+    officer = decisions.record_officer_decision(
+        cl, ice.body.system, beds, date.today() - timedelta(days=3)
+    )
+    draft = Minutes.objects.create(meeting=ice, text="Draft minutes")
+    approved = Minutes.objects.create(meeting=gb, text="Approved minutes")
+    decisions.approve_minutes(cl, approved, later_gb)
+    approved.refresh_from_db()
+    clerks = (*NOT_CLERKS, "clerk-gb")
+    meeting_action = meetings.add_action(
+        cl, ice, description="Report back", owner=person("sam-patel"), due=date.today()
+    )
+    return {
+        "meetings.add_action": Case(
+            lambda a: meetings.add_action(
+                a, ice, description="Do it", owner=person("sam-patel"), due=date.today()
+            ),
+            "clerk-ice",
+            clerks,
+        ),
+        "meetings.complete_action": Case(
+            lambda a: meetings.complete_action(
+                a, MeetingAction.objects.get(pk=meeting_action.pk), on=date.today()
+            ),
+            "clerk-ice",
+            clerks,
+        ),
+        "decisions.record_at_item": Case(
+            lambda a: decisions.record_at_item(a, ice.items.get(number=1), joint),
+            "clerk-ice",
+            (*clerks, "admin-torbay", "admin-devon-county"),
+        ),
+        "decisions.record_officer_decision": Case(
+            lambda a: decisions.record_officer_decision(a, ice.body.system, beds, date.today()),
+            "commissioner-15n",
+            ("nobody", "analyst-15n", "clerk-ice", "admin-torbay", "admin-sel"),
+        ),
+        "decisions.take_urgent_action": Case(
+            lambda a: decisions.take_urgent_action(
+                a,
+                gb_item,
+                policy,
+                on=date.today() - timedelta(days=5),
+                takers=takers,
+                consulted=lay,
+                urgency="Urgent",
+            ),
+            "clerk-gb",
+            (*NOT_CLERKS, "clerk-ice", "admin-torbay"),
+        ),
+        "decisions.ratify": Case(
+            lambda a: decisions.ratify(a, urgent, later_gb),
+            "clerk-gb",
+            (*NOT_CLERKS, "clerk-ice", "admin-torbay"),
+        ),
+        "decisions.record_event": Case(
+            lambda a: decisions.record_event(a, fund, "called_in", date.today(), by="Two members"),
+            "admin-torbay",
+            ("nobody", "analyst-15n", "admin-15n", "clerk-ice", "admin-sel"),
+        ),
+        "decisions.record_officer_event": Case(
+            lambda a: decisions.record_officer_event(a, officer, "implemented", date.today()),
+            "commissioner-15n",
+            ("nobody", "analyst-15n", "clerk-ice", "admin-torbay"),
+        ),
+        "decisions.draft_minutes": Case(
+            lambda a: decisions.draft_minutes(a, later_ice), "clerk-ice", clerks
+        ),
+        "decisions.edit_minutes": Case(
+            lambda a: decisions.edit_minutes(a, Minutes.objects.get(pk=draft.pk), "Edited"),
+            "clerk-ice",
+            clerks,
+        ),
+        "decisions.approve_minutes": Case(
+            lambda a: decisions.approve_minutes(a, Minutes.objects.get(pk=draft.pk), later_ice),
+            "clerk-ice",
+            clerks,
+        ),
+        "decisions.correct_minutes": Case(
+            lambda a: decisions.correct_minutes(a, approved, "Corrected"),
+            "clerk-gb",
+            (*NOT_CLERKS, "clerk-ice"),
+        ),
+        "decisions.request_revalidation": Case(
+            lambda a: decisions.request_revalidation(a, ice.body.system),
+            "admin-15n",
+            ("nobody", "analyst-15n", "clerk-ice", "commissioner-15n", "admin-sel"),
         ),
     }
 

@@ -351,11 +351,7 @@ def record_at_item(actor: Actor, item: AgendaItem, d: DecisionIn) -> Recorded:
         refused = [
             (
                 p.organisation,
-                [
-                    c["sentence"]
-                    for c in judgement.checks
-                    if c["status"] == "failed" and c["organisation"] == p.organisation.code
-                ],
+                [c["sentence"] for c in judgement.reasons if c["organisation"] == p.organisation.code],
             )
             for p in d.parts
             if p not in kept
@@ -383,7 +379,7 @@ def record_at_item(actor: Actor, item: AgendaItem, d: DecisionIn) -> Recorded:
 
 
 def _refusal(judgement: context.Judgement, body: Body | None) -> Refused:
-    reasons = [c for c in judgement.checks if c["status"] == "failed"]
+    reasons = list(judgement.reasons)
     problems = [
         Problem(
             "",

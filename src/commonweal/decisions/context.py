@@ -68,12 +68,15 @@ class Judgement:
 
     @property
     def reasons(self) -> tuple[dict[str, str], ...]:
-        return tuple(c for c in self.checks if c["status"] == "failed")
+        return tuple(c for c in self.checks if _fails(c))
 
     def part_valid(self, organisation: str) -> bool:
-        return not any(
-            c["status"] == "failed" and c["organisation"] in ("", organisation) for c in self.checks
-        )
+        return not any(_fails(c) and c["organisation"] in ("", organisation) for c in self.checks)
+
+
+def _fails(check: Mapping[str, str]) -> bool:
+    """A failed check that counts: not one reported for the record only."""
+    return check["status"] == "failed" and not check.get("reported")
 
 
 @dataclass
@@ -376,13 +379,15 @@ def judge(
     checks = [c.as_dict() for c in result.checks]
     meeting_check = result.meeting
     if meeting_check is not None:
-        checks.insert(0, meeting_check.as_dict())
+        # A meeting of decision makers' quorum is reported for the record, never a reason a
+        # part fails (the engine's rule): kept with the checks, marked so.
+        checks.insert(0, {**meeting_check.as_dict(), "reported": "yes"})
     if d.basis == "urgent":
         # Taken between meetings: no quorum to count; the terms of reference say who may act.
         checks = [c for c in checks if c["code"] != INQUORATE]
         checks += _urgent_checks(history, d)
-    valid = not any(c["status"] == "failed" for c in checks)
-    failed_whole = any(c["status"] == "failed" and c["organisation"] == "" for c in checks)
+    valid = not any(_fails(c) for c in checks)
+    failed_whole = any(_fails(c) and c["organisation"] == "" for c in checks)
     binds = (
         ()
         if failed_whole
@@ -391,7 +396,7 @@ def judge(
             for p in d.parts
             if p.consent
             and not any(
-                c["status"] == "failed" and c["organisation"] == p.organisation for c in checks
+                _fails(c) and c["organisation"] == p.organisation for c in checks
             )
         )
     )
@@ -469,4 +474,4 @@ def prior_spend(system: System, project: str, before: int | None = None) -> dict
 
 
 def summarise(checks: Sequence[dict[str, str]]) -> list[str]:
-    return [c["sentence"] for c in checks if c["status"] == "failed"]
+    return [c["sentence"] for c in checks if _fails(c)]
