@@ -161,12 +161,9 @@ def test_overlaps_are_counted_in_practices_not_pairs_of_areas():
         assert [(f.subject, len(f.related)) for f in overlaps] == [("A", n), ("B", n)]
 
 
-def test_coterminosity_of_many_places_and_councils_is_checked_quickly():
-    # 2,500 councils and 2,500 places (a document's 5,000 areas), no two alike: every place is
-    # found not coterminous without comparing each with every council's practices (which took
-    # seconds when each comparison worked out a footprint again).
+def _many_places(n: int) -> list[AreaFact]:
     areas = [SYSTEM]
-    for i in range(2_500):
+    for i in range(n):
         council = frozenset({f"C{i}"})
         areas.append(
             AreaFact(f"la{i}", f"Council {i}", Level.LOCAL_AUTHORITY, "sys", None, council)
@@ -175,10 +172,29 @@ def test_coterminosity_of_many_places_and_councils_is_checked_quickly():
             AreaFact(f"pl{i}", f"Place {i}", Level.PLACE, "sys", 300_000, frozenset({f"P{i}"}))
         )
     areas.append(AreaFact("same", "Same place", Level.PLACE, "la7", 300_000, frozenset({"C7"})))
-    started = time.perf_counter()
+    return areas
+
+
+def _best_of_three(areas: list[AreaFact]) -> float:
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        check_structure(areas, [])
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def test_coterminosity_of_many_places_and_councils_grows_linearly():
+    # 2,500 councils and 2,500 places (a document's 5,000 areas), no two alike: every place is
+    # found not coterminous without comparing each with every council's practices (which took
+    # seconds when each comparison worked out a footprint again). Ten times the areas take
+    # about ten times as long, not a hundred: a ratio in one process, not a wall-clock limit,
+    # so a busy machine does not fail it.
+    areas = _many_places(2_500)
     found = {f.subject for f in check_structure(areas, []) if f.rule == "place-not-coterminous"}
-    assert time.perf_counter() - started < 1
     assert found == {f"pl{i}" for i in range(2_500)}, "only the place within la7 is coterminous"
+    ratio = _best_of_three(areas) / _best_of_three(_many_places(250))
+    assert ratio < 40, f"ten times the areas took {ratio:.0f} times as long"
 
 
 def test_orphans_cycles_and_upside_down_parents():
