@@ -56,7 +56,9 @@ demo: install assets
 	$(BIN)/commonweal migrate --no-input -v 0
 	$(BIN)/commonweal setup-demo
 	@echo "Commonweal is at http://$(HOST):$(PORT)/ (sign in as demo / commonweal-demo)"
-	COMMONWEAL_DEBUG=1 $(BIN)/commonweal runserver $(HOST):$(PORT)
+	@# The task worker runs beside the server (re-validation, imports) and stops with it.
+	$(BIN)/commonweal worker > var/worker.log 2>&1 & trap "kill $$! 2>/dev/null" EXIT; \
+	  COMMONWEAL_DEBUG=1 $(BIN)/commonweal runserver $(HOST):$(PORT)
 
 # A production server (gunicorn), debug off, on the database DATABASE_URL names.
 serve: install assets
@@ -78,6 +80,7 @@ bench: install
 	$(BIN)/python benchmarks/import_england.py
 	$(BIN)/python benchmarks/route_and_validate.py
 	$(BIN)/python benchmarks/stats_benchmarks.py
+	$(BIN)/python benchmarks/revalidate_decisions.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock:

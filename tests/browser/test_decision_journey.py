@@ -184,9 +184,7 @@ def test_the_ice_records_a_joint_decision_and_a_conflicted_part_is_refused(page,
     # Item 2: Val Owen withdrew, so Torbay's part is refused while the others stand.
     d2 = record_joint(page, m, 2)
     text = main_text(page)
-    warning = next(
-        line for line in text.splitlines() if "part was not recorded" in line
-    )
+    warning = next(line for line in text.splitlines() if "part was not recorded" in line)
     assert "Torbay" in warning and "Val Owen" in warning and "conflict" in warning.lower()
     assert f"{d2.reference} is recorded" in text
     bound = binds(page)
@@ -283,9 +281,7 @@ def test_an_officer_decision_over_the_limit_is_refused_with_the_clause(page, uni
 # 4. Actions carried forward, minutes approved and locked ------------------------------------
 
 
-def test_an_action_is_carried_forward_and_the_minutes_are_approved_and_locked(
-    page, ice_meeting
-):
+def test_an_action_is_carried_forward_and_the_minutes_are_approved_and_locked(page, ice_meeting):
     m = ice_meeting
     later = held_meeting(body("ice"), 1, ("Minutes of the last meeting",))
     sign_in(page, "clerk-ice", f"/meetings/{m.pk}/record/")

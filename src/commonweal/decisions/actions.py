@@ -351,7 +351,11 @@ def record_at_item(actor: Actor, item: AgendaItem, d: DecisionIn) -> Recorded:
         refused = [
             (
                 p.organisation,
-                [c["sentence"] for c in judgement.reasons if c["organisation"] == p.organisation.code],
+                [
+                    c["sentence"]
+                    for c in judgement.reasons
+                    if c["organisation"] == p.organisation.code
+                ],
             )
             for p in d.parts
             if p not in kept

@@ -156,8 +156,9 @@ class History:
         self.names.update(people)
         self._gov: dict[frozenset[int], engine.Governance] = {}
         self._on: dict[date, engine.Governance] = {}
-        parents = dict(Area.objects.filter(system=system).values_list("code", "parent__code"))
-        self._parents: dict[str, str | None] = parents
+        self._parents: dict[str, str | None] = dict(
+            Area.objects.filter(system=system).values_list("code", "parent__code")
+        )
 
     def governance_on(self, on: date) -> engine.Governance:
         """The engine's view of the system on a date: every scheme version (the engine picks
@@ -395,9 +396,7 @@ def judge(
             p.organisation
             for p in d.parts
             if p.consent
-            and not any(
-                _fails(c) and c["organisation"] == p.organisation for c in checks
-            )
+            and not any(_fails(c) and c["organisation"] == p.organisation for c in checks)
         )
     )
     return Judgement(valid, binds, tuple(checks))

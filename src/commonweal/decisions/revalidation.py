@@ -120,10 +120,12 @@ def revalidate(
                 judged = context.judge(history, d, state, prior)
                 if not judged.valid:
                     invalid += 1
-                    found.append(Finding(run=run, decision_id=d.id, reasons=list(judged.reasons)))
+                    found.append(
+                        Finding(run=run, decision_id=d.id or 0, reasons=list(judged.reasons))
+                    )
                 if d.project and d.outcome == "decision" and d.id not in changed:
                     for p in d.parts:
-                        if p.organisation in binds.get(d.id, ()):
+                        if p.organisation in binds.get(d.id or 0, ()):
                             committed[d.project][p.organisation] += p.amount
                 if n % every == 0 or n == total:
                     Revalidation.objects.filter(pk=run.pk).update(done=n, invalid=invalid)

@@ -172,12 +172,12 @@ def draft_minutes(r: MeetingRecord) -> str:
         lines += [f"- {a}" for a in r.carried]
     if r.urgent:
         lines += ["", "Urgent action taken since the last meeting, for ratification:"]
-        for d in r.urgent:
-            lines += _decision(d)
+        for u in r.urgent:
+            lines += _decision(u)
     for item in r.items:
         lines += ["", f"{item.number}. {item.title}" + (" (exempt)" if item.exempt else "")]
-        for d in item.declarations:
-            lines.append(f"Declaration: {d}")
+        for said in item.declarations:
+            lines.append(f"Declaration: {said}")
         if item.exempt:
             lines.append("Taken in private: the minute is held in the exempt minutes.")
             continue

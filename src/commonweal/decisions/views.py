@@ -76,7 +76,7 @@ def register(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(system__slug=system)
     if org:
         rows = rows.filter(parts__organisation__code=org).distinct()
-    shown = page_of(request, presenters.register(rows), 50)
+    shown: Any = page_of(request, presenters.register(rows), 50)  # type: ignore[arg-type]
     return render(
         request,
         "decisions/register.jinja",
@@ -569,10 +569,10 @@ def revalidation(request: HttpRequest, slug: str) -> HttpResponse:
     system = get_object_or_404(System, slug=slug)
     actor = Actor.from_user(request.user)
     if request.method == "POST":
-        run = actions.request_revalidation(actor, system)
+        asked = actions.request_revalidation(actor, system)
         from .tasks import revalidate_task
 
-        revalidate_task.enqueue(run.pk)
+        revalidate_task.enqueue(asked.pk)
         messages.info(request, "Re-validation has started: this page shows its progress.")
         return HttpResponseRedirect(reverse("revalidation", args=[system.slug]))
     run = Revalidation.objects.filter(system=system).first()

@@ -1,3 +1,4 @@
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -25,8 +26,8 @@ class Command(BaseCommand):
         if system is None:
             raise CommandError(f"no system '{options['system']}'")
         run = request_revalidation(Actor.command_line(), system)
-        bar = tqdm(
-            total=0, unit=" decisions", disable=options["quiet_progress"], file=self.stderr._out
+        bar: Any = tqdm(
+            total=0, unit=" decisions", disable=options["quiet_progress"], file=sys.stderr
         )
 
         def progress(done: int, total: int) -> None:
