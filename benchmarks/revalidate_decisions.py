@@ -37,11 +37,10 @@ def main() -> None:
     from django.db import transaction
 
     from commonweal.core.actions import Actor
-    from commonweal.core.models import Organisation, Person
+    from commonweal.core.models import Organisation
     from commonweal.decisions import context
     from commonweal.decisions.models import Decision, DecisionPart, PartDecider, Revalidation
     from commonweal.decisions.revalidation import load, revalidate
-    from commonweal.governance import engine
     from commonweal.governance.actions import load_governance, load_scheme
     from commonweal.governance.models import Body, BodyMembership, Post
     from commonweal.meetings.models import AgendaItem, Attendance, Declaration, Meeting
@@ -304,7 +303,6 @@ def main() -> None:
         f"baseline (judging in memory, no reads or writes): {base:.1f} s; "
         f"re-validation / baseline = {elapsed / base:.2f}"
     )
-    _ = (Person, engine)
 
 
 if __name__ == "__main__":

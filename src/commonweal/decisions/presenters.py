@@ -6,7 +6,9 @@ from datetime import date
 from django.db.models import Prefetch, QuerySet
 
 from commonweal.core.actions import Actor
+from commonweal.core.errors import Refused
 from commonweal.core.formatting import long_date, pounds
+from commonweal.core.permissions import Permission
 from commonweal.meetings import access
 from commonweal.meetings.actions import actions_carried, local_day, route_for
 from commonweal.meetings.models import Attendance, Meeting, MeetingAction
@@ -131,7 +133,7 @@ def route_record(d: Decision) -> tuple[dict[str, str], ...]:
         return ()
     try:
         route, _ = route_for(plan)
-    except Exception:  # a plan that names what the system lacks has no route to show
+    except Refused:  # a plan that names what the system lacks has no route to show
         return ()
     answered = {
         x.route_step: x
@@ -321,8 +323,6 @@ def meeting_record(meeting: Meeting, actor: Actor) -> MeetingRecordView:
         )
         if not any(e.kind == DecisionEvent.Kind.RATIFIED for e in d.events.all())
     )
-    from commonweal.core.permissions import Permission
-
     body = meeting.body
     return MeetingRecordView(
         meeting=meeting,
