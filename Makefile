@@ -81,6 +81,7 @@ bench: install
 	$(BIN)/python benchmarks/route_and_validate.py
 	$(BIN)/python benchmarks/stats_benchmarks.py
 	$(BIN)/python benchmarks/revalidate_decisions.py
+	$(BIN)/python benchmarks/public_register.py --allow-sqlite --database-url "$(PUBLIC_REGISTER_DATABASE_URL)"
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock:

@@ -22,6 +22,8 @@ OUR_COMMANDS = {
     "make-token": "Make an API token for a person",
     "serve": "Serve Commonweal with a production server (gunicorn), debug off",
     "worker": "Run the background task worker",
+    "publish": "Publish to the public register anything not yet published",
+    "verify-register": "Check the public register's hash chain against its anchors",
     "runserver": "Serve Commonweal for development (debug pages when COMMONWEAL_DEBUG=1)",
     "migrate": "Create or update the database tables",
 }

@@ -175,5 +175,9 @@ def environment(**options: Any) -> Environment:
         pounds=formatting.pounds,
         level_label=formatting.level_label,
         role_label=formatting.role_label,
+        # Published records hold dates as ISO 8601 text.
+        from_iso=lambda v: (
+            None if not v else (datetime.fromisoformat(v) if "T" in v else date.fromisoformat(v))
+        ),
     )
     return env

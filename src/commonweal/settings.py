@@ -156,6 +156,12 @@ MEDIA_URL = "/media/"  # never served directly: papers are served by a view that
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # The public register's anchors, kept outside the database: a directory of its own by
+    # default (COMMONWEAL_ANCHORS); a deployment may name write-once object storage instead.
+    "anchors": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("COMMONWEAL_ANCHORS", str(VAR_DIR / "anchors"))},
+    },
 }
 
 # Requests: a body over 5 MB is refused with 413 before it is read; an upload of a paper to

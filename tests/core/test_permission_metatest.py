@@ -11,6 +11,7 @@
   and shows the metatest then fails.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -77,6 +78,39 @@ PAGES: dict[str, list[str]] = {
     "record-decision": ["{meeting}", "1"],
     "urgent-action": ["{meeting}", "1"],
     "minutes": ["{minutes}"],
+    "public-decisions": [],
+    "public-decisions-csv": [],
+    "public-decisions-json": [],
+    "public-decision": ["{reference}"],
+    "public-atom": [],
+    "public-body-atom": ["devon-2019", "ice"],
+    "public-anchors": [],
+    "public-anchors-jsonl": [],
+    "public-meetings": [],
+    "public-calendar": [],
+    "public-meeting": ["{meeting}"],
+    "public-minutes": ["{meeting}"],
+    "public-paper": ["{paper}"],
+    "public-body": ["devon-2019", "ice"],
+    "public-body-ics": ["devon-2019", "ice"],
+    "public-meetings-ics": [],
+    "public-meetings-csv": [],
+    "public-meetings-json": [],
+    "public-agenda-csv": [],
+    "public-agenda-json": [],
+    "public-registers": ["devon-2019"],
+    "public-interests": ["15N"],
+    "public-interests-csv": ["15N"],
+    "public-interests-json": ["15N"],
+    "public-gifts": ["15N"],
+    "public-gifts-csv": ["15N"],
+    "public-gifts-json": ["15N"],
+    "public-key-decisions": ["E10000008"],
+    "public-key-decisions-csv": ["E10000008"],
+    "public-key-decisions-json": ["E10000008"],
+    "public-forward-plan": ["15N"],
+    "public-forward-plan-csv": ["15N"],
+    "public-forward-plan-json": ["15N"],
 }
 # Pages only those who manage a body's meetings may open, even to read (its clerk's tools).
 MANAGERS_ONLY = {"agenda", "attendance", "declarations"}
@@ -85,7 +119,7 @@ PLANNERS_ONLY = {"plan-new"}
 # Pages of one person's entry: their own, and their organisation's governance team's.
 KEEPERS_ONLY = {"interest"}
 # Pages anyone may read without signing in.
-OPEN = {"login", "health", "public-home", "public-system", "public-tree", "public-area"}
+OPEN = {"login", "health"} | {name for name in PAGES if name.startswith("public-")}
 # Pages that take a write, and why each is safe: signing in and out act on the visitor's own
 # session; the account page acts only on the signed-in person's own tokens and password (its
 # refusals are tested in tests/registry/test_pages.py and by the actions' cases below).
@@ -162,6 +196,10 @@ def _page_args(universe: Any) -> dict[str, list[str]]:
     from commonweal.decisions.models import Decision, Minutes
 
     minutes = Minutes.objects.create(meeting=b["meeting"], text="Draft")
+    # Approved minutes, for the public minutes page.
+    Minutes.objects.create(
+        meeting=b["meeting"], text="Approved", status="approved", approved_on=b["meeting"].starts
+    )
     decision = Decision.objects.create(
         system=b["ice"].system,
         basis="officer",
@@ -171,7 +209,13 @@ def _page_args(universe: Any) -> dict[str, list[str]]:
         valid=True,
         recorded_by="metatest",
     )
+    from commonweal.public.publication import publish_pending
+
+    publish_pending()
+    # The agenda published, so its papers are public.
+    meetings.publish_agenda(Actor.command_line(), b["meeting"])
     ids = {
+        "reference": decision.reference,
         "decision": str(decision.pk),
         "minutes": str(minutes.pk),
         "plan": b["plan"].reference,
@@ -279,6 +323,12 @@ def test_every_api_operation_is_protected(client, universe):
     schema = api.get_openapi_schema()
     for path, operations in schema["paths"].items():
         for method in operations:
+            if path.startswith("/api/public/"):
+                # The public API reads only, and answers without signing in.
+                assert method == "get", f"the public API only reads: {method.upper()} {path}"
+                url = re.sub(r"\{[^}]+\}", "x", path)
+                assert client.get(url).status_code in (200, 404), path
+                continue
             params = {**PATH_PARAMS, "token_id": _analyst_token(universe)}
             if path in AREA_CODES:
                 params["code"] = AREA_CODES[path]

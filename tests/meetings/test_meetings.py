@@ -182,9 +182,12 @@ def test_a_councils_threshold_proposes_the_key_decision_flag(universe):
     )
     with pytest.raises(Refused, match="28 clear days before it is taken, and this one has 9"):
         actions.add_plan_item(CL(), council, cabinet.system, soon)
-    soon.key_exception = "General exception: the chair of scrutiny was told on 1 December"
+    soon.key_exception_kind = "general_exception"
+    soon.key_exception = "The boundary review reported late"
+    soon.scrutiny_chair = "Cllr Ada Quinn"
+    soon.scrutiny_chair_on = date.today()
     forced = actions.add_plan_item(CL(), council, cabinet.system, soon)
-    assert forced.key_decision is True and forced.key_exception.startswith("General exception")
+    assert forced.key_decision is True and forced.key_exception_kind == "general_exception"
     # The CCG's decisions have no such flag, and setting one is refused.
     ccg = Organisation.objects.get(code="15N")
     ccg_item = actions.add_plan_item(

@@ -207,6 +207,11 @@ class ActionSpec:
 
 ACTIONS: dict[str, ActionSpec] = {}
 
+# Called at the end of each outermost action, inside its transaction, with the audit events it
+# recorded: how a higher layer (the public register publishing what changed) follows every
+# change without the capability that made it knowing. Registered in an app's `ready()`.
+AFTER_ACTION: list[Callable[[list[AuditEvent]], None]] = []
+
 
 def action[**P, R](
     name: str,
@@ -230,6 +235,8 @@ def action[**P, R](
         def run(actor: Actor, *args: P.args, **kwargs: P.kwargs) -> R:
             with transaction.atomic():
                 running = _Running(spec)
+                outermost = not actor._running
+                recorded = len(actor.events)
                 actor._running.append(running)
                 try:
                     spec.authorise(actor, *args, **kwargs)
@@ -239,6 +246,9 @@ def action[**P, R](
                             f"{name} made no permission check, so it is refused: every change "
                             "must name the organisation it belongs to."
                         )
+                    if outermost and len(actor.events) > recorded:
+                        for follow in AFTER_ACTION:
+                            follow(actor.events[recorded:])
                     return result
                 finally:
                     actor._running.pop()

@@ -222,6 +222,7 @@ def minutes_record(meeting: Meeting) -> rules.MeetingRecord:
             body=meeting.body, basis=Basis.URGENT, on__lte=local_day(meeting.starts)
         )
         .filter(on__gte=local_day(previous.starts) if previous else date.min)
+        .select_related("item")
         .prefetch_related(Prefetch("parts", DecisionPart.objects.select_related("organisation")))
     )
     declarations = list(meeting.declarations.select_related("person").prefetch_related("items"))
@@ -294,6 +295,7 @@ def _minuted(d: Decision) -> rules.MinutedDecision:
         alternatives=d.alternatives,
         parts=tuple((p.organisation.name, p.amount) for p in d.parts.all()),
         basis=basis,
+        exempt=d.item is not None and d.item.exempt,
     )
 
 

@@ -128,6 +128,7 @@ class MinutedDecision:
     alternatives: str = ""
     parts: tuple[tuple[str, int], ...] = ()  # organisation name, pence
     basis: str = ""  # "Urgent action taken on 3 March 2027 by ..."
+    exempt: bool = False  # on exempt business: minuted only in the exempt minutes
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,12 @@ def draft_minutes(r: MeetingRecord) -> str:
     if r.urgent:
         lines += ["", "Urgent action taken since the last meeting, for ratification:"]
         for u in r.urgent:
-            lines += _decision(u)
+            if u.exempt:
+                lines.append(
+                    f"{u.outcome} {u.reference}: exempt business, held in the exempt minutes."
+                )
+            else:
+                lines += _decision(u)
     for item in r.items:
         lines += ["", f"{item.number}. {item.title}" + (" (exempt)" if item.exempt else "")]
         for said in item.declarations:

@@ -6,10 +6,14 @@ Dates are set relative to today, so the demo always has a meeting coming up, an 
 slipped, one overdue, and a person whose yearly declaration is late.
 """
 
+import io
 from datetime import date, timedelta
+
+import docx
 
 from commonweal.core.actions import Actor
 from commonweal.core.models import Organisation, Person
+from commonweal.decisions import actions as decisions
 from commonweal.governance.models import Body, Post
 from commonweal.interests import actions as interests
 from commonweal.interests.models import InterestKind, Return
@@ -145,7 +149,7 @@ def add_business(actor: Actor, today: date | None = None) -> str:
             chair_agreed=True,
         ),
     )
-    meetings.change_meeting(actor, held, status=Meeting.Status.HELD)
+    _held_business(actor, held, today)
 
     # Registers of interests: most of the executive have made their return this year; one
     # has not since the year before last.
@@ -181,6 +185,127 @@ def add_business(actor: Actor, today: date | None = None) -> str:
             ),
         )
     return (
-        "added example business: meetings of the Integrated Commissioning Executive, forward "
-        "plans of NHS Devon CCG and Devon County Council, registers of interests"
+        "added example business: meetings of the Integrated Commissioning Executive with "
+        "decisions, papers and approved minutes, forward plans of NHS Devon CCG and Devon County "
+        "Council, registers of interests"
     )
+
+
+# Who was at the held meeting of the Integrated Commissioning Executive, and for whom they decide.
+ICE_DECIDERS = {
+    "15N": ("alex-morgan", "accountable-officer"),
+    "E10000008": ("lou-barnes", "dass"),
+    "E06000026": ("rae-young", "dass"),
+    "E06000027": ("val-owen", "dass"),
+}
+
+
+def _paper(title: str, paragraphs: list[str]) -> bytes:
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    for text in paragraphs:
+        document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _held_business(actor: Actor, held: Meeting, today: date) -> None:
+    """The held meeting's record: attendance, a joint decision with a public paper, exempt
+    business with its paper, minutes drafted and approved at the next meeting (also held)."""
+    strategy = meetings.add_agenda_item(
+        actor,
+        held,
+        meetings.ItemIn(
+            title="Joint home care strategy",
+            kind=ItemKind.DECISION,
+            summary="The joint strategy for home care across Devon, Plymouth and Torbay.",
+            presenter="Head of Joint Commissioning",
+            urgency_reason="Recorded after the meeting for the demo",
+            chair_agreed=True,
+        ),
+    )
+    contingency = meetings.add_agenda_item(
+        actor,
+        held,
+        meetings.ItemIn(
+            title="Home care provider contingency",
+            kind=ItemKind.DECISION,
+            summary="Contingency funding should a named home care provider fail.",
+            exempt=True,
+            exemption_paragraph=3,
+            public_interest="Disclosure would harm the provider's commercial position.",
+            urgency_reason="Recorded after the meeting for the demo",
+            chair_agreed=True,
+        ),
+    )
+    meetings.upload_paper(
+        actor,
+        strategy,
+        "joint-home-care-strategy.docx",
+        _paper(
+            "Joint home care strategy",
+            [
+                "The four partners commissioned home care separately until 2019.",
+                "This strategy commissions one framework, with a pooled budget.",
+            ],
+        ),
+        title="Joint home care strategy",
+    )
+    meetings.upload_paper(
+        actor,
+        contingency,
+        "provider-contingency.docx",
+        _paper("Provider contingency", ["Exempt: commercially sensitive."]),
+        title="Provider contingency (exempt)",
+    )
+    posts = {
+        code: (Person.objects.get(key=key), Post.objects.get(organisation__code=code, code=post))
+        for code, (key, post) in ICE_DECIDERS.items()
+    }
+    for person, post in posts.values():
+        meetings.record_attendance(
+            actor, held, meetings.AttendanceIn(person=person, capacity="member", post=post)
+        )
+    orgs = {o.code: o for o in Organisation.objects.filter(code__in=ICE_DECIDERS)}
+
+    def parts(amount: int) -> list[decisions.PartIn]:
+        return [
+            decisions.PartIn(orgs[code], amount, [posts[code]]) for code in sorted(ICE_DECIDERS)
+        ]
+
+    decisions.record_at_item(
+        actor,
+        strategy,
+        decisions.DecisionIn(
+            title="Joint home care strategy",
+            resolution="Adopted the joint home care strategy and commissioned one framework.",
+            decision_type="joint_strategy",
+            reasons="One framework gives people the same service wherever they live.",
+            alternatives="Each partner commissioning separately, as now.",
+            risks="Market capacity in rural areas.",
+            parts=parts(25_000_00),
+        ),
+    )
+    decisions.record_at_item(
+        actor,
+        contingency,
+        decisions.DecisionIn(
+            title="Home care provider contingency",
+            resolution="Agreed contingency funding.",
+            decision_type="joint_strategy",
+            reasons="The named provider's accounts show a risk of failure.",
+            parts=parts(10_000_00),
+        ),
+    )
+    meetings.change_meeting(actor, held, status=Meeting.Status.HELD)
+    later = meetings.schedule_meeting(
+        actor,
+        held.body,
+        meetings.at(today - timedelta(days=14), 10, 0),
+        venue="County Hall, Exeter",
+        status=Meeting.Status.CONFIRMED,
+    )
+    meetings.change_meeting(actor, later, status=Meeting.Status.HELD)
+    minutes = decisions.draft_minutes(actor, held)
+    decisions.approve_minutes(actor, minutes, later)

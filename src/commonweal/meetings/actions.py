@@ -36,6 +36,7 @@ from commonweal.meetings.models import (
     Declaration,
     ForwardPlanItem,
     ItemKind,
+    KeyException,
     Meeting,
     MeetingAction,
     Paper,
@@ -92,7 +93,12 @@ class PlanIn:
     project: str = ""
     # None: let the council's threshold propose it.
     key_decision: bool | None = None
+    # For a key decision with less than 28 clear days' notice: general exception or special
+    # urgency, why, and the scrutiny chair told of it (or who agreed) on a day.
+    key_exception_kind: str = ""
     key_exception: str = ""
+    scrutiny_chair: str = ""
+    scrutiny_chair_on: date | None = None
 
 
 def route_for(p: ForwardPlanItem) -> tuple[engine.Route, engine.Governance]:
@@ -206,7 +212,7 @@ def add_plan_item(
     assert due is not None
     count = ForwardPlanItem.objects.filter(organisation=organisation).count()
     reference = f"{organisation.code}-FP{count + 1:04}"
-    key = _key_flag(organisation, item, due, today)
+    key, exception = _key_flag(organisation, item, due, today)
     plan = ForwardPlanItem.objects.create(
         organisation=organisation,
         system=system,
@@ -229,7 +235,7 @@ def add_plan_item(
         footprint=item.footprint,
         project=item.project,
         key_decision=key,
-        key_exception=item.key_exception if key else "",
+        **exception,
     )
     actor.record(
         "forward_plan_item",
@@ -240,14 +246,30 @@ def add_plan_item(
     return plan
 
 
-# Notice of a key decision on the forward plan (the 2012 Regulations, regulation 9).
+# Notice of a key decision on the forward plan (the 2012 Regulations, regulation 9); under the
+# general exception the decision waits 5 clear days after the scrutiny chair and the public
+# are told (regulation 10).
 KEY_DECISION_NOTICE_DAYS = 28
+GENERAL_EXCEPTION_DAYS = 5
 
 
-def _key_flag(organisation: Organisation, item: PlanIn, due: date, today: date) -> bool | None:
-    """A council executive decision's key-decision flag: as set, or as the threshold proposes.
-    A key decision is on the plan 28 clear days ahead, or is taken under the general exception
-    or special urgency, which is recorded."""
+def clear_days(start: date, end: date) -> int:
+    """Days between two dates, counting neither."""
+    return max((end - start).days - 1, 0)
+
+
+def _key_flag(
+    organisation: Organisation, item: PlanIn, due: date, today: date
+) -> tuple[bool | None, dict[str, Any]]:
+    """A council executive decision's key-decision flag: as set, or as the threshold proposes;
+    and, for a key decision with less than 28 clear days' notice, the general exception or
+    special urgency it is taken under, which must be recorded (the fields to save)."""
+    none: dict[str, Any] = {
+        "key_exception_kind": "",
+        "key_exception": "",
+        "scrutiny_chair": "",
+        "scrutiny_chair_on": None,
+    }
     executive = item.decider is not None or (item.body is not None and item.body.kind == "cabinet")
     if organisation.kind not in COUNCIL_KINDS or not executive or item.kind != ItemKind.DECISION:
         if item.key_decision is not None:
@@ -255,19 +277,73 @@ def _key_flag(organisation: Organisation, item: PlanIn, due: date, today: date) 
                 "key_decision",
                 "Only a council's executive decision is a key decision: leave this as proposed",
             )
-        return None
+        return None, none
     key = item.key_decision
     if key is None:
         key = bool(proposed_key_decision(organisation, item.commitments, due)[0])
-    clear = (due - today).days - 1
-    if key and clear < KEY_DECISION_NOTICE_DAYS and not item.key_exception.strip():
-        raise Refused.at(
-            "key_exception",
-            f"A key decision is on the forward plan {KEY_DECISION_NOTICE_DAYS} clear days before "
-            f"it is taken, and this one has {max(clear, 0)}: record the general exception or "
+    clear = clear_days(today, due)
+    if not key or clear >= KEY_DECISION_NOTICE_DAYS:
+        return key, none
+    problems: list[tuple[str, str]] = []
+    kind = item.key_exception_kind
+    if kind not in KeyException.values:
+        problems.append(
+            (
+                "key_exception_kind",
+                "Say whether it is taken under the general exception or special urgency",
+            )
+        )
+    if not item.key_exception.strip():
+        problems.append(
+            (
+                "key_exception",
+                "Say why it could not be on the plan 28 clear days before"
+                if kind != KeyException.SPECIAL_URGENCY
+                else "Say why the decision is urgent and cannot reasonably be deferred",
+            )
+        )
+    if not item.scrutiny_chair.strip():
+        problems.append(
+            ("scrutiny_chair", "Enter the name of the chair of the overview and scrutiny committee")
+        )
+    told = item.scrutiny_chair_on
+    if told is None:
+        problems.append(
+            (
+                "scrutiny_chair_on",
+                "Enter the date the chair agreed it is urgent"
+                if kind == KeyException.SPECIAL_URGENCY
+                else "Enter the date the chair was told of it in writing",
+            )
+        )
+    elif told > today:
+        problems.append(("scrutiny_chair_on", "must be today or in the past"))
+    elif (
+        kind == KeyException.GENERAL_EXCEPTION
+        and clear_days(max(told, today), due) < GENERAL_EXCEPTION_DAYS
+    ):
+        # The public notice is the plan itself, published today.
+        problems.append(
+            (
+                "key_exception_kind",
+                f"Under the general exception the decision waits {GENERAL_EXCEPTION_DAYS} clear "
+                "days after the scrutiny chair and the public are told: take it under special "
+                "urgency, or move it later",
+            )
+        )
+    if problems:
+        raise _refuse(
+            *problems,
+            message=f"A key decision is on the forward plan {KEY_DECISION_NOTICE_DAYS} clear days "
+            f"before it is taken, and this one has {clear}: record the general exception or "
             "special urgency it is taken under, or move it later",
         )
-    return key
+    return key, {
+        "key_exception_kind": kind,
+        "key_exception": item.key_exception.strip(),
+        "scrutiny_chair": item.scrutiny_chair.strip(),
+        "scrutiny_chair_on": told,
+    }
 
 
 @action("meetings.reschedule_plan_item", permission=Permission.PLAN_BUSINESS)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from commonweal.core.forms import DateField, Form, MoneyField, choices
 from commonweal.governance.documents import DecisionType
 from commonweal.meetings.actions import SCHEDULE_12A, at
-from commonweal.meetings.models import Attendance, Declaration, ItemKind, Meeting
+from commonweal.meetings.models import Attendance, Declaration, ItemKind, KeyException, Meeting
 from commonweal.meetings.papers import MAX_BYTES
 
 # 14:00, 14.00, 9:30, 2pm, 2.30pm, 12 noon.
@@ -103,13 +103,29 @@ class PlanForm(Form):
         ],
         help_text="For a council's executive decision only",
     )
+    # Only for a key decision on the plan for less than 28 clear days (the 2012 Regulations,
+    # regulations 10 and 11).
+    key_exception_kind = forms.ChoiceField(
+        label="Taken under the general exception or special urgency",
+        required=False,
+        choices=[("", "Neither: it has 28 clear days' notice"), *KeyException.choices],
+        help_text="Only for a key decision on the plan for less than 28 clear days",
+    )
     key_exception = forms.CharField(
-        label="General exception or special urgency",
+        label="Why it could not wait, or why it is urgent",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
-        help_text="Only for a key decision on the plan for less than 28 clear days: which it is "
-        "taken under, and why",
+    )
+    scrutiny_chair = forms.CharField(
+        label="Chair of the overview and scrutiny committee",
+        required=False,
+        max_length=200,
+        help_text="Who was told of it in writing (general exception) or agreed it is urgent "
+        "(special urgency)",
+    )
+    scrutiny_chair_on = DateField(
+        label="Date the chair was told or agreed", required=False, help_text="For example, 1 4 2027"
     )
 
     def __init__(

@@ -44,6 +44,11 @@ class Meeting(models.Model):
         return f"{self.body.name}, {self.starts:%-d %B %Y}"
 
 
+class KeyException(models.TextChoices):
+    GENERAL_EXCEPTION = "general_exception", "General exception"
+    SPECIAL_URGENCY = "special_urgency", "Special urgency"
+
+
 class ForwardPlanItem(models.Model):
     """Business an organisation expects: an item at a body's meeting, or an officer's decision.
 
@@ -91,9 +96,21 @@ class ForwardPlanItem(models.Model):
     # A council executive decision's key-decision flag (None: not a council executive
     # decision). The council's threshold proposes it; a person may set it either way.
     key_decision = models.BooleanField(null=True, blank=True)
-    # A key decision on the plan for less than 28 clear days: the general exception or special
-    # urgency it is taken under (the 2012 Regulations, regulations 10 and 11), and why.
+    # A key decision on the plan for less than 28 clear days is taken under the general
+    # exception or special urgency (the 2012 Regulations, regulations 10 and 11): which, why,
+    # and the scrutiny chair who was told of it in writing (10) or agreed it is urgent (11).
+    key_exception_kind = models.CharField(
+        max_length=20, choices=KeyException.choices, blank=True, default=""
+    )
     key_exception = models.TextField(blank=True, default="")
+    scrutiny_chair = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="the chair of the relevant overview and scrutiny committee (under special "
+        "urgency, where there is none, the chair or else the vice-chair of the council)",
+    )
+    scrutiny_chair_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     created = models.DateTimeField(auto_now_add=True)
 

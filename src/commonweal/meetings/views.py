@@ -74,6 +74,16 @@ def _page(
 # The forward plan --------------------------------------------------------------------------
 
 
+# A council executive's key-decision fields, which an NHS body's plan does not have.
+KEY_FIELDS = (
+    "key_decision",
+    "key_exception_kind",
+    "key_exception",
+    "scrutiny_chair",
+    "scrutiny_chair_on",
+)
+
+
 def _organisation_systems(org: Organisation) -> list[System]:
     return list(
         System.objects.filter(Q(bodies__owners=org) | Q(posts__organisation=org)).distinct()
@@ -152,7 +162,8 @@ def _plan_form(org: Organisation, actor: Actor, data: Any = None) -> forms.PlanF
     )
     if org.kind not in COUNCIL_KINDS:
         # Key decisions are a council's executive's: an NHS body's plan has no such flag.
-        del form.fields["key_decision"], form.fields["key_exception"]
+        for name in KEY_FIELDS:
+            del form.fields[name]
     return form
 
 
@@ -193,7 +204,10 @@ def plan_new(request: HttpRequest, code: str) -> HttpResponse:
                     else None,
                     project=data["project"],
                     key_decision={"yes": True, "no": False}.get(data.get("key_decision", "")),
+                    key_exception_kind=data.get("key_exception_kind", ""),
                     key_exception=data.get("key_exception", ""),
+                    scrutiny_chair=data.get("scrutiny_chair", ""),
+                    scrutiny_chair_on=data.get("scrutiny_chair_on"),
                 )
                 plan = _attempt(
                     form,

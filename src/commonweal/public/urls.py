@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from commonweal.public import views
 
@@ -7,4 +7,7 @@ urlpatterns = [
     path("systems/<slug:slug>/", views.system, name="public-system"),
     path("systems/<slug:slug>/tree/", views.tree, name="public-tree"),
     path("systems/<slug:slug>/areas/<str:code>/", views.area, name="public-area"),
+    path("", include("commonweal.public.views_decisions")),
+    path("", include("commonweal.public.views_meetings")),
+    path("", include("commonweal.public.views_registers")),
 ]
