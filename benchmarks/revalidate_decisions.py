@@ -18,38 +18,41 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--decisions", type=int, default=100_000)
-    args = parser.parse_args()
-    tmp = tempfile.TemporaryDirectory()
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp.name}/bench.sqlite3")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "commonweal.settings")
-    os.environ["COMMONWEAL_HOME"] = tmp.name
-    import django
+@dataclass(frozen=True)
+class Seeded:
+    system: Any  # the System the decisions belong to (Django is set up only after import)
+    decisions: int
+    meeting_decisions: int
+    meetings: int
+    bodies: int
+    attendances: int
 
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+
+def meeting_or_officer_title(n: int, basis: str) -> str:
+    return f"Decision {n}" if basis == "meeting" else f"Officer decision {n}"
+
+
+def seed(decisions: int, title: Callable[[int, str], str] = meeting_or_officer_title) -> Seeded:
+    """Load the Devon example and record `decisions` decisions across 40 bodies (half at
+    meetings, half by officers), as described above. Needs Django set up and migrated.
+    `title(n, basis)` names the n-th decision of each basis ("meeting" or "officer")."""
     from django.db import transaction
 
     from commonweal.core.actions import Actor
     from commonweal.core.models import Organisation
-    from commonweal.decisions import context
-    from commonweal.decisions.models import Decision, DecisionPart, PartDecider, Revalidation
-    from commonweal.decisions.revalidation import load, revalidate
+    from commonweal.decisions.models import Decision, DecisionPart, PartDecider
     from commonweal.governance.actions import load_governance, load_scheme
     from commonweal.governance.models import Body, BodyMembership, Post
     from commonweal.meetings.models import AgendaItem, Attendance, Declaration, Meeting
     from commonweal.registry.actions import load_system
     from commonweal.registry.models import System
 
-    call_command("migrate", verbosity=0)
-    engine_name = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    print(f"database: {engine_name}")
     examples = __import__("commonweal").__path__[0] + "/examples"
     cl = Actor.command_line()
     load_system(cl, f"{examples}/devon-2019.yaml")
@@ -65,7 +68,6 @@ def main() -> None:
         if p.holdings.exists()
     }
     rng = random.Random(11)
-    started = time.perf_counter()
 
     ice_members = [
         "15N/accountable-officer",
@@ -182,19 +184,20 @@ def main() -> None:
             )
         )
         meeting_body = {m.pk: m.body for m in meetings}
-        half = args.decisions // 2
-        decisions, plans = [], []
+        half = decisions // 2
+        records: list[Any] = []
+        plans: list[tuple[str, Any]] = []
         for n, (item_id, meeting_id, starts) in enumerate(item_rows[:half]):
             b = meeting_body[meeting_id]
             kind, _ = by_body[b.pk]
-            decisions.append(
+            records.append(
                 Decision(
                     system=system,
                     basis="meeting",
                     meeting_id=meeting_id,
                     item_id=item_id,
                     body=b,
-                    title=f"Decision {n}",
+                    title=title(n, "meeting"),
                     decision_type="joint_strategy" if kind != "majority" else "policy",
                     on=starts.date(),
                     resolution="Agreed",
@@ -204,13 +207,13 @@ def main() -> None:
                 )
             )
             plans.append((kind, b))
-        for n in range(args.decisions - half):
+        for n in range(decisions - half):
             day = date(2019, 5, 1) + timedelta(days=rng.randrange(0, 2_500))
-            decisions.append(
+            records.append(
                 Decision(
                     system=system,
                     basis="officer",
-                    title=f"Officer decision {n}",
+                    title=title(n, "officer"),
                     decision_type="revenue_commitment",
                     on=day,
                     resolution="Committed",
@@ -221,10 +224,10 @@ def main() -> None:
                 )
             )
             plans.append(("officer", None))
-        Decision.objects.bulk_create(decisions, batch_size=5_000)
-        decisions = list(Decision.objects.filter(system=system).order_by("id"))
+        Decision.objects.bulk_create(records, batch_size=5_000)
+        records = list(Decision.objects.filter(system=system).order_by("id"))
         parts, part_plan = [], []
-        for d, (kind, b) in zip(decisions, plans, strict=True):
+        for d, (kind, b) in zip(records, plans, strict=True):
             if kind == "individual":
                 for ref in ice_members[:4]:
                     parts.append(
@@ -275,9 +278,44 @@ def main() -> None:
             ],
             batch_size=5_000,
         )
+    return Seeded(
+        system=system,
+        decisions=len(records),
+        meeting_decisions=half,
+        meetings=len(meetings),
+        bodies=len(bodies),
+        attendances=len(attendance),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--decisions", type=int, default=100_000)
+    args = parser.parse_args()
+    tmp = tempfile.TemporaryDirectory()
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp.name}/bench.sqlite3")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "commonweal.settings")
+    os.environ["COMMONWEAL_HOME"] = tmp.name
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from commonweal.decisions import context
+    from commonweal.decisions.models import Revalidation
+    from commonweal.decisions.revalidation import load, revalidate
+
+    call_command("migrate", verbosity=0)
+    engine_name = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    print(f"database: {engine_name}")
+    started = time.perf_counter()
+    seeded = seed(args.decisions)
+    system = seeded.system
     print(
-        f"built {len(decisions):,} decisions ({half:,} at {len(meetings):,} meetings of "
-        f"{len(bodies)} bodies, {len(attendance):,} attendances) in {time.perf_counter() - started:.1f} s"
+        f"built {seeded.decisions:,} decisions ({seeded.meeting_decisions:,} at "
+        f"{seeded.meetings:,} meetings of {seeded.bodies} bodies, {seeded.attendances:,} "
+        f"attendances) in {time.perf_counter() - started:.1f} s"
     )
 
     run = Revalidation.objects.create(system=system, requested_by="bench")

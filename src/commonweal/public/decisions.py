@@ -6,12 +6,13 @@ business keeps its title and the exemption; its resolution, reasons, alternative
 money are withheld (they are in the exempt minutes, for the body's members).
 """
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from commonweal.decisions.models import (
     Basis,
@@ -313,3 +314,39 @@ def decision_page(published: dict[str, Any], decision_id: int) -> DecisionPage:
         ),
         minutes=d.meeting is not None and d.meeting.minutes.filter(status="approved").exists(),
     )
+
+
+class Published:
+    """A page of the decisions register, read in two steps: the page's ids (an index-only scan
+    past the offset, however deep the page), then their published forms. The count is kept in
+    the cache until the register next changes (the newest anchor), since counting a filtered
+    register of 100,000 decisions on every page would cost more than the page."""
+
+    def __init__(self, rows: QuerySet[Any], key: str) -> None:
+        self.rows = rows
+        self.key = key
+
+    def count(self) -> int:
+        from django.core.cache import cache
+
+        from commonweal.public.models import Anchor
+
+        head = Anchor.objects.order_by("-seq").values_list("head", flat=True).first()
+        if head is None:
+            return self.rows.count()
+        key = "register-count:" + hashlib.sha256(f"{head}:{self.key}".encode()).hexdigest()
+        found = cache.get(key)
+        if found is None:
+            found = self.rows.count()
+            cache.set(key, found, 3600)
+        return int(found)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, page: slice) -> list[str]:
+        from commonweal.public.models import RegisterDecision
+
+        ids = list(self.rows.values_list("id", flat=True)[page])
+        payloads = dict(RegisterDecision.objects.filter(id__in=ids).values_list("id", "payload"))
+        return [payloads[i] for i in ids]

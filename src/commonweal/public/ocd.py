@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
@@ -28,6 +28,7 @@ from commonweal.governance.models import Body, BodyMembership, Post, PostHolding
 from commonweal.meetings.models import AgendaItem, Meeting, Paper, PaperVersion
 from commonweal.meetings.views import CONTENT_TYPES
 from commonweal.public import meetings as public_meetings
+from commonweal.public.decisions import Published
 from commonweal.public.models import RegisterDecision
 from commonweal.public.views_decisions import search
 from commonweal.registry.models import AreaResponsibility, System
@@ -752,9 +753,10 @@ def vote_events(
         rows = rows.exclude(key_decision=True)
     if q:
         rows = search(rows, q)
+    key = f"api:{organisation and organisation.pk}:{type(organisation).__name__}:{after}:{before}:{q}:{key_decision}"
     return Rows(
-        rows.only("payload"),
-        lambda found: [vote_event(absolute, json.loads(d.payload)) for d in found],
+        cast(Any, Published(rows, key)),
+        lambda found: [vote_event(absolute, json.loads(payload)) for payload in found],
     )
 
 

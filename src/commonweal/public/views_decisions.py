@@ -23,13 +23,13 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
 from commonweal.core.formatting import long_date
-from commonweal.core.forms import DateField, Form, MoneyField
+from commonweal.core.forms import Form, MoneyField
 from commonweal.core.models import Organisation
 from commonweal.core.pages import page_of
 from commonweal.decisions.models import Basis, Outcome
 from commonweal.governance.models import Body
 from commonweal.meetings.models import Meeting
-from commonweal.public.decisions import decision_page
+from commonweal.public.decisions import Published, decision_page
 from commonweal.public.models import Anchor, RegisterDecision
 from commonweal.public.publication import anchor_data, canonical
 from commonweal.registry.models import Area, System
@@ -57,8 +57,22 @@ class RegisterFilter(Form):
         label="Key decisions",
         choices=[("", "All decisions"), ("yes", "Key decisions only"), ("no", "Not key decisions")],
     )
-    from_date = DateField(required=False, label="Taken on or after")
-    to_date = DateField(required=False, label="Taken on or before")
+    # Plain ISO dates: the filter is read on every page of the register, and the day, month and
+    # year boxes cost more to draw than the rest of the page.
+    from_date = forms.DateField(
+        required=False,
+        label="Taken on or after",
+        help_text="For example, 2019-04-01",
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Taken on or after must be a real date, like 2019-04-01"},
+    )
+    to_date = forms.DateField(
+        required=False,
+        label="Taken on or before",
+        help_text="For example, 2020-03-31",
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Taken on or before must be a real date, like 2020-03-31"},
+    )
     amount_min = MoneyField(required=False, label="At least (£)")
     amount_max = MoneyField(required=False, label="At most (£)")
 
@@ -170,16 +184,16 @@ def register(request: HttpRequest) -> HttpResponse:
     form, rows = _filter(request)
     if rows is None:
         return render(request, "public/decisions/register.jinja", {"form": form}, status=400)
-    shown = page_of(request, cast(Sequence[RegisterDecision], rows.only("payload")), size=ROWS)
     query = request.GET.copy()
     query.pop("page", None)
+    shown = page_of(request, cast(Sequence[str], Published(rows, query.urlencode())), size=ROWS)
     return render(
         request,
         "public/decisions/register.jinja",
         {
             "form": form,
             "shown": shown,
-            "rows": [json.loads(r.payload) for r in shown.rows],
+            "rows": [json.loads(payload) for payload in shown.rows],
             "query": ("?" + query.urlencode()) if query else "",
             "filtered": any(v not in (None, "") for v in form.cleaned_data.values()),
         },
