@@ -491,7 +491,7 @@ def main() -> None:
         from commonweal.public.publication import publish_pending
 
         t0 = time.perf_counter()
-        entries = publish_pending()
+        entries, _ = publish_pending()
         elapsed = time.perf_counter() - t0
         print(
             f"published {entries:,} entries in {elapsed:.1f} s ({entries / elapsed:,.0f} rows/s); "

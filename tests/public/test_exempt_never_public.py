@@ -196,3 +196,20 @@ def test_exempt_business_is_seen_by_members_and_never_published(universe, exempt
     assert served == []
     assert public.get(f"/public/papers/{kept.pk}/").status_code == 404
     assert len(bodies) > 40
+
+
+def test_a_replaced_paper_is_no_longer_published(universe, exempt):
+    m, _, _ = exempt
+    item = m.items.get(exempt=False)
+    first = item.papers.get().versions.get()
+    assert Client().get(f"/public/papers/{first.pk}/").status_code == 200
+    meetings.upload_paper(CL(), item, "strategy.docx", paper("Corrected."), paper=item.papers.get())
+    assert Client().get(f"/public/papers/{first.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["9" * 5000, "-1", "x", "0"])
+def test_a_page_number_that_is_no_page_is_a_4xx(universe, page):
+    for path in ("interests", "gifts", "key-decisions", "forward-plan"):
+        code = "E10000008" if path == "key-decisions" else "15N"
+        response = Client().get(f"/public/organisations/{code}/{path}/?page={page}")
+        assert 400 <= response.status_code < 500, (path, page, response.status_code)

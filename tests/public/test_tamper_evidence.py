@@ -135,6 +135,34 @@ def test_the_command_says_the_register_is_as_published(published, anchors, capsy
 
 def test_a_hostile_anchors_file_is_refused_with_its_line(published, tmp_path):
     bad = tmp_path / "anchors.jsonl"
-    bad.write_text('{"seq": 1}\nnot json\n')
+    bad.write_text('{"seq": 1, "head": "0", "at": "", "entries": []}\nnot json\n')
     with pytest.raises(CommandError, match="line 2"):
         call_command("verify_register", "--anchors", str(bad))
+    for hostile in (
+        "[1, 2]",
+        '{"seq": [1]}',
+        "[" * 100_000,
+        '{"seq": 1, "head": "0", "entries": [[[1], "d", "k", 1, "h"]]}',
+    ):
+        bad.write_text(hostile)
+        with pytest.raises(CommandError, match="could not read the anchors"):
+            call_command("verify_register", "--anchors", str(bad))
+
+
+def test_publish_does_not_bless_a_change_no_action_made(published, capsys):
+    first, _ = published
+    sql("UPDATE decisions_decision SET reasons = 'Rewritten' WHERE id = %s", [first.pk])
+    call_command("publish")
+    assert first.reference in capsys.readouterr().out
+    assert problems_about(verify(read_anchors(None)), first.reference), "still reported"
+    # Someone who has checked the change may publish it as a new version, on purpose.
+    call_command("publish", "--republish", first.reference)
+    assert Entry.objects.filter(key=first.reference).count() == 2
+
+
+def test_a_decision_deleted_from_the_register_is_named(published):
+    first, second = published
+    sql("DELETE FROM public_registerdecision WHERE reference = %s", [second.reference])
+    report = verify(read_anchors(None))
+    assert problems_about(report, second.reference)
+    assert not problems_about(report, first.reference)

@@ -407,7 +407,12 @@ def meeting(m: Meeting, now: datetime) -> PublicMeeting:
 def public_version(pk: int, now: datetime) -> PaperVersion | None:
     """A version of a paper, if the public may download it: its item is in public, not
     withdrawn, and its meeting's agenda is public."""
-    return PaperVersion.objects.filter(public_papers_q(now), pk=pk).first()
+    found = PaperVersion.objects.filter(public_papers_q(now), pk=pk).first()
+    # Only a paper's latest version: one replaced (it had an error, or personal data in it)
+    # is no longer published.
+    if found is not None and found.paper.versions.filter(number__gt=found.number).exists():
+        return None
+    return found
 
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ ()-]+")

@@ -253,6 +253,7 @@ class OcdVoteEventExtras:
     project: str
     amount: int | None  # pence, every part's total; null when withheld
     recorded: str
+    valid: bool  # within its deciders' authority when it was recorded
 
 
 @dataclass(frozen=True)
@@ -678,7 +679,8 @@ def vote_event(absolute: Absolute, payload: dict[str, Any]) -> OcdVoteEvent:
         else payload["title"],
         motion_classification=(payload["outcome"],),
         start_date=payload["on"],
-        result="pass" if payload["valid"] else "fail",
+        # A recorded decision was taken; whether it was within authority is `extras.valid`.
+        result="pass",
         organization_id=organisation_id,
         organization=organisation_name,
         agenda_item=OcdAgendaRef(
@@ -689,9 +691,12 @@ def vote_event(absolute: Absolute, payload: dict[str, Any]) -> OcdVoteEvent:
         if meeting or item
         else None,
         counts=tuple(OcdVoteCount(k, v) for k, v in tally.items()) if voted else (),
+        # Who decided a part in their own right; a part the body voted on records only its
+        # counts, not how each member voted.
         votes=tuple(
             OcdVote("yes", d["name"], p["organisation"], d["post"])
             for p in parts
+            if not p.get("votes")
             for d in p["deciders"]
         ),
         parts=tuple(
@@ -726,6 +731,7 @@ def vote_event(absolute: Absolute, payload: dict[str, Any]) -> OcdVoteEvent:
             project=payload["project"],
             amount=payload["amount"],
             recorded=payload["recorded"],
+            valid=payload["valid"],
         ),
     )
 

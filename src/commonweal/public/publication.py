@@ -235,8 +235,20 @@ def _digest(payload: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def publish(forms: Sequence[Form]) -> int:
-    """Append each form that differs from its last published version; anchor; return how many."""
+@dataclass
+class Held:
+    """Records `publish_pending` did not publish: their form differs from the version published,
+    and no action accounts for the change (each action publishes its own changes)."""
+
+    keys: list[str]
+
+
+def publish(forms: Sequence[Form], held: Held | None = None) -> int:
+    """Append each form that differs from its last published version; anchor; return how many.
+
+    Given `held`, a form whose record was published before is not published again but listed
+    there: a change that no action made is for `verify-register` to report, not to bless.
+    """
     if not forms:
         return 0
     with transaction.atomic():
@@ -252,6 +264,9 @@ def publish(forms: Sequence[Form]) -> int:
         for f in forms:
             version, digest = latest[f.kind].get(f.key, (0, ""))
             if digest == _digest(f.payload):
+                continue
+            if held is not None and version > 0:
+                held.keys.append(f.key)
                 continue
             seq += 1
             version += 1
@@ -327,9 +342,16 @@ def _register(forms: list[Form]) -> None:
     RegisterDecision.objects.bulk_create(rows, batch_size=1000)
 
 
-def publish_pending() -> int:
-    """Publish every record whose public form is new or changed; return how many entries."""
-    return sum(publish(batch) for batch in all_forms())
+def publish_pending(republish: Sequence[str] = ()) -> tuple[int, list[str]]:
+    """Publish every record not yet published (and those named in `republish`, whose change
+    someone has checked); return how many entries, and the changed records held back."""
+    held = Held([])
+    chosen = set(republish)
+    added = 0
+    for batch in all_forms():
+        added += publish([f for f in batch if f.key not in chosen], held)
+        added += publish([f for f in batch if f.key in chosen])
+    return added, held.keys
 
 
 # After each action ------------------------------------------------------------------------------

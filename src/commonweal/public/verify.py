@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from commonweal.interests.models import Offer
 from commonweal.public.models import Anchor, Entry, RegisterDecision
 from commonweal.public.publication import GENESIS, all_forms, anchors_storage, link
 
 # An anchor log fetched from a URL is read up to this size: bounded memory for a hostile server.
-MOST_BYTES = 512 * 1024 * 1024
+MOST_BYTES = 256 * 1024 * 1024
 KINDS = dict(Entry.Kind.choices)
 
 
@@ -45,9 +46,15 @@ def _name(kind: str, key: str) -> str:
     return f"{KINDS.get(kind, kind).lower()} {key}"
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # an anchors URL is read where it says, not wherever it points
+
+
 def read_anchors(source: str | None) -> list[dict[str, Any]]:
     """Anchors kept outside the database: the anchors storage, or a file, directory or URL
-    holding them (JSON lines, a JSON list, or a directory of anchor files)."""
+    holding them (JSON lines, a JSON list, or a directory of anchor files). Each source is read
+    up to MOST_BYTES, and each anchor's shape is checked, so a hostile file is refused."""
     if source is None:
         storage = anchors_storage()
         try:
@@ -57,32 +64,82 @@ def read_anchors(source: str | None) -> list[dict[str, Any]]:
         out = []
         for name in sorted(n for n in names if n.startswith("anchor-") and n.endswith(".json")):
             with storage.open(name) as f:
-                out.append(json.loads(f.read()))
+                out.append(_anchor(_load(f.read(MOST_BYTES + 1), name), name))
         return out
     if source.startswith(("http://", "https://")):
-        with urllib.request.urlopen(source, timeout=60) as response:
+        opener = urllib.request.build_opener(_NoRedirects)
+        with opener.open(source, timeout=60) as response:
             text = response.read(MOST_BYTES + 1)
-        if len(text) > MOST_BYTES:
-            raise ValueError(f"{source}: more than {MOST_BYTES} bytes")
-        return _parse(text.decode(), source)
+        return _parse(_capped(text, source), source)
+    if not source.startswith(("/", ".")) and "://" in source:
+        raise ValueError(f"{source}: only a file, a directory, or an http(s) URL")
     path = Path(source)
     if path.is_dir():
-        return [json.loads(p.read_text()) for p in sorted(path.glob("anchor-*.json"))]
-    return _parse(path.read_text(), source)
+        out = []
+        for p in sorted(path.glob("anchor-*.json")):
+            with p.open("rb") as f:
+                out.append(_anchor(_load(f.read(MOST_BYTES + 1), str(p)), str(p)))
+        return out
+    if not path.is_file():
+        raise ValueError(f"{source}: no such file or directory")
+    with path.open("rb") as f:
+        return _parse(_capped(f.read(MOST_BYTES + 1), source), source)
+
+
+def _capped(data: bytes, source: str) -> str:
+    if len(data) > MOST_BYTES:
+        raise ValueError(f"{source}: more than {MOST_BYTES:,} bytes")
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        raise ValueError(f"{source}: not UTF-8 text") from None
+
+
+def _load(data: bytes | str, where: str) -> Any:
+    if len(data) > MOST_BYTES:
+        raise ValueError(f"{where}: more than {MOST_BYTES:,} bytes")
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as e:
+        raise ValueError(f"{where}: not JSON ({e})") from None
+
+
+def _anchor(data: Any, where: str) -> dict[str, Any]:
+    """An anchor as written: {seq, head, at, entries: [[seq, kind, key, version, hash]]}."""
+    ok = (
+        isinstance(data, dict)
+        and isinstance(data.get("seq"), int)
+        and isinstance(data.get("head"), str)
+        and isinstance(data.get("entries", []), list)
+        and all(
+            isinstance(row, list)
+            and len(row) == 5
+            and isinstance(row[0], int)
+            and all(isinstance(x, str) for x in (row[1], row[2], row[4]))
+            and isinstance(row[3], int)
+            for row in data.get("entries", [])
+        )
+    )
+    if not ok:
+        raise ValueError(
+            f"{where}: not an anchor ({{seq, head, at, entries: [[seq, kind, key, version, "
+            "hash], ...]}})"
+        )
+    return dict(data)
 
 
 def _parse(text: str, source: str) -> list[dict[str, Any]]:
     text = text.strip()
     if text.startswith("["):
-        return list(json.loads(text))
-    out = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{source}, line {number}: not JSON ({e.msg})") from None
-    return out
+        found = _load(text, source)
+        if not isinstance(found, list):
+            raise ValueError(f"{source}: not a list of anchors")
+        return [_anchor(a, f"{source}, anchor {n}") for n, a in enumerate(found, 1)]
+    return [
+        _anchor(_load(line, f"{source}, line {number}"), f"{source}, line {number}")
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.strip()
+    ]
 
 
 def _entries() -> Iterator[tuple[int, str, str, int, str, str, str]]:
@@ -137,12 +194,18 @@ def verify(outside: list[dict[str, Any]] | None) -> Report:
                         "changed after publication",
                     )
                 )
+    undeclared = {
+        f"G{pk}" for pk in Offer.objects.filter(declared=False).values_list("id", flat=True)
+    }
     for kind, key in latest.keys() - seen:
-        if kind != Entry.Kind.OFFER:  # a gift re-judged as not for declaring leaves the register
+        # A gift re-judged as not for declaring leaves the register; nothing else does.
+        if not (kind == Entry.Kind.OFFER and key in undeclared):
             problems.append(Problem(_name(kind, key), "was published but is no longer recorded"))
+    shown: set[str] = set()
     for reference, payload in RegisterDecision.objects.values_list("reference", "payload").iterator(
         chunk_size=2000
     ):
+        shown.add(reference)
         published = latest.get((Entry.Kind.DECISION, reference))
         if published is None or published[1] != _digest(payload):
             problems.append(
@@ -150,6 +213,12 @@ def verify(outside: list[dict[str, Any]] | None) -> Report:
                     _name(Entry.Kind.DECISION, reference),
                     "the register shows something other than what was published",
                 )
+            )
+
+    for kind, key in latest:
+        if kind == Entry.Kind.DECISION and key not in shown:
+            problems.append(
+                Problem(_name(kind, key), "was published but is missing from the register")
             )
 
     # 3. Anchors: in the database, then those kept outside it.

@@ -32,6 +32,7 @@ from commonweal.meetings.models import Meeting
 from commonweal.public.decisions import Published, decision_page
 from commonweal.public.models import Anchor, RegisterDecision
 from commonweal.public.publication import anchor_data, canonical
+from commonweal.public.registers import spreadsheet_safe
 from commonweal.registry.models import Area, System
 
 ROWS = 50
@@ -244,7 +245,8 @@ def _csv_rows(rows: QuerySet[RegisterDecision], base: str) -> Iterator[str]:
     for payload in rows.values_list("payload", flat=True).iterator(chunk_size=2000):
         d = json.loads(payload)
         yield out.writerow(
-            [
+            spreadsheet_safe(cell)
+            for cell in [
                 d["reference"],
                 d["on"],
                 d["title"],

@@ -108,7 +108,8 @@ def _organisation(code: str) -> Organisation:
 
 def _page(request: HttpRequest, qs: QuerySet[Any]) -> Shown[Any]:
     raw = request.GET.get("page", "1")
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+    # At most nine digits: a longer number is no page, and Python refuses to read 4,300.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9) or int(raw) < 1:
         raise BadParameter(400, "page", "must be a whole number, 1 or more")
     number, total = int(raw), qs.count()
     pages = max(1, -(-total // TABLE_ROWS))
