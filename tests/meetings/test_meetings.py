@@ -924,3 +924,39 @@ def test_attendance_is_recorded_for_the_whole_body_at_once_and_mistakes_removed(
         {"form": "remove", "attendance": str(recorded["lou-barnes"].pk)},
     )
     assert not meeting.attendance.filter(person__key="lou-barnes").exists()
+
+
+def test_a_key_decision_brought_forward_needs_its_exception_first(universe):
+    from datetime import date, timedelta
+
+    from commonweal.core.actions import Actor
+    from commonweal.core.errors import Refused
+    from commonweal.core.models import Organisation
+    from commonweal.governance.models import Body
+    from commonweal.meetings import actions as meetings
+
+    devon = Organisation.objects.get(code="E10000008")
+    cabinet = Body.objects.get(system__slug="devon-2019", code="cabinet-devon")
+    plan = meetings.add_plan_item(
+        Actor.command_line(),
+        devon,
+        cabinet.system,
+        meetings.PlanIn(
+            title="Charging policy",
+            author="Head of Adult Social Care Commissioning",
+            body=cabinet,
+            due=date.today() + timedelta(days=60),
+            decision_sought="Adopt it.",
+            decision_type="policy",
+            commitments=[("E10000008", 120_000_000, None)],
+            key_decision=True,
+        ),
+    )
+    with pytest.raises(Refused, match="clear days"):
+        meetings.reschedule_plan_item(
+            Actor.command_line(), plan, due=date.today() + timedelta(days=10)
+        )
+    later = meetings.reschedule_plan_item(
+        Actor.command_line(), plan, due=date.today() + timedelta(days=90)
+    )
+    assert later.due == date.today() + timedelta(days=90)

@@ -372,6 +372,17 @@ def reschedule_plan_item(
             plan.meeting, plan.due = None, due
         else:
             raise Refused.at("due", "Choose a meeting or enter a date")
+        # A key decision brought forward must still have had its 28 clear days on the plan,
+        # or be recorded as taken under the general exception or special urgency.
+        clear = clear_days(local_day(plan.created), plan.due)
+        if plan.key_decision and clear < KEY_DECISION_NOTICE_DAYS and not plan.key_exception_kind:
+            raise Refused.at(
+                "due",
+                f"{plan.reference} is a key decision on the plan since "
+                f"{long_date(local_day(plan.created))}: on {long_date(plan.due)} it would have "
+                f"{max(clear, 0)} clear days' notice, not {KEY_DECISION_NOTICE_DAYS}. Record the "
+                "general exception or special urgency it is taken under first",
+            )
     plan.save(update_fields=["meeting", "due", "status"])
     actor.record(
         "forward_plan_item",
