@@ -722,3 +722,39 @@ def test_the_register_pages_have_no_accessibility_violations(chromium, live_serv
     assert "Taken under general exception" in page.content()
     assert axe_violations(page) == []
     context.close()
+
+
+def test_business_intended_for_private_is_noticed_with_its_reason_and_no_summary(universe):
+    from datetime import date, timedelta
+
+    from django.test import Client
+
+    from commonweal.core.actions import Actor
+    from commonweal.core.models import Organisation
+    from commonweal.governance.models import Body
+    from commonweal.meetings import actions as meetings
+
+    devon = Organisation.objects.get(code="E10000008")
+    cabinet = Body.objects.get(system__slug="devon-2019", code="cabinet-devon")
+    meetings.add_plan_item(
+        Actor.command_line(),
+        devon,
+        cabinet.system,
+        meetings.PlanIn(
+            title="Care home block contract",
+            author="Head of Commissioning",
+            summary="Prices bid by qzpriv-summary providers.",
+            body=cabinet,
+            due=date.today() + timedelta(days=60),
+            decision_sought="Award qzpriv-sought.",
+            decision_type="policy",
+            commitments=[("E10000008", 120_000_000, None)],
+            key_decision=True,
+            private_paragraph=3,
+            private_reason="Bidders' prices are commercially sensitive.",
+        ),
+    )
+    page = Client().get("/public/organisations/E10000008/key-decisions/").content.decode()
+    assert "Intended to be taken in private" in page and "paragraph 3 of Schedule 12A" in page
+    assert "Bidders' prices are commercially sensitive." in page.replace("&#39;", "'")
+    assert "qzpriv" not in page

@@ -99,6 +99,9 @@ class PlanIn:
     key_exception: str = ""
     scrutiny_chair: str = ""
     scrutiny_chair_on: date | None = None
+    # To be taken in private: why, and for a council the paragraph of Schedule 12A.
+    private_paragraph: int | None = None
+    private_reason: str = ""
 
 
 def route_for(p: ForwardPlanItem) -> tuple[engine.Route, engine.Governance]:
@@ -213,6 +216,14 @@ def add_plan_item(
     count = ForwardPlanItem.objects.filter(organisation=organisation).count()
     reference = f"{organisation.code}-FP{count + 1:04}"
     key, exception = _key_flag(organisation, item, due, today)
+    if item.private_paragraph is not None and not 1 <= item.private_paragraph <= 7:
+        raise Refused.at(
+            "private_paragraph", "Schedule 12A has paragraphs 1 to 7: choose the one that applies"
+        )
+    if item.private_paragraph is not None and not item.private_reason.strip():
+        raise Refused.at(
+            "private_reason", "Say why it is to be taken in private: the notice gives the reason"
+        )
     plan = ForwardPlanItem.objects.create(
         organisation=organisation,
         system=system,
@@ -235,6 +246,8 @@ def add_plan_item(
         footprint=item.footprint,
         project=item.project,
         key_decision=key,
+        private_paragraph=item.private_paragraph,
+        private_reason=item.private_reason.strip(),
         **exception,
     )
     actor.record(

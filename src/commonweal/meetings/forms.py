@@ -127,6 +127,20 @@ class PlanForm(Form):
     scrutiny_chair_on = DateField(
         label="Date the chair was told or agreed", required=False, help_text="For example, 1 4 2027"
     )
+    # Business to be taken in private: the public notice says so and why (regulation 5).
+    private_reason = forms.CharField(
+        label="Why it is to be taken in private (leave empty if in public)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+    private_paragraph = forms.TypedChoiceField(
+        label="Paragraph of Schedule 12A (councils)",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "None")] + [(str(n), f"Paragraph {n}") for n in range(1, 8)],
+    )
 
     def __init__(
         self,

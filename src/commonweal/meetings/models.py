@@ -111,6 +111,10 @@ class ForwardPlanItem(models.Model):
         "urgency, where there is none, the chair or else the vice-chair of the council)",
     )
     scrutiny_chair_on = models.DateField(null=True, blank=True)
+    # Business intended to be taken in private: the notice says so, and why, before the agenda
+    # (the 2012 Regulations, regulation 5); for a council, the paragraph of Schedule 12A.
+    private_paragraph = models.PositiveSmallIntegerField(null=True, blank=True)
+    private_reason = models.TextField(blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     created = models.DateTimeField(auto_now_add=True)
 

@@ -208,6 +208,8 @@ def plan_new(request: HttpRequest, code: str) -> HttpResponse:
                     key_exception=data.get("key_exception", ""),
                     scrutiny_chair=data.get("scrutiny_chair", ""),
                     scrutiny_chair_on=data.get("scrutiny_chair_on"),
+                    private_paragraph=data.get("private_paragraph"),
+                    private_reason=data.get("private_reason", ""),
                 )
                 plan = _attempt(
                     form,

@@ -90,6 +90,8 @@ PUBLISHED: dict[str, tuple[str, ...]] = {
         "key_exception",
         "scrutiny_chair",
         "scrutiny_chair_on",
+        "private_paragraph",
+        "private_reason",
         "status",
         "created",
     ),

@@ -465,6 +465,15 @@ def _private(rows: Sequence[ForwardPlanItem]) -> dict[int, str]:
     """Plan items that go to an exempt agenda item, with why: their summary and decision
     sought are what the exempt report says (an agenda item takes the plan's summary)."""
     out: dict[int, str] = {}
+    for p in rows:
+        if p.private_reason:
+            paragraph = (
+                f"paragraph {p.private_paragraph} of Schedule 12A to the Local Government Act "
+                f"1972 ({SCHEDULE_12A.get(p.private_paragraph, 'exempt information')}); "
+                if p.private_paragraph
+                else ""
+            )
+            out[p.pk] = f"Intended to be taken in private: {paragraph}{p.private_reason}"
     for item in AgendaItem.objects.filter(plan_item__in=[p.pk for p in rows], exempt=True).order_by(
         "id"
     ):
