@@ -94,12 +94,7 @@ def csv_cell(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
-    return spreadsheet_safe(str(value))
-
-
-def spreadsheet_safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula (a gift's description "=HYPERLINK(...)")."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return str(value)
 
 
 @dataclass(frozen=True)

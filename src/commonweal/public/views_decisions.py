@@ -1,7 +1,6 @@
 """The public decisions register: search and filters, a decision's page, downloads, the Atom
 feeds, and the register's anchors. Everything here reads what was published."""
 
-import csv
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -30,9 +29,9 @@ from commonweal.decisions.models import Basis, Outcome
 from commonweal.governance.models import Body
 from commonweal.meetings.models import Meeting
 from commonweal.public.decisions import Published, decision_page
+from commonweal.public.downloads import csv_download, json_list_download
 from commonweal.public.models import Anchor, RegisterDecision
 from commonweal.public.publication import anchor_data, canonical
-from commonweal.public.registers import spreadsheet_safe
 from commonweal.registry.models import Area, System
 
 ROWS = 50
@@ -234,47 +233,28 @@ CSV_COLUMNS = [
 ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(rows: QuerySet[RegisterDecision], base: str) -> Iterator[str]:
-    out = csv.writer(_Echo())
-    yield out.writerow(CSV_COLUMNS)
+def _csv_rows(rows: QuerySet[RegisterDecision], base: str) -> Iterator[list[Any]]:
     for payload in rows.values_list("payload", flat=True).iterator(chunk_size=2000):
         d = json.loads(payload)
-        yield out.writerow(
-            spreadsheet_safe(cell)
-            for cell in [
-                d["reference"],
-                d["on"],
-                d["title"],
-                d["outcome_label"],
-                d["basis_label"],
-                d["decision_type"],
-                "" if d["key_decision"] is None else ("yes" if d["key_decision"] else "no"),
-                d["body"]["name"] if d["body"] else "",
-                "; ".join(f"{p['organisation_name']} ({p['organisation']})" for p in d["parts"]),
-                "" if d["amount"] is None else f"{d['amount'] / 100:.2f}",
-                "yes" if d["exempt"] else "no",
-                d["exemption"],
-                d["resolution"] or "",
-                d["reasons"] or "",
-                d["alternatives"] or "",
-                "yes" if d["valid"] else "no",
-                f"{base}{d['reference']}/",
-            ]
-        )
-
-
-def _json_rows(rows: QuerySet[RegisterDecision]) -> Iterator[str]:
-    yield "["
-    first = True
-    for payload in rows.values_list("payload", flat=True).iterator(chunk_size=2000):
-        yield ("" if first else ",\n") + payload
-        first = False
-    yield "]\n"
+        yield [
+            d["reference"],
+            d["on"],
+            d["title"],
+            d["outcome_label"],
+            d["basis_label"],
+            d["decision_type"],
+            "" if d["key_decision"] is None else ("yes" if d["key_decision"] else "no"),
+            d["body"]["name"] if d["body"] else "",
+            "; ".join(f"{p['organisation_name']} ({p['organisation']})" for p in d["parts"]),
+            "" if d["amount"] is None else f"{d['amount'] / 100:.2f}",
+            "yes" if d["exempt"] else "no",
+            d["exemption"],
+            d["resolution"] or "",
+            d["reasons"] or "",
+            d["alternatives"] or "",
+            "yes" if d["valid"] else "no",
+            f"{base}{d['reference']}/",
+        ]
 
 
 def _download(request: HttpRequest, kind: str) -> HttpResponseBase:
@@ -283,13 +263,9 @@ def _download(request: HttpRequest, kind: str) -> HttpResponseBase:
         return render(request, "public/decisions/register.jinja", {"form": form}, status=400)
     if kind == "csv":
         base = request.build_absolute_uri(reverse("public-decisions"))
-        response = StreamingHttpResponse(
-            _csv_rows(rows, base), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        response = StreamingHttpResponse(_json_rows(rows), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="decisions.{kind}"'
-    return response
+        return csv_download("decisions.csv", CSV_COLUMNS, _csv_rows(rows, base))
+    payloads = rows.values_list("payload", flat=True).iterator(chunk_size=2000)
+    return json_list_download("decisions.json", payloads)
 
 
 @login_not_required

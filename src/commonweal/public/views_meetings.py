@@ -2,7 +2,6 @@
 minutes, iCalendar feeds and the meetings' downloads. Everything shown comes from
 `commonweal.public.meetings`; a bad parameter is a 4xx that names it."""
 
-import csv
 import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +16,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
-    StreamingHttpResponse,
 )
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -29,6 +27,7 @@ from commonweal.governance.models import Body
 from commonweal.meetings.models import Meeting
 from commonweal.meetings.views import CONTENT_TYPES
 from commonweal.public import meetings as presenters
+from commonweal.public.downloads import csv_download, json_list_download
 from commonweal.registry.models import System
 
 
@@ -215,36 +214,12 @@ def body_ics(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 # Downloads ----------------------------------------------------------------------------------
 
 
-class _Echo:
-    """A file that hands back what is written, so csv.writer makes one line at a time."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv(name: str, fields: tuple[str, ...], rows: Iterator[dict[str, Any]]) -> HttpResponseBase:
-    writer = csv.DictWriter(_Echo(), fieldnames=fields)
-
-    def lines() -> Iterator[str]:
-        yield writer.writeheader()  # type: ignore[func-returns-value]
-        for r in rows:
-            yield writer.writerow(r)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_download(name, fields, ([r.get(f) for f in fields] for r in rows))
 
 
-def _json(rows: Iterator[dict[str, Any]]) -> HttpResponseBase:
-    """A JSON list, written an element at a time."""
-
-    def parts() -> Iterator[str]:
-        yield "["
-        for n, r in enumerate(rows):
-            yield ("," if n else "") + "\n" + json.dumps(r, ensure_ascii=False)
-        yield "\n]\n"
-
-    return StreamingHttpResponse(parts(), content_type="application/json")
+def _json(name: str, rows: Iterator[dict[str, Any]]) -> HttpResponseBase:
+    return json_list_download(name, (json.dumps(r, ensure_ascii=False) for r in rows))
 
 
 @public_page
@@ -258,7 +233,7 @@ def meetings_csv(request: HttpRequest) -> HttpResponseBase:
 
 @public_page
 def meetings_json(request: HttpRequest) -> HttpResponseBase:
-    return _json(presenters.meeting_records(request.build_absolute_uri))
+    return _json("meetings.json", presenters.meeting_records(request.build_absolute_uri))
 
 
 @public_page
@@ -270,7 +245,7 @@ def agenda_csv(request: HttpRequest) -> HttpResponseBase:
 
 @public_page
 def agenda_json(request: HttpRequest) -> HttpResponseBase:
-    return _json(presenters.agenda_records(timezone.now()))
+    return _json("agenda-items.json", presenters.agenda_records(timezone.now()))
 
 
 urlpatterns = [

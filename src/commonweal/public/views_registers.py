@@ -7,7 +7,6 @@ the presenter's query, a page of it, and the presenter's rows. Bad input is answ
 a page number that is not one (400) or past the end (404), an unknown organisation (404).
 """
 
-import csv
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -22,7 +21,6 @@ from django.http import (
     HttpResponse,
     HttpResponseBase,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -34,6 +32,7 @@ from commonweal.core.pages import TABLE_ROWS, Shown, page_of
 from commonweal.core.views import error_page
 from commonweal.interests.models import InterestKind, Offer
 from commonweal.public import registers
+from commonweal.public.downloads import csv_download
 from commonweal.public.presenters import PublicOrganisation, PublicSystemRef
 from commonweal.public.registers import Row
 from commonweal.registry.models import System
@@ -265,13 +264,6 @@ def _download_rows(
     return org, rows()
 
 
-class _Echo:
-    """A file that gives back what is written: the csv writer's lines, to stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def as_csv(register: Register) -> Callable[..., HttpResponseBase]:
     @login_not_required
     @require_safe
@@ -284,16 +276,11 @@ def as_csv(register: Register) -> Callable[..., HttpResponseBase]:
                 status=bad.status,
                 content_type="text/plain; charset=utf-8",
             )
-        writer = csv.writer(_Echo())
-
-        def lines() -> Iterator[str]:
-            yield writer.writerow(registers.csv_header(register.row))
-            for row in rows:
-                yield writer.writerow(registers.csv_line(row))
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{org.code}-{register.name}.csv"'
-        return response
+        return csv_download(
+            f"{org.code}-{register.name}.csv",
+            registers.csv_header(register.row),
+            (registers.csv_line(row) for row in rows),
+        )
 
     view.__name__ = f"public_{register.name.replace('-', '_')}_csv"
     return view
