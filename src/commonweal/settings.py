@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "commonweal.interests",
     "commonweal.meetings",
     "commonweal.decisions",
+    "commonweal.packs",
     "commonweal.public",
     "commonweal.demo",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("commonweal.governance.urls")),
     path("", include("commonweal.meetings.urls")),
     path("", include("commonweal.decisions.urls")),
+    path("", include("commonweal.packs.views")),
     path("", include("commonweal.interests.urls")),
 ]
 handler400 = "commonweal.core.views.bad_request"

@@ -14,6 +14,7 @@ import docx
 from commonweal.core.actions import Actor
 from commonweal.core.models import Organisation, Person
 from commonweal.decisions import actions as decisions
+from commonweal.demo.papers import sample_pdf
 from commonweal.governance.models import Body, Post
 from commonweal.interests import actions as interests
 from commonweal.interests.models import InterestKind, Return
@@ -139,6 +140,21 @@ def add_business(actor: Actor, today: date | None = None) -> str:
             public_interest="Disclosure would prejudice providers' bids in a live tender.",
         ),
     )
+    # The coming meeting's papers, as PDFs, and its agenda published: its packs can be built.
+    for number, title, pages, every in (
+        (2, "Contract award report", 6, 0),
+        (2, "Tender evaluation summary", 4, 0),
+        (3, "Better Care Fund plan 2027/28", 8, 4),
+        (4, "Home care market position", 3, 0),
+    ):
+        meetings.upload_paper(
+            actor,
+            upcoming.items.get(number=number),
+            f"{title}.pdf",
+            sample_pdf(title, pages, landscape_every=every),
+            title=title,
+        )
+    meetings.publish_agenda(actor, upcoming)
     meetings.add_agenda_item(
         actor,
         held,

@@ -9,13 +9,16 @@ an invited officer) sees that meeting's papers. A member who withdrew from an it
 without taking part, does not receive its exempt papers (NHS England's guidance on conflicts).
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+
+from django.db.models import Q
 
 from commonweal.core.actions import Actor
 from commonweal.core.models import in_force
 from commonweal.core.permissions import Permission
 from commonweal.governance.models import Body, BodyMembership, PostHolding
+from commonweal.meetings.models import Meeting
 
 
 def may_manage(actor: Actor, body: Body) -> bool:
@@ -58,3 +61,21 @@ def conflicted_on(actor: Actor, item: Any) -> bool:
     return item.declarations.filter(
         person=actor.person, ruling__in=("withdraw", "no_part")
     ).exists()
+
+
+def agenda_public_q(now: datetime, prefix: str = "") -> Q:
+    """Meetings whose agenda is public: published, or the meeting has taken place (held, or
+    confirmed and begun: a past meeting not yet marked held has still met in public)."""
+    return (
+        Q(**{f"{prefix}published__isnull": False})
+        | Q(**{f"{prefix}status": Meeting.Status.HELD})
+        | Q(**{f"{prefix}status": Meeting.Status.CONFIRMED, f"{prefix}starts__lte": now})
+    )
+
+
+def agenda_public(m: Meeting, now: datetime) -> bool:
+    return (
+        m.published is not None
+        or m.status == Meeting.Status.HELD
+        or (m.status == Meeting.Status.CONFIRMED and m.starts <= now)
+    )

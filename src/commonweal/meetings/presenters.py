@@ -224,7 +224,7 @@ class PaperRow:
     earlier: tuple[VersionRow, ...]
 
 
-def _paper_row(paper: Paper) -> PaperRow | None:
+def paper_row(paper: Paper) -> PaperRow | None:
     versions = [
         VersionRow(
             v.pk,
@@ -382,7 +382,7 @@ def meeting_view(meeting: Meeting, actor: Actor, today: date | None = None) -> M
     )
     exempt_numbers = {i.number for i in items if i.exempt}
     declared_rows = tuple(
-        _declaration_row(d, hide=not see_exempt and _only_on(d, exempt_numbers))
+        declaration_row(d, hide=not see_exempt and _only_on(d, exempt_numbers))
         for d in declarations
     )
     conflicted_items = {
@@ -435,7 +435,7 @@ def meeting_view(meeting: Meeting, actor: Actor, today: date | None = None) -> M
                 fact, engine.Meeting(present=presence.present), presence.conflicted, gov
             )
             quorum = QuorumView(True, quorate, tuple(str(s) for s in said))
-        papers = tuple(p for p in (_paper_row(x) for x in item.papers.all()) if p is not None)
+        papers = tuple(p for p in (paper_row(x) for x in item.papers.all()) if p is not None)
         # A member conflicted on an exempt item does not receive its papers.
         conflicted_here = item.number in conflicted_items and not manage
         sees = not item.exempt or (see_exempt and not conflicted_here)
@@ -522,7 +522,7 @@ def _only_on(d: Declaration, exempt: set[int]) -> bool:
     return all(i.number in exempt for i in d.items.all())
 
 
-def _declaration_row(d: Declaration, hide: bool = False) -> DeclarationRow:
+def declaration_row(d: Declaration, hide: bool = False) -> DeclarationRow:
     """A declaration as the meeting's record shows it; on exempt business only, someone
     outside the body sees its kind and the ruling, not what the interest is."""
     return DeclarationRow(

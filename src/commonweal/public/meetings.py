@@ -7,6 +7,7 @@ title. Minutes are public only once approved. Every rule about what is public li
 the pages, the downloads and the feeds cannot disagree.
 """
 
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -23,8 +24,11 @@ from commonweal.core.models import in_force
 from commonweal.core.pages import TABLE_ROWS, Shown
 from commonweal.decisions.models import Decision, Minutes
 from commonweal.governance.models import Body
+from commonweal.meetings.access import agenda_public, agenda_public_q
 from commonweal.meetings.actions import SCHEDULE_12A, local_day
-from commonweal.meetings.models import AgendaItem, Meeting, Paper, PaperVersion
+from commonweal.meetings.models import AgendaItem, Attendance, Meeting, Paper, PaperVersion
+from commonweal.meetings.presenters import DeclarationRow, declaration_row
+from commonweal.public.models import RegisterDecision
 from commonweal.public.presenters import PublicOrganisation
 from commonweal.registry.models import System
 
@@ -43,24 +47,6 @@ class BadParameter(Exception):
 
 
 # What is public ------------------------------------------------------------------------------
-
-
-def agenda_public_q(now: datetime, prefix: str = "") -> Q:
-    """Meetings whose agenda is public: published, or the meeting has taken place (held, or
-    confirmed and begun: a past meeting not yet marked held has still met in public)."""
-    return (
-        Q(**{f"{prefix}published__isnull": False})
-        | Q(**{f"{prefix}status": Meeting.Status.HELD})
-        | Q(**{f"{prefix}status": Meeting.Status.CONFIRMED, f"{prefix}starts__lte": now})
-    )
-
-
-def agenda_public(m: Meeting, now: datetime) -> bool:
-    return (
-        m.published is not None
-        or m.status == Meeting.Status.HELD
-        or (m.status == Meeting.Status.CONFIRMED and m.starts <= now)
-    )
 
 
 def exemption(item: AgendaItem) -> str:
@@ -458,6 +444,100 @@ def approved_minutes(m: Meeting) -> list[PublicMinutes]:
         .select_related("approved_at__body__system")
         .order_by("approved_on", "id")
     ]
+
+
+@dataclass(frozen=True)
+class PublicMinutesDecision:
+    reference: str
+    title: str
+    item: int | None
+    outcome_label: str
+    resolution: str
+    reasons: str
+    alternatives: str
+    exempt: bool
+
+
+@dataclass(frozen=True)
+class PublicMinutesAction:
+    item: int | None
+    description: str
+    owner: str
+    due: date
+    done: date | None
+
+
+@dataclass(frozen=True)
+class PublicMinutesRecord:
+    """Approved minutes as their PDF prints them: the clerk's text, and from the record the
+    attendance, declarations, decisions (as the register published them) and actions."""
+
+    meeting: PublicMeetingRow
+    minutes: PublicMinutes
+    present: tuple[str, ...]
+    apologies: tuple[str, ...]
+    declarations: tuple[DeclarationRow, ...]
+    decisions: tuple[PublicMinutesDecision, ...]
+    actions: tuple[PublicMinutesAction, ...]
+
+
+def minutes_record(m: Meeting, minutes_id: int, now: datetime) -> PublicMinutesRecord | None:
+    """One approved set of a meeting's minutes (or an approved correction) with its record;
+    None for drafts and for minutes of another meeting."""
+    found = next((x for x in approved_minutes(m) if x.id == minutes_id), None)
+    if found is None:
+        return None
+    exempt = set(m.items.filter(exempt=True).values_list("number", flat=True))
+    attendance = list(m.attendance.select_related("person", "post__organisation"))
+
+    def who(a: Attendance) -> str:
+        post = f", {a.post.title}, {a.post.organisation.name}" if a.post else ""
+        return f"{a.person.name} ({a.get_capacity_display().lower()}{post})"
+
+    declarations = m.declarations.select_related(
+        "person", "ruled_by", "dispensation"
+    ).prefetch_related("items")
+    published = [
+        json.loads(r.payload)
+        for r in RegisterDecision.objects.filter(decision__meeting=m).order_by("on", "id")
+    ]
+    return PublicMinutesRecord(
+        meeting=PublicMeetingRow.of(m),
+        minutes=found,
+        present=tuple(who(a) for a in attendance if a.status == Attendance.Status.PRESENT),
+        apologies=tuple(who(a) for a in attendance if a.status == Attendance.Status.APOLOGIES),
+        declarations=tuple(
+            declaration_row(d, hide=all(i.number in exempt for i in d.items.all()))
+            for d in declarations
+        ),
+        decisions=tuple(
+            PublicMinutesDecision(
+                reference=d["reference"],
+                title=d["title"],
+                item=(d.get("item") or {}).get("number"),
+                outcome_label=d["outcome_label"],
+                resolution=d.get("resolution") or "",
+                reasons=d.get("reasons") or "",
+                alternatives=d.get("alternatives") or "",
+                exempt=bool(d.get("exempt")),
+            )
+            for d in published
+        ),
+        actions=tuple(
+            PublicMinutesAction(
+                item=a.item.number if a.item else None,
+                description=(
+                    "An action on exempt business"
+                    if a.item is not None and a.item.exempt
+                    else a.description
+                ),
+                owner=a.owner.name,
+                due=a.due,
+                done=a.done,
+            )
+            for a in m.actions.select_related("item", "owner").order_by("due", "id")
+        ),
+    )
 
 
 # Feeds and downloads --------------------------------------------------------------------------

@@ -26,6 +26,9 @@ from commonweal.core.views import error_page
 from commonweal.governance.models import Body
 from commonweal.meetings.models import Meeting
 from commonweal.meetings.views import CONTENT_TYPES
+from commonweal.packs import views as packs
+from commonweal.packs.models import Edition, Pack
+from commonweal.packs.pdf import render_pdf
 from commonweal.public import meetings as presenters
 from commonweal.public.downloads import csv_download, json_list_download
 from commonweal.registry.models import System
@@ -154,6 +157,56 @@ def paper(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+# Packs and minutes as PDF ------------------------------------------------------------------
+
+
+def _public_reading(m: Meeting) -> packs.Reading:
+    if not presenters.agenda_public(m, timezone.now()):
+        raise Http404
+    return packs.public_reading(m)
+
+
+@public_page
+def pack(request: HttpRequest, pk: int) -> HttpResponse:
+    """The public pack: built when first asked for after the agenda or a paper changed."""
+    m = _meeting(pk)
+    return packs.show(request, m, _public_reading(m), public=True)
+
+
+@public_page
+def pack_status(request: HttpRequest, pk: int) -> HttpResponse:
+    m = _meeting(pk)
+    return packs.status(request, m, _public_reading(m), public=True)
+
+
+@public_page
+def pack_file(request: HttpRequest, pk: int) -> FileResponse:
+    """A built version of a public pack; a members' pack does not exist here (404)."""
+    found = Pack.objects.filter(pk=pk, edition=Edition.PUBLIC, status=Pack.Status.DONE).first()
+    if found is None or not presenters.agenda_public(found.meeting, timezone.now()):
+        raise Http404
+    return packs.download(found)
+
+
+@public_page
+def minutes_pdf(request: HttpRequest, pk: int, minutes_id: int) -> HttpResponse:
+    """Approved minutes as a tagged PDF (PDF/UA), with the meeting's decisions, declarations
+    and actions."""
+    m = _meeting(pk)
+    record = presenters.minutes_record(m, minutes_id, timezone.now())
+    if record is None:
+        raise Http404
+    response = HttpResponse(
+        render_pdf("public/meetings/minutes_pdf.jinja", {"record": record}),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = (
+        f'inline; filename="{m.body.code}-{record.meeting.starts:%Y-%m-%d}-minutes.pdf"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 # iCalendar ----------------------------------------------------------------------------------
 
 ICAL_STATUS: dict[str, str] = {
@@ -254,6 +307,10 @@ urlpatterns = [
     path("meetings/<int:pk>/", meeting, name="public-meeting"),
     path("meetings/<int:pk>/minutes/", minutes, name="public-minutes"),
     path("papers/<int:pk>/", paper, name="public-paper"),
+    path("meetings/<int:pk>/pack/", pack, name="public-pack"),
+    path("meetings/<int:pk>/pack/status/", pack_status, name="public-pack-status"),
+    path("packs/<int:pk>/", pack_file, name="public-pack-file"),
+    path("meetings/<int:pk>/minutes/<int:minutes_id>/pdf/", minutes_pdf, name="public-minutes-pdf"),
     path("systems/<slug:slug>/bodies/<str:code>/", body, name="public-body"),
     path("systems/<slug:slug>/bodies/<str:code>/meetings.ics", body_ics, name="public-body-ics"),
     path("meetings.ics", meetings_ics, name="public-meetings-ics"),

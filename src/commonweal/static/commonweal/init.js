@@ -3,3 +3,32 @@
 import { initAll } from "../nhsuk/nhsuk-frontend.min.js";
 
 initAll();
+
+// A page that shows work in progress (a pack being built) asks how it is going every two
+// seconds, shows the answer to screen readers as it changes, and reloads itself when it is done.
+const poll = document.querySelector("[data-cw-poll]");
+if (poll) {
+  const stage = poll.querySelector("[data-cw-stage]");
+  const bar = poll.querySelector("progress");
+  const ask = async () => {
+    try {
+      const answer = await fetch(poll.dataset.cwPoll, { headers: { Accept: "application/json" } });
+      const state = await answer.json();
+      if (state.status === "done" || state.status === "failed") {
+        window.location.reload();
+        return;
+      }
+      if (bar && state.total) {
+        bar.max = state.total;
+        bar.value = state.done;
+      }
+      if (stage) {
+        stage.textContent = `${state.stage || "Waiting to be built"}${state.total ? `: ${state.done} of ${state.total}` : ""}.`;
+      }
+    } catch {
+      // The network dropped: try again at the next turn.
+    }
+    window.setTimeout(ask, 2000);
+  };
+  window.setTimeout(ask, 2000);
+}
