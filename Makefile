@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COMMONWEAL_HOME := $(CURDIR)
 
-.PHONY: help install assets browser demo serve test lint typecheck bench clean lock
+.PHONY: help install pdflibs assets browser demo serve test lint typecheck bench clean lock
 
 help:
 	@echo "make demo   install everything, build a SQLite database with the example systems, serve it"
@@ -42,8 +42,14 @@ $(STATIC)/nhsuk/.copied: node_modules/.installed
 	cp node_modules/axe-core/axe.min.js $(STATIC)/nhsuk/../axe.min.js
 	@touch $@
 
-install: $(BIN)/.installed
+install: pdflibs $(BIN)/.installed
 assets: $(CSS) $(STATIC)/nhsuk/.copied
+
+# Board packs and minutes are laid out by WeasyPrint, which needs Pango and a font.
+pdflibs:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0.so.0 || ! fc-list 2>/dev/null | grep -qi "liberation sans"; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fontconfig >/dev/null; \
+	  else echo "Install Pango and a font for the PDFs: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation"; exit 1; fi; fi
 
 # Page tests drive Debian's Chromium (never a downloaded browser).
 browser:
@@ -81,6 +87,7 @@ bench: install
 	$(BIN)/python benchmarks/route_and_validate.py
 	$(BIN)/python benchmarks/stats_benchmarks.py
 	$(BIN)/python benchmarks/revalidate_decisions.py
+	$(BIN)/python benchmarks/board_pack.py
 	$(BIN)/python benchmarks/public_register.py --allow-sqlite --database-url "$(PUBLIC_REGISTER_DATABASE_URL)"
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.

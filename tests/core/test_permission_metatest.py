@@ -11,6 +11,7 @@
   and shows the metatest then fails.
 """
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -91,6 +92,13 @@ PAGES: dict[str, list[str]] = {
     "public-meeting": ["{meeting}"],
     "public-minutes": ["{meeting}"],
     "public-paper": ["{paper}"],
+    "public-pack": ["{meeting}"],
+    "public-pack-status": ["{meeting}"],
+    "public-pack-file": ["{pack}"],
+    "public-minutes-pdf": ["{meeting}", "{approved}"],
+    "meeting-pack": ["{meeting}"],
+    "meeting-pack-status": ["{meeting}"],
+    "pack-file": ["{pack}"],
     "public-body": ["devon-2019", "ice"],
     "public-body-ics": ["devon-2019", "ice"],
     "public-meetings-ics": [],
@@ -185,19 +193,24 @@ def _patterns(resolver: URLResolver, prefix: str = "") -> list[tuple[str, str]]:
 def _page_args(universe: Any) -> dict[str, list[str]]:
     """Each page's arguments, with the example business's ids put in."""
     from commonweal.core.actions import Actor
+    from commonweal.demo.papers import sample_pdf
     from commonweal.meetings import actions as meetings
     from commonweal.meetings.papers import Inspected
 
     b = _business(universe)
-    pdf = b"%PDF-1.4 page"
+    pdf = sample_pdf("A paper", 1)
     paper = meetings.keep_paper(
-        Actor.command_line(), b["first"], Inspected("pdf", 1, "1" * 64, len(pdf)), pdf, "p.pdf"
+        Actor.command_line(),
+        b["first"],
+        Inspected("pdf", 1, hashlib.sha256(pdf).hexdigest(), len(pdf)),
+        pdf,
+        "p.pdf",
     )
     from commonweal.decisions.models import Decision, Minutes
 
     minutes = Minutes.objects.create(meeting=b["meeting"], text="Draft")
     # Approved minutes, for the public minutes page.
-    Minutes.objects.create(
+    approved = Minutes.objects.create(
         meeting=b["meeting"], text="Approved", status="approved", approved_on=b["meeting"].starts
     )
     decision = Decision.objects.create(
@@ -214,7 +227,19 @@ def _page_args(universe: Any) -> dict[str, list[str]]:
     publish_pending()
     # The agenda published, so its papers are public.
     meetings.publish_agenda(Actor.command_line(), b["meeting"])
+    # Its public pack, built.
+    from commonweal.packs import actions as packs
+    from commonweal.packs import build, presenters
+
+    m = b["meeting"]
+    content = presenters.content(
+        m, "public", presenters.withheld_for(m, "public"), "http://testserver/", m.starts.date()
+    )
+    pack = build.build(packs.request_pack(Actor.command_line(), m, content, site="http://x/").pk)
+    assert pack.status == "done", pack.error
     ids = {
+        "pack": str(pack.pk),
+        "approved": str(approved.pk),
         "reference": decision.reference,
         "decision": str(decision.pk),
         "minutes": str(minutes.pk),
@@ -600,11 +625,12 @@ def _business_cases(b: dict[str, Any]) -> dict[str, Case]:
     from datetime import date
 
     from commonweal.core.models import Person
+    from commonweal.demo.papers import sample_pdf
     from commonweal.interests import actions as interests
     from commonweal.meetings import actions as meetings
     from commonweal.meetings.papers import Inspected
 
-    pdf = b"%PDF-1.4 metatest"
+    pdf = sample_pdf("A paper", 1)
     ice, meeting, first = b["ice"], b["meeting"], b["first"]
     lou = Person.objects.get(key="lou-barnes")
     return {
@@ -746,6 +772,8 @@ def _decision_cases(u: Any) -> dict[str, Case]:
     from commonweal.governance.models import Body, Post
     from commonweal.meetings import actions as meetings
     from commonweal.meetings.models import MeetingAction
+    from commonweal.packs import actions as packs
+    from commonweal.packs.presenters import content as pack_content
 
     cl = Actor.command_line()
 
@@ -922,6 +950,18 @@ def _decision_cases(u: Any) -> dict[str, Case]:
             lambda a: decisions.request_revalidation(a, ice.body.system),
             "admin-15n",
             ("nobody", "analyst-15n", "clerk-ice", "commissioner-15n", "admin-sel"),
+        ),
+        # Asked for by the pack builder once the view has decided the reader may have the
+        # edition (tests/packs): nobody may call it in their own name.
+        "packs.request": Case(
+            lambda a: packs.request_pack(
+                a,
+                later_ice,
+                pack_content(later_ice, "public", (), "http://x/", later_ice.starts.date()),
+                site="http://x/",
+            ),
+            "command line",
+            ("nobody", "clerk-ice", "admin-15n", "admin-sel"),
         ),
     }
 

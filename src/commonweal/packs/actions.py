@@ -37,9 +37,11 @@ def current(meeting: Meeting, content: PackContent) -> Pack | None:
         .order_by("-version")
         .first()
     )
+    # A build that has waited or run this long died with its worker; one that failed that
+    # long ago is tried again (a failure may have been the machine's, not the papers').
     if (
         found is not None
-        and found.status in (Pack.Status.WAITING, Pack.Status.BUILDING)
+        and found.status != Pack.Status.DONE
         and found.requested < timezone.now() - STALE
     ):
         return None
@@ -47,12 +49,19 @@ def current(meeting: Meeting, content: PackContent) -> Pack | None:
 
 
 def versions(meeting: Meeting, edition: str, withheld: str) -> list[Pack]:
-    """Every built version of an edition, newest first."""
-    return list(
-        Pack.objects.filter(
-            meeting=meeting, edition=edition, withheld=withheld, status=Pack.Status.DONE
-        ).order_by("-version")
-    )
+    """Every built version of an edition, newest first; of the public pack, only those that
+    withhold every item exempt now."""
+    found = Pack.objects.filter(meeting=meeting, edition=edition, status=Pack.Status.DONE)
+    if edition == "public":
+        return [p for p in found.order_by("-version") if still_public(p)]
+    return list(found.filter(withheld=withheld).order_by("-version"))
+
+
+def still_public(pack: Pack) -> bool:
+    """Whether a public pack withholds every item of its meeting that is exempt now: an item
+    marked exempt after a version was built takes that version out of the public's reach."""
+    exempt = set(pack.meeting.items.filter(exempt=True).values_list("pk", flat=True))
+    return exempt <= {int(x) for x in pack.withheld.split(",") if x}
 
 
 @action("packs.request", internal_only=True)
@@ -63,9 +72,10 @@ def request_pack(actor: Actor, meeting: Meeting, content: PackContent, *, site: 
     existing = current(meeting, content)
     if existing is not None:
         return existing
-    latest = Pack.objects.filter(
-        meeting=meeting, edition=content.edition, withheld=content.withheld_key
-    ).aggregate(n=Max("version"))["n"]
+    # Numbered through the edition, whatever each version withholds.
+    latest = Pack.objects.filter(meeting=meeting, edition=content.edition).aggregate(
+        n=Max("version")
+    )["n"]
     pack = Pack.objects.create(
         meeting=meeting,
         edition=content.edition,

@@ -14,6 +14,7 @@ import json
 import resource
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -224,13 +225,27 @@ def assemble(
     with open(plan.out, "wb") as out:
         writer.write(out)
     progress(total, total)
-    data = Path(plan.out).read_bytes()
+    digest = hashlib.sha256()
+    with open(plan.out, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
     return {
         "pages": len(writer.pages),
-        "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "size": Path(plan.out).stat().st_size,
+        "sha256": digest.hexdigest(),
+        "peak_kb": _peak_kb(),
     }
+
+
+def _peak_kb() -> int:
+    """This process's own peak memory (VmHWM): ru_maxrss of a child starts from its parent's."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def run(plan: Plan, progress: Callable[[int, int], None]) -> dict[str, Any]:
@@ -245,12 +260,21 @@ def run(plan: Plan, progress: Callable[[int, int], None]) -> dict[str, Any]:
     child.stdin.write(plan.to_json())
     child.stdin.close()
     verdict: dict[str, Any] = {}
-    for line in _lines(child.stdout):
-        if "progress" in line:
-            progress(line["progress"], line["of"])
-        else:
-            verdict = line
-    if child.wait(timeout=CPU_SECONDS + 30) != 0 and not verdict:
+    # A child stuck without using CPU is killed when the wall-clock limit passes.
+    timer = threading.Timer(CPU_SECONDS + 30, child.kill)
+    timer.start()
+    try:
+        for line in _lines(child.stdout):
+            if "progress" in line:
+                progress(line["progress"], line["of"])
+            else:
+                verdict = line
+        code = child.wait()
+    finally:
+        timer.cancel()
+        if child.poll() is None:
+            child.kill()
+    if code != 0 and not verdict:
         raise AssemblyFailed("the papers could not be put together within the limits a pack has")
     if "failed" in verdict:
         raise AssemblyFailed(verdict["failed"])

@@ -104,7 +104,10 @@ def build(pack_id: int) -> Pack:
         return pack
     began = time.perf_counter()
     meeting = pack.meeting
-    withheld = tuple(int(x) for x in pack.withheld.split(",") if x)
+    # What is exempt now, not when it was asked for: an item marked exempt meanwhile is
+    # withheld from the public, and a member's conflicts only ever withhold exempt items.
+    asked = [int(x) for x in pack.withheld.split(",") if x]
+    withheld = presenters.withheld_for(meeting, pack.edition, asked)
     try:
         content = presenters.content(
             meeting, pack.edition, withheld, pack.site, local_day(timezone.now())
@@ -140,6 +143,7 @@ def build(pack_id: int) -> Pack:
                 fresh.file.save("pack.pdf", File(f), save=False)
                 Pack.objects.filter(pk=pack_id).update(
                     file=fresh.file.name,
+                    withheld=content.withheld_key,
                     status=Pack.Status.DONE,
                     stage="",
                     fingerprint=content.fingerprint,

@@ -244,10 +244,3 @@ def _item(
         withdrawn=item.withdrawn,
         papers=tuple(papers),
     )
-
-
-def paper_path(meeting: Meeting, version_id: int) -> str:
-    """Where a paper's file is, for the assembly (a local path from the storage)."""
-    from commonweal.meetings.models import PaperVersion
-
-    return PaperVersion.objects.get(pk=version_id, paper__item__meeting=meeting).file.path

@@ -70,6 +70,25 @@ def pack_for(request: HttpRequest, meeting: Meeting, reading: Reading) -> tuple[
     return pack, content
 
 
+def pages_of(request: HttpRequest, meeting: Meeting, reading: Reading) -> dict[int, int]:
+    """The page each item starts on in the pack of the meeting as it stands, if it is built
+    (item number: page); nothing otherwise. Asks for no build."""
+    latest = (
+        Pack.objects.filter(meeting=meeting, edition=reading.edition, status=Pack.Status.DONE)
+        .only("pk")
+        .first()
+    )
+    if latest is None:  # one query for a meeting with no pack yet
+        return {}
+    content = presenters.content(
+        meeting, reading.edition, reading.withheld, _site(request), local_day(timezone.now())
+    )
+    pack = actions.current(meeting, content)
+    if pack is None or pack.status != Pack.Status.DONE:
+        return {}
+    return {row["number"]: row["page"] for row in pack.index}
+
+
 def show(request: HttpRequest, meeting: Meeting, reading: Reading, *, public: bool) -> HttpResponse:
     pack, content = pack_for(request, meeting, reading)
     names = {

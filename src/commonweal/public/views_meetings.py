@@ -27,6 +27,7 @@ from commonweal.governance.models import Body
 from commonweal.meetings.models import Meeting
 from commonweal.meetings.views import CONTENT_TYPES
 from commonweal.packs import views as packs
+from commonweal.packs.actions import still_public
 from commonweal.packs.models import Edition, Pack
 from commonweal.packs.pdf import render_pdf
 from commonweal.public import meetings as presenters
@@ -120,10 +121,18 @@ def body(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 
 @public_page
 def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    m = _meeting(pk)
+    shown = presenters.meeting(m, timezone.now())
     return render(
         request,
         "public/meetings/meeting.jinja",
-        {"meeting": presenters.meeting(_meeting(pk), timezone.now())},
+        {
+            "meeting": shown,
+            # The pages items start on in the public pack, once it is built as the agenda is.
+            "pack_pages": packs.pages_of(request, m, packs.public_reading(m))
+            if shown.agenda_public and shown.items
+            else {},
+        },
     )
 
 
@@ -183,7 +192,11 @@ def pack_status(request: HttpRequest, pk: int) -> HttpResponse:
 def pack_file(request: HttpRequest, pk: int) -> FileResponse:
     """A built version of a public pack; a members' pack does not exist here (404)."""
     found = Pack.objects.filter(pk=pk, edition=Edition.PUBLIC, status=Pack.Status.DONE).first()
-    if found is None or not presenters.agenda_public(found.meeting, timezone.now()):
+    if (
+        found is None
+        or not presenters.agenda_public(found.meeting, timezone.now())
+        or not still_public(found)
+    ):
         raise Http404
     return packs.download(found)
 
