@@ -107,7 +107,7 @@ def test_a_pack_is_built_while_the_page_waits_then_read_by_the_public_and_the_cl
     # The public, not signed in: the public pack is asked for and waits for the worker.
     page.goto(page.base + f"/public/meetings/{m.pk}/")
     check(page, "public meeting page")
-    page.get_by_role("link", name="The agenda pack (PDF)").click()
+    page.get_by_role("link", name="The agenda pack").click()
     page.wait_for_url(f"**/public/meetings/{m.pk}/pack/")
     assert "Public pack" in page.locator("h1").inner_text()
     being_built(page, "public pack, waiting")

@@ -332,6 +332,8 @@ class MeetingView:
     may_manage: bool
     may_see_exempt: bool
     started: bool
+    # The agenda pack is theirs to read: the body's, or anyone's once the agenda is public.
+    may_read_pack: bool = False
 
     @property
     def open(self) -> bool:
@@ -495,6 +497,7 @@ def meeting_view(meeting: Meeting, actor: Actor, today: date | None = None) -> M
         may_manage=manage,
         started=timezone.now() >= meeting.starts,
         may_see_exempt=see_exempt,
+        may_read_pack=see_exempt or access.agenda_public(meeting, timezone.now()),
     )
 
 

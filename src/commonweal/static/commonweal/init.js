@@ -13,6 +13,10 @@ if (poll) {
   const ask = async () => {
     try {
       const answer = await fetch(poll.dataset.cwPoll, { headers: { Accept: "application/json" } });
+      if (!answer.ok || answer.redirected) {
+        // Signed out, or the meeting is gone: stop asking; the refresh link still works.
+        return;
+      }
       const state = await answer.json();
       if (state.status === "done" || state.status === "failed") {
         window.location.reload();
@@ -22,8 +26,10 @@ if (poll) {
         bar.max = state.total;
         bar.value = state.done;
       }
-      if (stage) {
-        stage.textContent = `${state.stage || "Waiting to be built"}${state.total ? `: ${state.done} of ${state.total}` : ""}.`;
+      const text = `${state.stage || "Waiting to be built"}${state.total ? `: ${state.done} of ${state.total}` : ""}.`;
+      if (stage && stage.textContent !== text) {
+        // Only a change is announced to screen readers.
+        stage.textContent = text;
       }
     } catch {
       // The network dropped: try again at the next turn.
