@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils import timezone
 
 from commonweal.core.actions import Actor
 from commonweal.core.formatting import long_date
@@ -170,19 +171,13 @@ def content(
         system=meeting.body.system.name,
         name=str(meeting),
         day=local_day(meeting.starts),
-        starts=f"{_local(meeting):%H:%M}",
+        starts=f"{timezone.localtime(meeting.starts):%H:%M}",
         venue=meeting.venue,
         status_label=meeting.get_status_display(),
         published=local_day(meeting.published) if meeting.published else None,
         withheld=withheld,
         items=tuple(rows),
     )
-
-
-def _local(meeting: Meeting) -> Any:
-    from django.utils import timezone
-
-    return timezone.localtime(meeting.starts)
 
 
 def _item(
