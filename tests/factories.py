@@ -47,10 +47,13 @@ PEOPLE = {
     "clerk-ice": ("15N", Role.CLERK),
     # The clerk of the CCG's Governing Body.
     "clerk-gb": ("15N", Role.CLERK),
+    # Jo Evans, the CCG's Director of Financial Planning, keeps its ledger and makes virements.
+    "jo-evans": ("15N", Role.FINANCE),
+    "finance-torbay": ("E06000027", Role.FINANCE),
     "nobody": (None, None),
 }
 # Accounts that sign in as a person the examples already hold (a post holder).
-PERSON_KEYS = {"alex-morgan": "alex-morgan"}
+PERSON_KEYS = {"alex-morgan": "alex-morgan", "jo-evans": "jo-evans"}
 # Scoped roles: the body a clerk acts for (system/code).
 SCOPES = {"clerk-ice": "devon-2019/ice", "clerk-gb": "devon-2019/governing-body"}
 # Further roles: the ICE's clerk records each council's part too, so holds the clerk's role

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "commonweal.meetings",
     "commonweal.decisions",
     "commonweal.packs",
+    "commonweal.finance",
     "commonweal.public",
     "commonweal.demo",
 ]

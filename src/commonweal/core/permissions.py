@@ -44,6 +44,8 @@ class Permission(StrEnum):
     RECORD_DECISIONS = "record_decisions"
     RECORD_OFFICER_DECISIONS = "record_officer_decisions"
     REVALIDATE = "revalidate"
+    # Finance: budget lines, monthly returns, closing months, plans, savings and virements.
+    MANAGE_FINANCE = "manage_finance"
 
     @property
     def label(self) -> str:
@@ -65,6 +67,7 @@ LABELS = {
     Permission.RECORD_DECISIONS: "record a body's decisions",
     Permission.RECORD_OFFICER_DECISIONS: "record officers' decisions",
     Permission.REVALIDATE: "validate the register of decisions again",
+    Permission.MANAGE_FINANCE: "keep the ledger: budget lines, returns, closed months and virements",
 }
 
 # What each role grants in the organisation it is held for. Roles with nothing yet gain
@@ -84,11 +87,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RECORD_DECISIONS,
             Permission.RECORD_OFFICER_DECISIONS,
             Permission.REVALIDATE,
+            Permission.MANAGE_FINANCE,
         }
     ),
     # Commissioners and executives plan the decisions they will bring or take.
     Role.COMMISSIONER: frozenset({Permission.PLAN_BUSINESS, Permission.RECORD_OFFICER_DECISIONS}),
-    Role.FINANCE: frozenset(),
+    Role.FINANCE: frozenset({Permission.MANAGE_FINANCE}),
     Role.ANALYST: frozenset(),
     Role.EXECUTIVE: frozenset(
         {

@@ -53,6 +53,7 @@ class PartIn:
     deciders: list[tuple[Person, Post]] = field(default_factory=list)
     consent: bool = True
     votes: engine.Votes | None = None
+    budget_line: str = ""  # the cost centre the money comes from
 
 
 @dataclass
@@ -160,6 +161,7 @@ def _part_data(p: PartIn, body: Body | None, individual: bool) -> context.PartDa
         body=None if individual or body is None else body.code,
         consent=p.consent,
         votes=p.votes,
+        budget_line=p.budget_line.strip(),
     )
 
 
@@ -238,6 +240,7 @@ def _write(
             decision=decision,
             organisation=p.organisation,
             amount=p.amount,
+            budget_line=p.budget_line.strip()[:40],
             body=next(
                 (body for x in data.parts if x.organisation == p.organisation.code and x.body),
                 None,
@@ -343,7 +346,7 @@ def record_at_item(actor: Actor, item: AgendaItem, d: DecisionIn) -> Recorded:
         )
 
     prior = context.prior_spend(body.system, d.project.strip())
-    judgement = context.judge(history, data(d.parts), state, prior)
+    judgement = context.judge(history, data(d.parts), state, prior, budget=True)
     kept, refused = list(d.parts), []
     if not judgement.valid and individual and d.outcome == Outcome.DECISION:
         # Each executive decides for their own organisation: the parts that hold stand.
@@ -361,7 +364,7 @@ def record_at_item(actor: Actor, item: AgendaItem, d: DecisionIn) -> Recorded:
             if p not in kept
         ]
         if kept:
-            judgement = context.judge(history, data(kept), state, prior)
+            judgement = context.judge(history, data(kept), state, prior, budget=True)
     if not judgement.valid:
         raise _refusal(judgement, body)
     decision = _write(
@@ -448,7 +451,9 @@ def record_officer_decision(
         project=d.project.strip(),
         footprint=d.footprint.code if d.footprint else None,
     )
-    judgement = context.judge(history, data, None, context.prior_spend(system, d.project.strip()))
+    judgement = context.judge(
+        history, data, None, context.prior_spend(system, d.project.strip()), budget=True
+    )
     if not judgement.valid:
         raise _refusal(judgement, None)
     return _write(
@@ -532,7 +537,7 @@ def take_urgent_action(
         consulted=tuple((p.key, post.ref) for p, post in consulted),
     )
     judgement = context.judge(
-        history, data, None, context.prior_spend(body.system, d.project.strip())
+        history, data, None, context.prior_spend(body.system, d.project.strip()), budget=True
     )
     if not judgement.valid:
         raise _refusal(judgement, None)

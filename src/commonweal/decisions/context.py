@@ -13,7 +13,7 @@ written, or from the register when it is validated again. Both go through `judge
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -31,6 +31,13 @@ from commonweal.registry.models import Area, System
 from . import rules
 
 URGENT_CODE = "urgent-action"
+
+# Where a decision's "within budget" check learns what each part's budget line has left: a
+# higher layer (finance, which keeps the ledger) registers a function in its `ready()`. Given
+# the system, the decision and the id of the decision not to count (itself, when validated
+# again), it answers {organisation code: pence available} for the parts it knows, or None.
+type BudgetSource = Callable[[System, "DecisionData"], Mapping[str, int] | None]
+BUDGET_SOURCES: list[BudgetSource] = []
 INQUORATE = engine.Code.INQUORATE.value
 
 
@@ -42,6 +49,7 @@ class PartData:
     body: str | None = None  # the body that decided this part
     consent: bool = True
     votes: engine.Votes | None = None
+    budget_line: str = ""  # the cost centre the money comes from
 
 
 @dataclass(frozen=True)
@@ -365,14 +373,19 @@ def judge(
     d: DecisionData,
     state: ItemState | None,
     prior: Mapping[str, int] | None,
+    *,
+    budget: bool = False,
 ) -> Judgement:
-    """Validate one decision (or other outcome) with what the register knows."""
+    """Validate one decision (or other outcome) with what the register knows; with `budget`,
+    ask the ledger what each part's budget line has left (when it is being recorded: a
+    decision validated again later would count against itself)."""
     gov = history.governance_on(d.on)
     if d.outcome != "decision":
         return _quorum_only(gov, d, state)
     context = engine.Context(
         holdings=history.holdings,
         prior_spend=prior,
+        available_budget=available_budget(history.system, d) if budget else None,
         meeting=state.meeting if state is not None else None,
         declarations=state.declarations if state is not None else None,
     )
@@ -400,6 +413,14 @@ def judge(
         )
     )
     return Judgement(valid, binds, tuple(checks))
+
+
+def available_budget(system: System, d: DecisionData) -> Mapping[str, int] | None:
+    """What the parts' budget lines have left, by organisation, from the sources registered."""
+    found: dict[str, int] = {}
+    for source in BUDGET_SOURCES:
+        found.update(source(system, d) or {})
+    return found or None
 
 
 def _quorum_only(gov: engine.Governance, d: DecisionData, state: ItemState | None) -> Judgement:

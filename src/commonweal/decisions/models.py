@@ -108,6 +108,9 @@ class DecisionPart(Immutable):
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="parts")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     amount = models.BigIntegerField(default=0)  # pence, VAT included
+    # The cost centre of the organisation's budget the money comes from (finance keeps the
+    # ledger of it); blank where none was named.
+    budget_line = models.CharField(max_length=40, blank=True, default="")
     body = models.ForeignKey(
         Body, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,0 +1,469 @@
+"""Changes to the ledger, each in one transaction with an audit event and a declared
+permission (MANAGE_FINANCE in the organisation whose budget it is).
+
+Closed months take nothing; a late correction is a new entry in an open month pointing at the
+one it corrects. A virement is a decision: recorded through the register of decisions, so the
+scheme of delegation routes and validates it, and applied to the budget only when valid.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q
+
+from commonweal.core.actions import Actor, action
+from commonweal.core.errors import Conflict, Problem, Refused
+from commonweal.core.formatting import pounds
+from commonweal.core.models import Organisation, Person
+from commonweal.core.permissions import Permission
+from commonweal.decisions import actions as decisions
+from commonweal.decisions.models import Decision, DecisionPart
+from commonweal.governance.models import Post
+from commonweal.registry.models import Area, System
+
+from . import ledger
+from .models import (
+    MONTHS,
+    BudgetLine,
+    Entry,
+    FinancialYear,
+    Kind,
+    Nature,
+    Plan,
+    Return,
+    SavingsEntry,
+    SavingsScheme,
+    Virement,
+    year_label,
+)
+
+VIREMENT = "virement"
+
+
+def keepers(system: System) -> list[Organisation]:
+    """The organisations that keep a system's finances: those with budget lines or plans in it,
+    and those with a part in its decisions."""
+    return list(
+        Organisation.objects.filter(
+            Q(pk__in=BudgetLine.objects.filter(system=system).values("organisation"))
+            | Q(pk__in=Plan.objects.filter(year__system=system).values("organisation"))
+            | Q(pk__in=[o.pk for o in decisions.system_keepers(system)])
+        ).distinct()
+    )
+
+
+def month_name(year: FinancialYear, month: int) -> str:
+    calendar = year.start if month <= 9 else year.start + 1
+    return f"M{month} ({MONTHS[month - 1]} {calendar})"
+
+
+@action("finance.open_year", permission=Permission.MANAGE_FINANCE)
+def open_year(actor: Actor, system: System, start: int) -> FinancialYear:
+    actor.require_any(keepers(system), because=f"the finances of {system.name}")
+    if not 2000 <= start <= 2100:
+        raise Refused.at("start", "must be a financial year from 2000/01 to 2100/01")
+    year, created = FinancialYear.objects.get_or_create(system=system, start=start)
+    if created:
+        actor.record("financial_year", str(year.pk), f"Financial year {year.label} opened")
+    return year
+
+
+@action("finance.close_month", permission=Permission.MANAGE_FINANCE)
+def close_month(actor: Actor, year: FinancialYear, month: int) -> FinancialYear:
+    """Close the next month of the year: nothing more is posted to it, ever."""
+    actor.require_any(keepers(year.system), because=f"the finances of {year.system.name}")
+    year = FinancialYear.objects.select_for_update().get(pk=year.pk)
+    if month != year.closed_through + 1:
+        if month <= year.closed_through:
+            raise Conflict.at("month", f"{month_name(year, month)} is closed already")
+        raise Refused.at(
+            "month",
+            f"Close {month_name(year, year.closed_through + 1)} first: months close in order",
+        )
+    year.closed_through = month
+    year.save(update_fields=["closed_through"])
+    actor.record(
+        "financial_year", str(year.pk), f"{month_name(year, month)} of {year.label} closed"
+    )
+    return year
+
+
+@dataclass
+class LineIn:
+    organisation: Organisation
+    cost_centre: str
+    name: str
+    programme: str = ""
+    place: Area | None = None
+    nature: str = Nature.EXPENDITURE
+
+
+@action("finance.add_lines", permission=Permission.MANAGE_FINANCE)
+def add_lines(actor: Actor, system: System, lines: Sequence[LineIn]) -> list[BudgetLine]:
+    """Add budget lines, or bring existing ones' name, programme and place up to date."""
+    out = []
+    for org in {line.organisation.pk: line.organisation for line in lines}.values():
+        actor.require(org, because=f"{org.name}'s budget")
+    for line in lines:
+        if line.place is not None and line.place.system_id != system.pk:
+            raise Refused.at("place", f"{line.place} is not an area of {system.name}")
+        found, _ = BudgetLine.objects.update_or_create(
+            system=system,
+            organisation=line.organisation,
+            cost_centre=line.cost_centre,
+            defaults={
+                "name": line.name,
+                "programme": line.programme,
+                "place": line.place,
+                "nature": line.nature,
+            },
+        )
+        out.append(found)
+    if out:
+        actor.record("budget_lines", system.slug, f"{len(out):,} budget line(s) added or updated")
+    return out
+
+
+@dataclass
+class EntryIn:
+    line: BudgetLine
+    month: int
+    kind: str
+    amount: int  # pence, signed
+    as_at: int | None = None
+    label: str = ""
+    corrects: Entry | None = None
+    decision_part: DecisionPart | None = None
+    note: str = ""
+    where: str = ""  # where it came from (Sheet!C7), for problems
+
+
+def check_entries(year: FinancialYear, entries: Sequence[EntryIn]) -> list[Problem]:
+    """Everything wrong with entries for the year, each named where it came from."""
+    problems = []
+    for i, e in enumerate(entries):
+        where = e.where or f"entries[{i}]"
+
+        def bad(message: str, where: str = where) -> None:
+            problems.append(Problem(where, message))
+
+        if e.line.system_id != year.system_id:
+            bad(f"the budget line {e.line.cost_centre} is not in {year.system}")
+        if not 1 <= e.month <= 12:
+            bad(f"month {e.month} is not a month of the year: M1 (April) to M12 (March)")
+            continue
+        if e.kind not in Kind.values:
+            bad(f"'{e.kind}' is not a kind of entry ({', '.join(Kind.values)})")
+            continue
+        forecast = e.kind in (Kind.FORECAST, Kind.ALLOCATION_FORECAST)
+        posted_in = e.as_at if forecast else e.month
+        if forecast:
+            if e.as_at is None or not 1 <= e.as_at <= 12:
+                bad("a forecast says the month it was made in (as at M1 to M12)")
+                continue
+            if e.month <= e.as_at:
+                bad(f"a forecast made in M{e.as_at} is for the months after it, not M{e.month}")
+        if posted_in is not None and posted_in <= year.closed_through:
+            bad(
+                f"{month_name(year, posted_in)} is closed: post a correction in an open month "
+                "that points at the entry it corrects"
+            )
+        if e.corrects is not None and (
+            e.corrects.line_id != e.line.pk
+            or e.corrects.kind != e.kind
+            or e.corrects.year_id != year.pk
+        ):
+            bad("a correction is of the same line, kind and year as the entry it corrects")
+        if e.decision_part is not None and e.kind not in (Kind.ACTUAL, Kind.COMMITMENT):
+            bad("only orders (commitments) and payments (actuals) are raised under a decision")
+        if e.decision_part is not None and (
+            e.decision_part.organisation_id != e.line.organisation_id
+        ):
+            bad("the decision's part is another organisation's")
+    return problems
+
+
+def write_entries(
+    actor: Actor, year: FinancialYear, entries: Sequence[EntryIn], source: Return | None = None
+) -> int:
+    """Write checked entries in bulk (inside the caller's action)."""
+    label = actor.label[:150]
+    made = [
+        Entry(
+            line=e.line,
+            year=year,
+            month=e.month,
+            kind=e.kind,
+            amount=e.amount,
+            as_at=e.as_at,
+            label=e.label[:100],
+            corrects=e.corrects,
+            decision_part=e.decision_part,
+            source=source,
+            note=e.note[:300],
+            recorded_by=label,
+        )
+        for e in entries
+    ]
+    Entry.objects.bulk_create(made, batch_size=2000)
+    return len(made)
+
+
+def _require_lines(actor: Actor, lines: Iterable[BudgetLine]) -> None:
+    orgs = {line.organisation_id for line in lines}
+    for org in Organisation.objects.filter(pk__in=orgs):
+        actor.require(org, because=f"{org.name}'s budget")
+
+
+@action("finance.post_entries", permission=Permission.MANAGE_FINANCE)
+def post_entries(actor: Actor, year: FinancialYear, entries: Sequence[EntryIn]) -> int:
+    """Post entries by hand (a correction, an order raised under a decision)."""
+    _require_lines(actor, [e.line for e in entries])
+    year = FinancialYear.objects.select_for_update().get(pk=year.pk)
+    if not entries:
+        raise Refused.at("entries", "Give at least one entry")
+    problems = check_entries(year, entries)
+    if problems:
+        raise Refused("The entries were not posted", problems)
+    count = write_entries(actor, year, entries)
+    actor.record(
+        "ledger",
+        str(year.pk),
+        f"{count:,} entr{'y' if count == 1 else 'ies'} posted to {year.label}",
+        after={"entries": count},
+    )
+    return count
+
+
+# Virements ------------------------------------------------------------------------------------
+
+
+def _first_open(year: FinancialYear) -> int:
+    if year.closed_through >= 12:
+        raise Conflict.at("month", f"Every month of {year.label} is closed")
+    return year.closed_through + 1
+
+
+def _apply(
+    actor: Actor,
+    year: FinancialYear,
+    decision: Decision,
+    source: BudgetLine,
+    target: BudgetLine,
+    amount: int,
+    month: int,
+) -> Virement:
+    virement = Virement.objects.create(
+        decision=decision,
+        year=year,
+        month=month,
+        source=source,
+        target=target,
+        amount=amount,
+        recorded_by=actor.label[:150],
+    )
+    note = f"Virement under {decision.reference}"
+    for line, signed in ((source, -amount), (target, amount)):
+        Entry.objects.create(
+            line=line,
+            year=year,
+            month=month,
+            kind=Kind.BUDGET,
+            amount=signed,
+            virement=virement,
+            note=note,
+            recorded_by=actor.label[:150],
+        )
+    actor.record(
+        "virement",
+        str(virement.pk),
+        f"{pounds(amount)} vired from {source} to {target} in {month_name(year, month)} "
+        f"of {year.label} ({decision.reference})",
+    )
+    return virement
+
+
+def _check_virement(
+    year: FinancialYear, source: BudgetLine, target: BudgetLine, amount: int, month: int
+) -> None:
+    problems = []
+    if source.pk == target.pk:
+        problems.append(Problem("target", "Choose a different line to move the budget to"))
+    if source.organisation_id != target.organisation_id:
+        problems.append(
+            Problem("target", "A virement moves budget within one organisation's budget")
+        )
+    if Nature.INCOME in (source.nature, target.nature):
+        problems.append(Problem("source", "A virement moves expenditure budget, not income"))
+    if amount <= 0:
+        problems.append(Problem("amount", "must be more than £0"))
+    if not 1 <= month <= 12 or month <= year.closed_through:
+        problems.append(Problem("month", "must be an open month of the year"))
+    if problems:
+        raise Refused("The virement was not made", problems)
+    left = ledger.line_available(source, year)
+    if amount > left:
+        raise Refused.at(
+            "amount",
+            f"{pounds(amount)} is more than the {pounds(max(left, 0))} left on {source} "
+            "(budget less actuals, orders and decisions not yet ordered)",
+        )
+
+
+@action("finance.vire", permission=Permission.MANAGE_FINANCE)
+def vire(
+    actor: Actor,
+    year: FinancialYear,
+    *,
+    source: BudgetLine,
+    target: BudgetLine,
+    amount: int,
+    decider: tuple[Person, Post],
+    on: date,
+    reason: str,
+    month: int | None = None,
+) -> Virement:
+    """Move budget between two lines of one organisation, as an officer's decision: the scheme
+    of delegation says who may, up to what limit; a virement it does not allow is refused and
+    nothing is moved."""
+    actor.require(source.organisation, because=f"{source.organisation.name}'s budget")
+    year = FinancialYear.objects.select_for_update().get(pk=year.pk)
+    month = month or _first_open(year)
+    BudgetLine.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).first()
+    _check_virement(year, source, target, amount, month)
+    if ledger.year_start(on) != year.start:
+        raise Refused.at("on", f"The decision's date is not in {year.label}")
+    title = f"Virement of {pounds(amount)} from {source} to {target}"
+    decision = decisions.record_officer_decision(
+        actor,
+        year.system,
+        decisions.DecisionIn(
+            title=title[:200],
+            resolution=f"To move {pounds(amount)} of {year.label} budget from {source} to "
+            f"{target}, from {month_name(year, month)}.",
+            decision_type=VIREMENT,
+            reasons=reason,
+            parts=[decisions.PartIn(source.organisation, amount, [decider])],
+        ),
+        on,
+    )
+    return _apply(actor, year, decision, source, target, amount, month)
+
+
+@action("finance.apply_virement", permission=Permission.MANAGE_FINANCE)
+def apply_virement(
+    actor: Actor,
+    year: FinancialYear,
+    decision: Decision,
+    *,
+    source: BudgetLine,
+    target: BudgetLine,
+    month: int | None = None,
+) -> Virement:
+    """Apply a virement decided at a meeting (or by urgent action) to the budget: the decision
+    must be a valid virement binding the organisation, not applied before."""
+    actor.require(source.organisation, because=f"{source.organisation.name}'s budget")
+    year = FinancialYear.objects.select_for_update().get(pk=year.pk)
+    part = decision.parts.filter(organisation_id=source.organisation_id).first()
+    problems = []
+    if decision.decision_type != VIREMENT:
+        problems.append(Problem("decision", f"{decision.reference} is not a virement"))
+    if not decision.valid or part is None or source.organisation.code not in decision.binds:
+        problems.append(
+            Problem(
+                "decision",
+                f"{decision.reference} is not a valid virement for {source.organisation}",
+            )
+        )
+    if decision.changed_by.exists():
+        problems.append(
+            Problem("decision", f"{decision.reference} has been corrected or rescinded")
+        )
+    if Virement.objects.filter(decision=decision).exists():
+        problems.append(Problem("decision", f"{decision.reference} has been applied already"))
+    if problems:
+        raise Refused("The virement was not applied", problems)
+    assert part is not None
+    month = month or _first_open(year)
+    _check_virement(year, source, target, part.amount, month)
+    return _apply(actor, year, decision, source, target, part.amount, month)
+
+
+# Plans and savings ----------------------------------------------------------------------------
+
+
+@action("finance.record_plan", permission=Permission.MANAGE_FINANCE)
+def record_plan(
+    actor: Actor,
+    year: FinancialYear,
+    organisation: Organisation,
+    *,
+    name: str,
+    agreed_on: date,
+    position: int,
+    savings_requirement: int | None,
+    note: str = "",
+) -> Plan:
+    """A plan the organisation is monitored against; a revision is a new plan."""
+    actor.require(organisation, because=f"{organisation.name}'s plan")
+    if not name.strip():
+        raise Refused.at("name", "Name the plan")
+    plan = Plan.objects.create(
+        year=year,
+        organisation=organisation,
+        name=name.strip()[:200],
+        agreed_on=agreed_on,
+        position=position,
+        savings_requirement=savings_requirement,
+        note=note.strip(),
+        recorded_by=actor.label[:150],
+    )
+    actor.record(
+        "plan",
+        str(plan.pk),
+        f"{organisation.name}'s plan for {year.label} recorded: {plan.name}",
+    )
+    return plan
+
+
+@dataclass
+class SavingsIn:
+    organisation: Organisation
+    reference: str
+    name: str
+    programme: str = ""
+    recurrent: bool = True
+    # (month, kind, amount pence, as_at)
+    entries: Sequence[tuple[int, str, int, int | None]] = ()
+    where: str = ""
+
+
+def write_savings(actor: Actor, year: FinancialYear, schemes: Sequence[SavingsIn]) -> int:
+    """Add savings schemes (or bring their names up to date) and their entries (inside the
+    caller's action, which has checked the permission)."""
+    count = 0
+    for s in schemes:
+        scheme, _ = SavingsScheme.objects.update_or_create(
+            year=year,
+            organisation=s.organisation,
+            reference=s.reference,
+            defaults={"name": s.name, "programme": s.programme, "recurrent": s.recurrent},
+        )
+        SavingsEntry.objects.bulk_create(
+            SavingsEntry(
+                scheme=scheme,
+                month=month,
+                kind=kind,
+                amount=amount,
+                as_at=as_at,
+                recorded_by=actor.label[:150],
+            )
+            for month, kind, amount, as_at in s.entries
+        )
+        count += len(s.entries)
+    return count
+
+
+def describe_year(year: FinancialYear) -> str:
+    return f"{year.system.name} {year_label(year.start)}"

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class FinanceConfig(AppConfig):
+    name = "commonweal.finance"
+    label = "finance"
+    verbose_name = "Finance"
+
+    def ready(self) -> None:
+        import commonweal.finance.actions  # noqa: F401  (actions register themselves)
+        from commonweal.decisions import context
+        from commonweal.finance import ledger
+
+        # The "within budget" check of a decision asks the ledger what its budget line has left.
+        context.BUDGET_SOURCES.append(ledger.available_for_decision)
