@@ -544,6 +544,7 @@ def _cases(universe: Any, tmp: Path) -> dict[str, Case]:
         ),
         **_business_cases(business),
         **_decision_cases(u),
+        **_finance_cases(u),
     }
 
 
@@ -964,6 +965,99 @@ def _decision_cases(u: Any) -> dict[str, Case]:
             ("nobody", "clerk-ice", "admin-15n", "admin-sel"),
         ),
     }
+
+
+def _finance_cases(u: Any) -> dict[str, Case]:
+    from datetime import date
+
+    from commonweal.core.models import Person
+    from commonweal.decisions import actions as decisions
+    from commonweal.finance import actions as finance
+    from commonweal.governance.models import Post
+
+    cl = Actor.command_line()
+    devon = registry_system("devon-2019")
+    year = finance.open_year(cl, devon, 2020)
+    ccg = _org("15N")
+    source, target = finance.add_lines(
+        cl,
+        devon,
+        [
+            finance.LineIn(ccg, "MT1", "Metatest acute"),
+            finance.LineIn(ccg, "MT2", "Metatest community"),
+        ],
+    )
+    finance.post_entries(cl, year, [finance.EntryIn(source, 1, "budget", 500_000_00)])
+    dofp = (
+        Person.objects.get(key="jo-evans"),
+        Post.objects.get(organisation__code="15N", code="director-of-financial-planning"),
+    )
+    # A virement decided by the Governing Body's urgent action would be applied the same way;
+    # here the command line records an officer's virement decision to apply.
+    decided = decisions.record_officer_decision(
+        cl,
+        devon,
+        decisions.DecisionIn(
+            title="Virement",
+            resolution="Move £1,000.",
+            decision_type="virement",
+            parts=[decisions.PartIn(ccg, 1_000_00, [dofp])],
+        ),
+        date(2020, 5, 1),
+    )
+    others = ("nobody", "analyst-15n", "commissioner-15n", "finance-torbay", "admin-sel")
+    return {
+        "finance.open_year": Case(lambda a: finance.open_year(a, devon, 2021), "jo-evans", others),
+        "finance.close_month": Case(lambda a: finance.close_month(a, year, 1), "jo-evans", others),
+        "finance.add_lines": Case(
+            lambda a: finance.add_lines(a, devon, [finance.LineIn(ccg, "MT3", "New")]),
+            "jo-evans",
+            others,
+        ),
+        "finance.post_entries": Case(
+            lambda a: finance.post_entries(a, year, [finance.EntryIn(source, 2, "actual", 1_00)]),
+            "jo-evans",
+            others,
+        ),
+        "finance.vire": Case(
+            lambda a: finance.vire(
+                a,
+                year,
+                source=source,
+                target=target,
+                amount=1_000_00,
+                decider=dofp,
+                on=date(2020, 5, 1),
+                reason="Metatest",
+            ),
+            "jo-evans",
+            others,
+        ),
+        "finance.apply_virement": Case(
+            lambda a: finance.apply_virement(a, year, decided, source=source, target=target),
+            "jo-evans",
+            others,
+        ),
+        "finance.record_plan": Case(
+            lambda a: finance.record_plan(
+                a,
+                year,
+                ccg,
+                name="Plan",
+                agreed_on=date(2020, 4, 30),
+                position=0,
+                savings_requirement=None,
+            ),
+            "jo-evans",
+            others,
+        ),
+    }
+
+
+def registry_system(slug: str) -> Any:
+    from commonweal.registry.models import System
+
+    return System.objects.get(slug=slug)
 
 
 def _actor(universe: Any, name: str) -> Actor:

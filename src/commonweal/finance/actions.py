@@ -53,6 +53,25 @@ def keepers(system: System) -> list[Organisation]:
     )
 
 
+def system_leads(system: System) -> list[Organisation]:
+    """Who keeps the system's financial calendar (opens its years, closes its months): the NHS
+    commissioner responsible for the system's own footprint, which runs the system's
+    consolidated monitoring. A system without one falls back to every keeper."""
+    from commonweal.registry.models import AreaResponsibility
+
+    leads = list(
+        Organisation.objects.filter(
+            pk__in=AreaResponsibility.objects.filter(
+                area__system=system,
+                area__level="system",
+                role="nhs_commissioner",
+                ends__isnull=True,
+            ).values("organisation")
+        )
+    )
+    return leads or keepers(system)
+
+
 def month_name(year: FinancialYear, month: int) -> str:
     calendar = year.start if month <= 9 else year.start + 1
     return f"M{month} ({MONTHS[month - 1]} {calendar})"
@@ -60,7 +79,7 @@ def month_name(year: FinancialYear, month: int) -> str:
 
 @action("finance.open_year", permission=Permission.MANAGE_FINANCE)
 def open_year(actor: Actor, system: System, start: int) -> FinancialYear:
-    actor.require_any(keepers(system), because=f"the finances of {system.name}")
+    actor.require_any(system_leads(system), because=f"the financial calendar of {system.name}")
     if not 2000 <= start <= 2100:
         raise Refused.at("start", "must be a financial year from 2000/01 to 2100/01")
     year, created = FinancialYear.objects.get_or_create(system=system, start=start)
@@ -71,8 +90,11 @@ def open_year(actor: Actor, system: System, start: int) -> FinancialYear:
 
 @action("finance.close_month", permission=Permission.MANAGE_FINANCE)
 def close_month(actor: Actor, year: FinancialYear, month: int) -> FinancialYear:
-    """Close the next month of the year: nothing more is posted to it, ever."""
-    actor.require_any(keepers(year.system), because=f"the finances of {year.system.name}")
+    """Close the next month of the year: nothing more is posted to it, ever. The system's
+    months close together, at the system's month end, kept by the lead commissioner."""
+    actor.require_any(
+        system_leads(year.system), because=f"the financial calendar of {year.system.name}"
+    )
     year = FinancialYear.objects.select_for_update().get(pk=year.pk)
     if month != year.closed_through + 1:
         if month <= year.closed_through:

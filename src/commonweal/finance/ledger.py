@@ -39,9 +39,10 @@ def _table(model: Any) -> str:
     return str(model._meta.db_table)
 
 
-# One row per budget line with entries in the year, as at a month; then grouped by the
-# dimension, with income counted negative and lines without a forecast this month taken at
-# their budget for the months to come.
+# Entries summed by line and kind (a streaming pass over the covering index), turned into one
+# row per budget line as at a month, then grouped by the dimension, with income counted
+# negative and lines without a forecast this month taken at their budget for the months to
+# come. A financial year belongs to one system, so its entries are the system's.
 _SQL = """
 SELECT {key} AS k,
   SUM(s * t.budget), SUM(s * t.budget_td), SUM(s * t.actual_td), SUM(s * t.committed),
@@ -49,26 +50,29 @@ SELECT {key} AS k,
   SUM(t.alloc_td), SUM(t.alloc_td + t.alloc_fc), COUNT(*),
   SUM(CASE WHEN t.forecasts > 0 THEN 0 ELSE 1 END)
 FROM (
-  SELECT e.line_id,
-    SUM(CASE WHEN e.kind = 'budget' THEN e.amount ELSE 0 END) AS budget,
-    SUM(CASE WHEN e.kind = 'budget' AND e.month <= %(m)s THEN e.amount ELSE 0 END) AS budget_td,
-    SUM(CASE WHEN e.kind = 'actual' AND e.month <= %(m)s THEN e.amount ELSE 0 END) AS actual_td,
-    SUM(CASE WHEN e.kind = 'commitment' AND e.month <= %(m)s THEN e.amount ELSE 0 END) AS committed,
-    SUM(CASE WHEN e.kind = 'forecast' AND e.as_at = %(m)s AND e.month > %(m)s
-        THEN e.amount ELSE 0 END) AS forecast,
-    SUM(CASE WHEN e.kind = 'forecast' AND e.as_at = %(m)s AND e.month > %(m)s
-        THEN 1 ELSE 0 END) AS forecasts,
-    SUM(CASE WHEN e.kind = 'allocation' AND e.month <= %(m)s THEN e.amount ELSE 0 END) AS alloc_td,
-    SUM(CASE WHEN e.kind = 'allocation_forecast' AND e.as_at = %(m)s AND e.month > %(m)s
-        THEN e.amount ELSE 0 END) AS alloc_fc
-  FROM {entry} e
-  WHERE e.year_id = %(year)s
-  GROUP BY e.line_id
+  SELECT line_id,
+    SUM(CASE WHEN kind = 'budget' THEN total ELSE 0 END) AS budget,
+    SUM(CASE WHEN kind = 'budget' THEN to_date ELSE 0 END) AS budget_td,
+    SUM(CASE WHEN kind = 'actual' THEN to_date ELSE 0 END) AS actual_td,
+    SUM(CASE WHEN kind = 'commitment' THEN to_date ELSE 0 END) AS committed,
+    SUM(CASE WHEN kind = 'forecast' THEN ahead ELSE 0 END) AS forecast,
+    SUM(CASE WHEN kind = 'forecast' THEN aheads ELSE 0 END) AS forecasts,
+    SUM(CASE WHEN kind = 'allocation' THEN to_date ELSE 0 END) AS alloc_td,
+    SUM(CASE WHEN kind = 'allocation_forecast' THEN ahead ELSE 0 END) AS alloc_fc
+  FROM (
+    SELECT e.line_id, e.kind, SUM(e.amount) AS total,
+      SUM(CASE WHEN e.month <= %(m)s THEN e.amount ELSE 0 END) AS to_date,
+      SUM(CASE WHEN e.as_at = %(m)s AND e.month > %(m)s THEN e.amount ELSE 0 END) AS ahead,
+      SUM(CASE WHEN e.as_at = %(m)s AND e.month > %(m)s THEN 1 ELSE 0 END) AS aheads
+    FROM {entry} e
+    WHERE e.year_id = %(year)s {inner}
+    GROUP BY e.line_id, e.kind
+  ) by_kind
+  GROUP BY line_id
 ) t
-JOIN (SELECT id, organisation_id, programme, place_id, system_id,
+JOIN (SELECT id, organisation_id, programme, place_id,
              CASE WHEN nature = 'income' THEN -1 ELSE 1 END AS s
       FROM {line}) l ON l.id = t.line_id
-WHERE l.system_id = %(system)s {where}
 GROUP BY {key}
 """
 
@@ -83,12 +87,12 @@ def sums(
     """The year's figures as at a month, grouped by a dimension (its key: an organisation id,
     a programme, a place id or a budget line id), in one query."""
     key, _ = DIMENSIONS[dimension]
-    params: dict[str, Any] = {"m": month, "year": year.pk, "system": year.system_id}
-    where = ""
+    params: dict[str, Any] = {"m": month, "year": year.pk}
+    inner = ""
     if organisation is not None:
-        where += " AND l.organisation_id = %(org)s"
+        inner = f" AND e.line_id IN (SELECT id FROM {_table(BudgetLine)} WHERE organisation_id = %(org)s)"
         params["org"] = organisation
-    sql = _SQL.format(key=key, entry=_table(Entry), line=_table(BudgetLine), where=where)
+    sql = _SQL.format(key=key, entry=_table(Entry), line=_table(BudgetLine), inner=inner)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

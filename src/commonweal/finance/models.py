@@ -176,9 +176,11 @@ class Entry(Immutable):
 
     class Meta:
         ordering = ["year", "month", "id"]
+        # Covering the monitoring sums: the database reads the index alone, line by line.
         indexes = [
-            models.Index(fields=["year", "kind", "month"]),
-            models.Index(fields=["line", "year"]),
+            models.Index(
+                fields=["year", "line", "kind", "month", "as_at", "amount"], name="entry_sums"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="entry_month"),

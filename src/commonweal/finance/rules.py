@@ -104,16 +104,19 @@ def rate(variance: int, budget: int, thresholds: Thresholds) -> Rating:
         if variance > 0:
             return Rating(Rag.RED, "Spending with no budget.")
         return Rating(Rag.GREEN, "No budget and no adverse variance.")
-    adverse = pct > 0
-    size = abs(pct)
+    adverse = variance > 0
+    shown = (abs(Decimal(variance)) * 100 / abs(budget)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     if not adverse and not thresholds.favourable_too:
-        return Rating(Rag.GREEN, f"{size}% favourable.")
+        return Rating(Rag.GREEN, f"{shown}% favourable.")
     word = "adverse" if adverse else "favourable"
-    if size >= thresholds.red:
-        return Rating(Rag.RED, f"{size}% {word}: red from {thresholds.red}%.")
-    if size >= thresholds.amber:
-        return Rating(Rag.AMBER, f"{size}% {word}: amber from {thresholds.amber}%.")
-    return Rating(Rag.GREEN, f"{size}% {word}: under the {thresholds.amber}% amber threshold.")
+    # Compared exactly (the variance against the threshold's share of the budget), not by the
+    # rounded percentage shown: 4.96% is amber under a red threshold of 5%.
+    size = abs(Decimal(variance)) * 100
+    if size >= thresholds.red * abs(budget):
+        return Rating(Rag.RED, f"{shown}% {word}: red from {thresholds.red}%.")
+    if size >= thresholds.amber * abs(budget):
+        return Rating(Rag.AMBER, f"{shown}% {word}: amber from {thresholds.amber}%.")
+    return Rating(Rag.GREEN, f"{shown}% {word}: under the {thresholds.amber}% amber threshold.")
 
 
 def thousands(pence: int) -> int:

@@ -7,7 +7,7 @@ from django.core.management.base import CommandParser
 from commonweal.core.actions import Actor
 from commonweal.core.commands import Command as Base
 from commonweal.core.errors import Conflict
-from commonweal.core.models import Organisation, Role
+from commonweal.core.models import Organisation, Person, Role
 from commonweal.core.people import add_person, assign_role
 from commonweal.demo.business import add_business
 from commonweal.governance.models import Body
@@ -90,3 +90,10 @@ class Command(Base):
                 "Executive only)"
             )
         self.stdout.write(add_business(actor))
+        from commonweal.demo.finance import add_finance
+
+        self.stdout.write(add_finance(actor))
+        demo = Person.objects.filter(account__username="demo").first()
+        if demo is not None and not demo.role_assignments.filter(role=Role.FINANCE).exists():
+            assign_role(actor, demo, Organisation.objects.get(code="15N"), Role.FINANCE)
+            self.stdout.write("demo also keeps NHS Devon CCG's ledger (the finance role)")
