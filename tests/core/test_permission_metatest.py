@@ -169,6 +169,7 @@ PATH_PARAMS = {
     "organisation": "15N",
     "version": "2019-04",
     "token_id": "0",
+    "start": "2020",
 }
 AREA_CODES = {
     "/api/systems/{slug}/areas/{code}": "torbay",
@@ -310,7 +311,40 @@ def _analyst_token(universe: Any) -> str:
     return str(ApiToken.objects.get(owner=universe.accounts["analyst-15n"], name="tests").pk)
 
 
+def _virement_body(u: Any) -> dict[str, str]:
+    """A ledger to move budget in: 2020/21 with £1,000,000 on C100 of NHS Devon CCG."""
+    from commonweal.finance import actions as finance
+
+    cl = Actor.command_line()
+    year = finance.open_year(cl, registry_system("devon-2019"), 2020)
+    c100, _ = finance.add_lines(
+        cl,
+        year.system,
+        [
+            finance.LineIn(_org("15N"), "C100", "Acute"),
+            finance.LineIn(_org("15N"), "C200", "Community"),
+        ],
+    )
+    finance.post_entries(cl, year, [finance.EntryIn(c100, 1, "budget", 1_000_000_00)])
+    return {
+        "organisation": "15N",
+        "source": "C100",
+        "target": "C200",
+        "amount": "1000",
+        "on": "2020-06-01",
+        "decider_post": "15N/director-of-financial-planning",
+        "reason": "Metatest",
+    }
+
+
 API_WRITES: dict[tuple[str, str], Write] = {
+    ("post", "/api/systems/{slug}/finance/{start}/virements"): Write(
+        "post",
+        "/api/systems/{slug}/finance/{start}/virements",
+        _virement_body,
+        allowed="jo-evans",
+        refused=("nobody", "analyst-15n", "admin-sel", "finance-torbay", "commissioner-15n"),
+    ),
     ("post", "/api/systems"): Write(
         "post",
         "/api/systems",

@@ -13,7 +13,7 @@ written, or from the register when it is validated again. Both go through `judge
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -38,6 +38,10 @@ URGENT_CODE = "urgent-action"
 # again), it answers {organisation code: pence available} for the parts it knows, or None.
 type BudgetSource = Callable[[System, "DecisionData"], Mapping[str, int] | None]
 BUDGET_SOURCES: list[BudgetSource] = []
+# Given a system and an organisation's code, the cost centres the ledger holds for it (None:
+# the ledger holds none, so a budget line named on a form cannot be checked there).
+type BudgetLinesSource = Callable[[System, str], Collection[str] | None]
+BUDGET_LINES: list[BudgetLinesSource] = []
 INQUORATE = engine.Code.INQUORATE.value
 
 

@@ -1,6 +1,7 @@
 """The decision pages' forms. Each cleans what a person typed; the actions decide what is
 allowed and the engine whether it was validly made."""
 
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django import forms
@@ -11,6 +12,28 @@ from commonweal.meetings.forms import DECISION_TYPES
 from .models import DecisionEvent, Outcome
 
 TEXT = {"rows": 3}
+BUDGET_LINE_LABEL = "Budget line (cost centre)"
+BUDGET_LINE_HINT = (
+    "The cost centre the money comes from, such as C100, so that spending within its budget "
+    "is checked; leave it blank if none"
+)
+
+# The budget lines (cost centres) an organisation has in the system's ledger, by its code:
+# None when the ledger holds none of its lines, and then a line named is not checked.
+type KnownLines = Callable[[str], Collection[str] | None]
+
+
+def budget_line_field(label: str = BUDGET_LINE_LABEL) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=40, help_text=BUDGET_LINE_HINT)
+
+
+def unknown_line(name: str, code: str, known: Collection[str]) -> str | None:
+    """Why a budget line named is not one of the organisation's, or None if it is."""
+    if code in known:
+        return None
+    some = sorted(known)[:3]
+    examples = " or ".join(some) if len(known) <= 3 else ", ".join(some) + " and others"
+    return f"Enter a cost centre {name} has in the ledger, such as {examples}"
 
 
 class DecisionForm(Form):
@@ -61,9 +84,11 @@ class DecisionForm(Form):
         votes: bool,
         consent: bool,
         outcomes: list[tuple[str, str]] | None = None,
+        known_lines: KnownLines | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.known_lines = known_lines
         if outcomes is not None:
             self.set_choices("outcome", outcomes)
         self.set_choices("footprint", areas, "None")
@@ -78,6 +103,9 @@ class DecisionForm(Form):
                 label=f"{name}: amount",
                 required=False,
                 help_text="Pounds, VAT included; 0 for none",
+            )
+            self.fields[f"budget_line_{code}"] = budget_line_field(
+                f"{name}: budget line (cost centre)"
             )
             if code in deciders:
                 field = forms.ChoiceField(label=f"{name}: who decided", required=False)
@@ -96,6 +124,22 @@ class DecisionForm(Form):
                     self.fields[f"{kind}_{code}"] = forms.IntegerField(
                         label=f"{name}: {label}", required=False, min_value=0, max_value=10_000
                     )
+
+    def check_budget_line(self, field: str, organisation: str, name: str) -> None:
+        """A line named must be one of the organisation's, where the ledger holds its lines."""
+        line = (self.cleaned_data.get(field) or "").strip()
+        if not line or self.known_lines is None or field in self.errors:
+            return
+        known = self.known_lines(organisation)
+        problem = unknown_line(name, line, known) if known else None
+        if problem:
+            self.add_error(field, problem)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for code, name in self.organisations:
+            self.check_budget_line(f"budget_line_{code}", code, name)
+        return cleaned
 
     def part_fields(self, code: str) -> list[str]:
         return [n for n in self.fields if n.endswith(f"_{code}")]
@@ -132,6 +176,7 @@ class OfficerForm(DecisionForm):
     on = DateField(label="Date of the decision", help_text="For example, 3 3 2027")
     organisation = forms.ChoiceField(label="Organisation it commits")
     amount = MoneyField(label="Amount", help_text="Pounds, VAT included; 0 for none")
+    budget_line = budget_line_field()
     decider = forms.ChoiceField(label="Officer who decided")
     second = forms.ChoiceField(
         label="Second signatory", required=False, help_text="Where the band needs two"
@@ -148,6 +193,14 @@ class OfficerForm(DecisionForm):
         self.set_choices("organisation", orgs, "Choose an organisation")
         self.set_choices("decider", officers, "Choose an officer")
         self.set_choices("second", officers, "None")
+        self.orgs = dict(orgs)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        code = cleaned.get("organisation") or ""
+        if code in self.orgs:
+            self.check_budget_line("budget_line", code, self.orgs[code])
+        return cleaned
 
 
 class EventForm(Form):

@@ -2,7 +2,7 @@
 officer's decision, a meeting's record (decisions, actions, minutes) and re-validation. Views
 read the form, call one action and redirect; refusals come back onto the form (status 400)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
@@ -26,10 +26,11 @@ from commonweal.meetings.models import AgendaItem, Attendance, Meeting, MeetingA
 from commonweal.registry.models import Area, System
 from commonweal.registry.rules import Level
 
-from . import actions, forms, presenters
+from . import actions, context, forms, presenters
 from .models import Decision, DecisionEvent, Finding, Minutes, Outcome, Revalidation
 
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
+BUDGET_CODE = engine.Code.OVER_BUDGET.value  # the "within budget" check's code
 
 
 def _attempt(form: Form, do: Callable[[], Any]) -> Any:
@@ -52,6 +53,24 @@ def _page(
 def _int(value: Any) -> int:
     text = str(value or "")
     return int(text) if text.isdigit() and len(text) < 19 else 0
+
+
+def _known_lines(system: System) -> forms.KnownLines:
+    """The budget lines each organisation has in the system's ledger, from the sources a higher
+    layer (finance) registers in `context.BUDGET_LINES`; with none registered, none is known
+    and a line named is left to the engine, which reports its budget as not checked."""
+    sources = context.BUDGET_LINES
+    seen: dict[str, Collection[str] | None] = {}
+
+    def known(organisation: str) -> Collection[str] | None:
+        if organisation not in seen:
+            found: set[str] = set()
+            for source in sources:
+                found |= set(source(system, organisation) or ())
+            seen[organisation] = found or None
+        return seen[organisation]
+
+    return known
 
 
 def _crumbs(meeting: Meeting) -> list[dict[str, str]]:
@@ -146,6 +165,14 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
         "decisions/decision.jinja",
         {
             "d": view,
+            "budget_lines": dict(
+                d.parts.exclude(budget_line="").values_list("organisation__code", "budget_line")
+            ),
+            "within_budget": " ".join(
+                (f"{c['organisation']}: " if c.get("organisation") else "") + c["sentence"]
+                for c in view.checks
+                if c.get("code") == BUDGET_CODE
+            ),
             "event_form": event_form,
             "ratify_form": ratify_form,
             "section": "decisions",
@@ -220,6 +247,7 @@ def _decision_form(
         votes=body.voting in (engine.Voting.MAJORITY.value, engine.Voting.BLOCK.value)
         and cls is forms.DecisionForm,
         consent=individual,
+        known_lines=_known_lines(body.system),
         **more,
     )
 
@@ -256,6 +284,7 @@ def _parts(form: forms.DecisionForm, ok_without_decider: bool = False) -> list[a
                 deciders=deciders,
                 consent=bool(data.get(f"consent_{code}", True)),
                 votes=votes,
+                budget_line=data.get(f"budget_line_{code}") or "",
             )
         )
     return parts
@@ -410,13 +439,21 @@ def officer(request: HttpRequest, slug: str) -> HttpResponse:
         outcomes=[(Outcome.DECISION.value, Outcome.DECISION.label)],
         orgs=[(o.code, o.name) for o in orgs],
         officers=officers,
+        known_lines=_known_lines(system),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         org = Organisation.objects.get(code=data["organisation"])
         deciders = _chosen([data["decider"]] + ([data["second"]] if data.get("second") else []))
         d = _decision_in(form, system)
-        d.parts = [actions.PartIn(organisation=org, amount=data["amount"] or 0, deciders=deciders)]
+        d.parts = [
+            actions.PartIn(
+                organisation=org,
+                amount=data["amount"] or 0,
+                deciders=deciders,
+                budget_line=data.get("budget_line") or "",
+            )
+        ]
         done = _attempt(form, lambda: actions.record_officer_decision(actor, system, d, data["on"]))
         if done is not None:
             messages.info(request, f"{done.reference} is recorded.")

@@ -351,11 +351,12 @@ def vire(
     nothing is moved."""
     actor.require(source.organisation, because=f"{source.organisation.name}'s budget")
     year = FinancialYear.objects.select_for_update().get(pk=year.pk)
-    month = month or _first_open(year)
-    BudgetLine.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).first()
-    _check_virement(year, source, target, amount, month)
     if ledger.year_start(on) != year.start:
         raise Refused.at("on", f"The decision's date is not in {year.label}")
+    # From the month of the decision, or the first open month if that one is closed.
+    month = month or max(_first_open(year), ledger.month_of(on))
+    BudgetLine.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).first()
+    _check_virement(year, source, target, amount, month)
     title = f"Virement of {pounds(amount)} from {source} to {target}"
     decision = decisions.record_officer_decision(
         actor,

@@ -13,3 +13,4 @@ class FinanceConfig(AppConfig):
 
         # The "within budget" check of a decision asks the ledger what its budget line has left.
         context.BUDGET_SOURCES.append(ledger.available_for_decision)
+        context.BUDGET_LINES.append(ledger.budget_lines)
