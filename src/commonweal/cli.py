@@ -26,6 +26,8 @@ OUR_COMMANDS = {
     "verify-register": "Check the public register's hash chain against its anchors",
     "runserver": "Serve Commonweal for development (debug pages when COMMONWEAL_DEBUG=1)",
     "migrate": "Create or update the database tables",
+    "import-return": "Import a monthly finance return (.xlsx) into the ledger",
+    "finance-example": "Write the example finance return (NHS Devon CCG, 2020/21, M10)",
 }
 
 

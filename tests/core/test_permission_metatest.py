@@ -1040,7 +1040,29 @@ def _finance_cases(u: Any) -> dict[str, Case]:
         date(2020, 5, 1),
     )
     others = ("nobody", "analyst-15n", "commissioner-15n", "finance-torbay", "admin-sel")
+    # A return: the example workbook (NHS Devon CCG's rows), kept and read as the worker would.
+    import tempfile
+
+    from commonweal.finance import returns
+    from commonweal.finance.example import write_example
+
+    workbook = write_example(Path(tempfile.mkdtemp()) / "return.xlsx")
+    from commonweal.finance.models import Return
+
+    waiting = Return.objects.create(
+        year=year, month=10, file_name="return.xlsx", sha256="0" * 64, requested_by="metatest"
+    )
+    read = returns.read_return(year, 10, workbook)
     return {
+        # Any keeper of the system may hand in a return; its rows are then checked one by one.
+        "finance.request_import": Case(
+            lambda a: returns.request_import(a, year, 10, workbook, queue=False),
+            "jo-evans",
+            ("nobody", "analyst-15n", "commissioner-15n", "admin-sel"),
+        ),
+        "finance.import_return": Case(
+            lambda a: returns.import_return(a, waiting, read), "jo-evans", others
+        ),
         "finance.open_year": Case(lambda a: finance.open_year(a, devon, 2021), "jo-evans", others),
         "finance.close_month": Case(lambda a: finance.close_month(a, year, 1), "jo-evans", others),
         "finance.add_lines": Case(

@@ -10,7 +10,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
 from django.db.models import Q
+from django.utils import timezone
 
 from commonweal.core.actions import Actor, action
 from commonweal.core.errors import Conflict, Problem, Refused
@@ -164,6 +166,7 @@ class EntryIn:
 def check_entries(year: FinancialYear, entries: Sequence[EntryIn]) -> list[Problem]:
     """Everything wrong with entries for the year, each named where it came from."""
     problems = []
+    kinds = set(Kind.values)
     for i, e in enumerate(entries):
         where = e.where or f"entries[{i}]"
 
@@ -175,7 +178,7 @@ def check_entries(year: FinancialYear, entries: Sequence[EntryIn]) -> list[Probl
         if not 1 <= e.month <= 12:
             bad(f"month {e.month} is not a month of the year: M1 (April) to M12 (March)")
             continue
-        if e.kind not in Kind.values:
+        if e.kind not in kinds:
             bad(f"'{e.kind}' is not a kind of entry ({', '.join(Kind.values)})")
             continue
         forecast = e.kind in (Kind.FORECAST, Kind.ALLOCATION_FORECAST)
@@ -206,30 +209,47 @@ def check_entries(year: FinancialYear, entries: Sequence[EntryIn]) -> list[Probl
     return problems
 
 
+# The columns of one entry as written in bulk: a single INSERT run over every row, which is
+# many times faster than the ORM's bulk_create for a 100,000-line return.
+_ENTRY_COLUMNS = (
+    "line_id", "year_id", "month", "kind", "amount", "as_at", "label", "corrects_id",
+    "decision_part_id", "virement_id", "source_id", "note", "recorded", "recorded_by",
+)  # fmt: skip
+
+
 def write_entries(
     actor: Actor, year: FinancialYear, entries: Sequence[EntryIn], source: Return | None = None
 ) -> int:
     """Write checked entries in bulk (inside the caller's action)."""
     label = actor.label[:150]
-    made = [
-        Entry(
-            line=e.line,
-            year=year,
-            month=e.month,
-            kind=e.kind,
-            amount=e.amount,
-            as_at=e.as_at,
-            label=e.label[:100],
-            corrects=e.corrects,
-            decision_part=e.decision_part,
-            source=source,
-            note=e.note[:300],
-            recorded_by=label,
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [
+        (
+            e.line.pk,
+            year.pk,
+            e.month,
+            str(e.kind),
+            e.amount,
+            e.as_at,
+            e.label[:100],
+            e.corrects.pk if e.corrects is not None else None,
+            e.decision_part.pk if e.decision_part is not None else None,
+            None,
+            source.pk if source is not None else None,
+            e.note[:300],
+            now,
+            label,
         )
         for e in entries
     ]
-    Entry.objects.bulk_create(made, batch_size=2000)
-    return len(made)
+    sql = (
+        f"INSERT INTO {Entry._meta.db_table} ({', '.join(_ENTRY_COLUMNS)}) "
+        f"VALUES ({', '.join(['%s'] * len(_ENTRY_COLUMNS))})"
+    )
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), 10_000):
+            cursor.executemany(sql, rows[i : i + 10_000])
+    return len(rows)
 
 
 def _require_lines(actor: Actor, lines: Iterable[BudgetLine]) -> None:

@@ -7,7 +7,8 @@ class FinanceConfig(AppConfig):
     verbose_name = "Finance"
 
     def ready(self) -> None:
-        import commonweal.finance.actions  # noqa: F401  (actions register themselves)
+        import commonweal.finance.actions
+        import commonweal.finance.returns  # noqa: F401
         from commonweal.decisions import context
         from commonweal.finance import ledger
 
