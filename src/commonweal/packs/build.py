@@ -24,7 +24,7 @@ from commonweal.meetings.models import PaperVersion
 
 from . import assemble, presenters
 from .models import Pack
-from .pdf import refuse_fetch
+from commonweal.core.pdf import refuse_fetch
 
 log = logging.getLogger(__name__)
 

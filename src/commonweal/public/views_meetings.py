@@ -29,7 +29,7 @@ from commonweal.meetings.views import CONTENT_TYPES
 from commonweal.packs import views as packs
 from commonweal.packs.actions import still_public
 from commonweal.packs.models import Edition, Pack
-from commonweal.packs.pdf import render_pdf
+from commonweal.core.pdf import render_pdf
 from commonweal.public import meetings as presenters
 from commonweal.public.downloads import csv_download, json_list_download
 from commonweal.registry.models import System
