@@ -169,8 +169,9 @@ STORAGES = {
 # Requests: a body over 5 MB is refused with 413 before it is read; an upload of a paper to
 # the pages that take one may be up to 31 MB (a paper is at most 30 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
-UPLOAD_MAX_BYTES = 31_000_000
-UPLOAD_PATHS = [r"^/meetings/\d+/items/\d+/$"]
+# Papers up to 30 MB, monthly returns up to 50 MB (the workbook reader's own bound).
+UPLOAD_MAX_BYTES = 51_000_000
+UPLOAD_PATHS = [r"^/meetings/\d+/items/\d+/$", r"^/systems/[^/]+/finance/\d+/returns/$"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("commonweal.meetings.urls")),
     path("", include("commonweal.decisions.urls")),
     path("", include("commonweal.packs.views")),
+    path("", include("commonweal.finance.urls")),
     path("", include("commonweal.interests.urls")),
 ]
 handler400 = "commonweal.core.views.bad_request"

@@ -119,6 +119,17 @@ PAGES: dict[str, list[str]] = {
     "public-forward-plan": ["15N"],
     "public-forward-plan-csv": ["15N"],
     "public-forward-plan-json": ["15N"],
+    "finance": ["devon-2019"],
+    "finance-year": ["devon-2019", "2020"],
+    "finance-position": ["devon-2019", "2020"],
+    "finance-savings": ["devon-2019", "2020"],
+    "finance-export": ["devon-2019", "2020", "monitoring", "xlsx"],
+    "finance-returns": ["devon-2019", "2020"],
+    "finance-return": ["devon-2019", "2020", "{return}"],
+    "finance-return-status": ["devon-2019", "2020", "{return}"],
+    "finance-vire": ["devon-2019", "2020"],
+    "public-finances": ["devon-2019"],
+    "public-finance": ["devon-2019", "2020"],
 }
 # Pages only those who manage a body's meetings may open, even to read (its clerk's tools).
 MANAGERS_ONLY = {"agenda", "attendance", "declarations"}
@@ -150,6 +161,10 @@ PAGE_WRITES |= {
     "gifts",
     "dispensations",
 }
+# The finance pages' forms call the finance actions (open a year, close a month, hand in a
+# return, make a virement), each refused by its own check; tests/finance/test_pages.py shows the
+# refusals through the pages.
+PAGE_WRITES |= {"finance", "finance-year", "finance-returns", "finance-vire"}
 # The decision pages' forms call the decisions' actions, each refused by its own check (each
 # has its case below); tests/decisions shows the refusals through the pages.
 PAGE_WRITES |= {
@@ -238,7 +253,16 @@ def _page_args(universe: Any) -> dict[str, list[str]]:
     )
     pack = build.build(packs.request_pack(Actor.command_line(), m, content, site="http://x/").pk)
     assert pack.status == "done", pack.error
+    # A financial year with a return handed in, for the finance pages.
+    from commonweal.finance import actions as finance
+    from commonweal.finance.models import Return
+
+    year = finance.open_year(Actor.command_line(), b["ice"].system, 2020)
+    handed_in = Return.objects.create(
+        year=year, month=1, file_name="r.xlsx", sha256="0" * 64, requested_by="metatest"
+    )
     ids = {
+        "return": str(handed_in.pk),
         "pack": str(pack.pk),
         "approved": str(approved.pk),
         "reference": decision.reference,

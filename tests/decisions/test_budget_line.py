@@ -12,10 +12,10 @@ from commonweal.core.actions import Actor
 from commonweal.core.models import Organisation, Person
 from commonweal.decisions import context, forms
 from commonweal.decisions.models import Decision, DecisionPart
-from commonweal.finance.ledger import budget_lines
 from commonweal.finance import actions as finance
 from commonweal.finance import ledger
 from commonweal.finance.actions import EntryIn, LineIn
+from commonweal.finance.ledger import budget_lines
 from commonweal.finance.models import Kind
 from commonweal.governance.models import Body, Post
 from commonweal.meetings import actions as meetings

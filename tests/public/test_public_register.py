@@ -20,7 +20,10 @@ from commonweal.public import presenters
 pytestmark = pytest.mark.django_db
 
 MARK = "zqmk"
-APPS = ("core", "registry", "governance", "meetings", "decisions", "interests", "public", "auth")
+APPS = (
+    "core", "registry", "governance", "meetings", "decisions", "interests", "finance", "public",
+    "auth",
+)  # fmt: skip
 # Where a visitor may be sent from the public register without signing in.
 PUBLIC_PREFIXES = ("/public/", "/accounts/login/", "/api/docs", "/static/", "/assets/")
 

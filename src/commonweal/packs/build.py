@@ -19,12 +19,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from commonweal.core.pdf import refuse_fetch
 from commonweal.meetings.actions import local_day
 from commonweal.meetings.models import PaperVersion
 
 from . import assemble, presenters
 from .models import Pack
-from commonweal.core.pdf import refuse_fetch
 
 log = logging.getLogger(__name__)
 

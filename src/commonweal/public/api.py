@@ -15,7 +15,8 @@ from pydantic import WithJsonSchema
 
 from commonweal.core.errors import NotFound
 from commonweal.core.pagination import Paged
-from commonweal.public import ocd
+from commonweal.public import finance, ocd
+from commonweal.registry.models import System
 
 router = Router(tags=["public register (Open Civic Data)"], auth=None)
 
@@ -174,3 +175,28 @@ def vote_event(request: HttpRequest, id: str) -> Any:
     if found is None:
         raise NotFound.at("id", f"there is no published decision '{id[:40]}'")
     return found
+
+
+@router.get(
+    "/systems/{slug}/finance/{start}/position",
+    response=finance.PublicFinance,
+    summary="A system's financial position for a year (amounts in pence)",
+    description="Whether the NHS organisations are forecast to break even under the year's rule, "
+    "each organisation's forecast and agreed position, and its budget, forecast outturn and "
+    "forecast variance, as at the latest closed month (`month` is null before any closes). "
+    "`start` is the calendar year the financial year starts in: 2020 for 2020/21.",
+)
+def finance_position(request: HttpRequest, slug: str, start: str) -> Any:
+    system = System.objects.filter(slug=slug[:100]).first()
+    if system is None:
+        raise NotFound.at("slug", f"there is no system '{slug[:100]}'")
+    year = (
+        finance.find_year(system, int(start))
+        if start.isascii() and start.isdigit() and len(start) == 4
+        else None
+    )
+    if year is None:
+        raise NotFound.at(
+            "start", f"{system.name} has no financial year starting in '{start[:20]}'"
+        )
+    return finance.finance(year)

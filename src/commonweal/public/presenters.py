@@ -165,6 +165,12 @@ PUBLISHED: dict[str, tuple[str, ...]] = {
         "text",
         "payload",
     ),
+    # Finance (public/finance.py): the system position and sums by organisation only, never a
+    # cost centre's name or a ledger entry's note.
+    "finance.FinancialYear": ("system", "start", "closed_through"),
+    "finance.Entry": ("line", "year", "month", "kind", "amount", "as_at"),
+    "finance.BudgetLine": ("system", "organisation", "nature"),
+    "finance.Plan": ("year", "organisation", "agreed_on", "position"),
 }
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("commonweal.public.views_decisions")),
     path("", include("commonweal.public.views_meetings")),
     path("", include("commonweal.public.views_registers")),
+    path("", include("commonweal.public.views_finance")),
 ]

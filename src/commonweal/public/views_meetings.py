@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from commonweal.core.pdf import render_pdf
 from commonweal.core.views import error_page
 from commonweal.governance.models import Body
 from commonweal.meetings.models import Meeting
@@ -29,7 +30,6 @@ from commonweal.meetings.views import CONTENT_TYPES
 from commonweal.packs import views as packs
 from commonweal.packs.actions import still_public
 from commonweal.packs.models import Edition, Pack
-from commonweal.core.pdf import render_pdf
 from commonweal.public import meetings as presenters
 from commonweal.public.downloads import csv_download, json_list_download
 from commonweal.registry.models import System
