@@ -670,3 +670,31 @@ def test_the_public_api_gives_the_same_position(client, universe, ledger):
         client.get(f"/api/public/systems/{ledger.system.slug}/finance/x/position").status_code
         == 404
     )
+
+
+def test_the_monitoring_report_pdf_carries_the_pages_chart_and_figures(client, universe, ledger):
+    """The PDF report for a board paper: a tagged PDF with the summary, the table and the same
+    chart as the page (its title and description are the page's)."""
+    import io
+
+    from pypdf import PdfReader
+
+    client.force_login(universe.accounts["jo-evans"])
+    base = reverse("finance-year", args=["devon-2019", ledger.year.start])
+    page = client.get(base).content.decode()
+    response = client.get(
+        reverse("finance-export", args=["devon-2019", ledger.year.start, "monitoring", "pdf"])
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pdf = PdfReader(io.BytesIO(response.content))
+    text = "".join(p.extract_text() for p in pdf.pages)
+    assert "Budget monitoring" in text and "Summary" in text
+    assert "/StructTreeRoot" in pdf.trailer["/Root"]
+    # The chart's own words, the same on the page and in the PDF's text layer.
+    assert "Cumulative actual against plan and forecast" in text
+    assert "Chart: cumulative plan, actual and forecast" in page
+    # Every figure of the total row shown on the page appears in the report.
+    import re
+
+    totals = re.findall(r'data-key="total" data-column="[a-z_]+">([^<]+)<', page)
+    assert totals and all(t in text for t in totals), totals

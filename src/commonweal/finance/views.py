@@ -50,6 +50,7 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
+PDF = "application/pdf"
 RAG_TAGS = {"green": "green", "amber": "orange", "red": "red"}
 
 
@@ -415,7 +416,7 @@ def year(request: HttpRequest, slug: str, start: int) -> HttpResponse:
                     reverse("finance-export", args=[y.system.slug, y.start, "monitoring", fmt])
                     + asked.query(),
                 )
-                for fmt in FORMATS
+                for fmt in (*FORMATS, "pdf")
             ],
             "tabs": _tabs(y, "finance-year", asked.query(by=None, org=None)),
             "section": "systems",
@@ -533,6 +534,8 @@ def export_name(year: FinancialYear, asked: Asked, kind: str, fmt: str) -> str:
 @answers_bad_parameters
 def export(request: HttpRequest, slug: str, start: int, kind: str, fmt: str) -> HttpResponse:
     """The table a page shows, as a spreadsheet: the same query parameters, the same figures."""
+    if (kind, fmt) == ("monitoring", "pdf"):
+        return report_pdf(request, year_of(slug, start))
     if kind not in EXPORTS or fmt not in FORMATS:
         raise Http404
     y = year_of(slug, start)
@@ -570,6 +573,45 @@ def export(request: HttpRequest, slug: str, start: int, kind: str, fmt: str) -> 
     response["Content-Disposition"] = content_disposition_header(
         True, export_name(y, asked, kind, fmt)
     )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def report_pdf(request: HttpRequest, y: FinancialYear) -> HttpResponse:
+    """The monitoring report as a tagged PDF for a board paper: the summary, the table and the
+    chart, the same SVG as the page's, with its figures."""
+    from commonweal.core.pdf import render_pdf
+
+    asked = read_asked(request, y)
+    m = presenters.monitoring(y, asked.month, asked.by, asked.organisation)
+    points = presenters.months(y, asked.month, asked.organisation)
+    title = _chart_title(y, asked.month, asked.organisation)
+    units = asked.units
+    content = render_pdf(
+        "finance/pdf/report.jinja",
+        {
+            "year": y,
+            "system": y.system,
+            "scope": asked.organisation.name if asked.organisation else y.system.name,
+            "m": m,
+            "columns": presenters.COLUMNS,
+            "summary": summary_rows(m.total.figures),
+            "summary_columns": SUMMARY_COLUMNS,
+            "money": lambda pence: presenters.shown(pence, units),
+            "percent": percent,
+            "unit_label": presenters.UNITS[units],
+            "chart": Markup(charts.cumulative_svg(points, title, element_id="report-chart")),
+            "months": charts.points(points),
+            "month_name": actions.month_name(y, asked.month),
+            "month_closed": asked.month <= y.closed_through,
+        },
+    )
+    response = HttpResponse(content, content_type=PDF)
+    response["Content-Disposition"] = (
+        f'inline; filename="{export_name(y, asked, "monitoring", "pdf")}"'
+    )
+
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
