@@ -221,7 +221,7 @@ def test_every_finance_page_renders_for_a_signed_in_reader(client, universe, led
     assert c.get(reverse("finance-year", args=[ledger.system.slug, 1999])).status_code == 404
     assert c.get(ledger.url("finance-return", r.pk + 1000)).status_code == 404
     assert c.get(ledger.url("finance-export", "nonsense", "xlsx")).status_code == 404
-    assert c.get(ledger.url("finance-export", "monitoring", "pdf")).status_code == 404
+    assert c.get(ledger.url("finance-export", "position", "pdf")).status_code == 404
 
 
 def test_the_monitoring_page_shows_the_table_summary_chart_and_status(client, universe, ledger):
