@@ -156,10 +156,10 @@ def assert_figure(cell, pence, units):
     if units == "thousands":
         assert isinstance(cell.value, int), (cell.coordinate, cell.value)
         assert cell.value == int(expected(pence, units)), cell.coordinate
-        assert cell.number_format == "#,##0;[Red]-#,##0"
+        assert cell.number_format == "#,##0;(#,##0)"
     else:
         assert Decimal(repr(cell.value)) == expected(pence, units), cell.coordinate
-        assert cell.number_format == "£#,##0.00;[Red]-£#,##0.00"
+        assert cell.number_format == "£#,##0.00;(£#,##0.00)"
 
 
 def csv_rows(text):
@@ -229,8 +229,8 @@ def test_monitoring_export_holds_the_presenters_figures(ledger, units):
         if row.variance_percent is None:
             assert percent.value is None
         else:
-            assert percent.data_type == "n"
-            assert Decimal(repr(percent.value)) == row.variance_percent
+            assert percent.data_type == "n" and percent.number_format == "0.0%"
+            assert Decimal(repr(percent.value)) == row.variance_percent / 100
         assert cells[len(presenters.COLUMNS) + 2].value == row.rag.capitalize()
     total = ws[top + len(m.rows) + 1]
     assert total[0].value == "Total" and all(c.font.bold for c in total)

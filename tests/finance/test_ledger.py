@@ -420,3 +420,22 @@ def test_a_forecast_variance_moves_an_organisations_position(devon):
 def test_a_year_with_no_rule_has_no_position(devon):
     year = FinancialYear.objects.create(system=devon, start=2019)
     assert ledger.system_position(year, 1) is None
+
+
+def test_the_charts_forecast_ends_at_the_tables_outturn_when_some_lines_have_none(devon):
+    year = actions.open_year(CL(), devon, 2020)
+    a, b, c = lines(
+        devon,
+        ("15N", "F1", "expenditure"),
+        ("15N", "F2", "expenditure"),
+        ("15N", "F3", "income"),
+    )
+    for line in (a, b, c):
+        post_each(year, line, Kind.BUDGET, {m: 1_000_00 * (m + 1) for m in range(1, 13)})
+        post_each(year, line, Kind.ACTUAL, {m: 1_100_00 * m for m in range(1, 11)})
+    post_each(year, a, Kind.FORECAST, {11: 5_000_00, 12: 7_000_00}, as_at=10)  # only F1
+    table = presenters.monitoring(year, 10, "organisation").total.figures
+    chart = presenters.months(year, 10)
+    assert chart[-1].forecast == table.forecast_outturn
+    assert chart[-1].budget == table.budget
+    assert chart[9].actual == table.actual_to_date

@@ -249,6 +249,59 @@ def test_changing_one_cell_moves_the_table_by_exactly_that_amount(year, example_
     assert after.actual_to_date == before.actual_to_date
 
 
+def test_a_return_handed_in_again_with_a_change_replaces_rather_than_adds(
+    year, example_file, tmp_path
+):
+    """A return states figures as they stand: handed in again with one actual changed by
+    £1,234.56, it writes that difference and nothing else, however many rows it restates."""
+    imported(year, example_file)
+    before, entries = figures(year), Entry.objects.count()
+    again = changed_copy(
+        example_file,
+        tmp_path / "again.xlsx",
+        "Ledger",
+        {"Cost centre": "CHC", "Kind": "actual", "Month": "M10"},
+        "1234.56",
+    )
+    imported(year, again)
+    after = figures(year)
+    assert after.actual_to_date - before.actual_to_date == 1234_56
+    assert (
+        after.budget == before.budget
+        and after.forecast_outturn - before.forecast_outturn == 1234_56
+    )
+    assert Entry.objects.count() == entries + 1
+
+
+def test_a_return_may_restate_closed_months_but_not_change_them(year, example_file, tmp_path):
+    imported(year, example_file)
+    for month in range(1, 10):
+        actions.close_month(CL(), year, month)
+    year.refresh_from_db()
+    entries = Entry.objects.count()
+    closed = changed_copy(
+        example_file,
+        tmp_path / "closed.xlsx",
+        "Ledger",
+        {"Cost centre": "CHC", "Kind": "actual", "Month": "M5"},
+        "1",
+    )
+    problems = refused(year, closed)
+    assert len(problems) == 1 and "M5 (Aug 2020) is closed" in problems[0], problems
+    assert problems[0].startswith("Ledger!"), problems
+    assert Entry.objects.count() == entries
+    # The same workbook changing only the open month M10 restates M1 to M9 and is taken.
+    open_month = changed_copy(
+        example_file,
+        tmp_path / "open.xlsx",
+        "Ledger",
+        {"Cost centre": "CHC", "Kind": "actual", "Month": "M10"},
+        "1",
+    )
+    imported(year, open_month)
+    assert Entry.objects.count() == entries + 1
+
+
 def test_a_workbook_is_imported_once(year, example_file):
     imported(year, example_file)
     with pytest.raises(Conflict, match="imported already, as return"):
@@ -568,7 +621,7 @@ def test_a_requested_import_runs_as_a_task_for_whoever_asked(
     assert queued.task_path.endswith("import_return_task") and queued.args_kwargs["args"] == [
         ret.pk
     ]
-    assert tasks.import_return_task.call(ret.pk) == {"entries": 435, "status_done": 1}
+    assert tasks.import_return_task.call(ret.pk) == {"entries": 423, "status_done": 1}
     ret.refresh_from_db()
     assert ret.status == Return.Status.DONE and ret.done == ret.total == 441
     assert ret.finished is not None
@@ -576,7 +629,7 @@ def test_a_requested_import_runs_as_a_task_for_whoever_asked(
     event = AuditEvent.objects.get(action="finance.import_return")
     assert event.actor == universe.accounts["jo-evans"]
     # Run again (a worker retrying): nothing is imported twice.
-    assert returns.run_import(ret.pk).entries == 435
+    assert returns.run_import(ret.pk).entries == 423
     assert Entry.objects.count() == 291
 
 
@@ -628,7 +681,7 @@ def test_the_command_line_imports_or_prints_each_problem_and_fails(tmp_path):
     unopened = run_cli(env, "import-return", str(out), *args, ok=False)
     assert unopened.returncode == 1 and "add --open-year" in unopened.stderr
     done = run_cli(env, "import-return", str(out), *args, "--open-year", "--quiet-progress")
-    assert "435 entries from 441 rows" in done.stdout
+    assert "423 entries from 441 rows" in done.stdout
     assert "291 ledger entries on 12 budget line(s) (12 new, 0 changed)" in done.stdout
     bad = book(tmp_path / "bad.xlsx", [row(Amount="n/a"), row(Month="M13")])
     failed = run_cli(env, "import-return", str(bad), *args, "--quiet-progress", ok=False)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
@@ -163,8 +163,12 @@ class EntryIn:
     where: str = ""  # where it came from (Sheet!C7), for problems
 
 
-def check_entries(year: FinancialYear, entries: Sequence[EntryIn]) -> list[Problem]:
-    """Everything wrong with entries for the year, each named where it came from."""
+def check_entries(
+    year: FinancialYear, entries: Sequence[EntryIn], *, closed: bool = True
+) -> list[Problem]:
+    """Everything wrong with entries for the year, each named where it came from (without
+    `closed`, a closed month is not one of them: a return is checked for closed months once
+    what it changes is known, see `restate`)."""
     problems = []
     kinds = set(Kind.values)
     for i, e in enumerate(entries):
@@ -189,7 +193,7 @@ def check_entries(year: FinancialYear, entries: Sequence[EntryIn]) -> list[Probl
                 continue
             if e.month <= e.as_at:
                 bad(f"a forecast made in M{e.as_at} is for the months after it, not M{e.month}")
-        if posted_in is not None and posted_in <= year.closed_through:
+        if closed and posted_in is not None and posted_in <= year.closed_through:
             bad(
                 f"{month_name(year, posted_in)} is closed: post a correction in an open month "
                 "that points at the entry it corrects"
@@ -250,6 +254,48 @@ def write_entries(
         for i in range(0, len(rows), 10_000):
             cursor.executemany(sql, rows[i : i + 10_000])
     return len(rows)
+
+
+def restate(year: FinancialYear, entries: Sequence[EntryIn]) -> list[EntryIn]:
+    """What a return changes. A return states values: the budget, actual, commitments,
+    forecast or allocation of a line for a month (and a forecast's month of making) as they
+    stand. So the entry written for each is the difference from what the ledger already holds,
+    and nothing where they agree: a return handed in again, or restating earlier months,
+    changes nothing, and a corrected one changes only what it corrects. Rows that correct an
+    entry or are raised under a decision are movements, and pass as they are."""
+    from django.db.models import Sum
+
+    stated: dict[tuple[int, str, int, int | None, str], EntryIn] = {}
+    moved: list[EntryIn] = []
+    for e in entries:
+        if e.corrects is not None or e.decision_part is not None:
+            moved.append(e)
+            continue
+        key = (e.line.pk, str(e.kind), e.month, e.as_at, e.label)
+        if key in stated:
+            stated[key].amount += e.amount  # two rows of one key state its total
+        else:
+            stated[key] = EntryIn(
+                e.line, e.month, e.kind, e.amount, as_at=e.as_at, label=e.label,
+                note=e.note, where=e.where,
+            )  # fmt: skip
+    lines = {key[0] for key in stated if key[0] is not None}
+    held: dict[tuple[int, str, int, int | None, str], int] = {}
+    for start in range(0, len(lines), 5_000):
+        chunk = sorted(lines)[start : start + 5_000]
+        for line, kind, month, as_at, label, total in (
+            Entry.objects.filter(year=year, line_id__in=chunk)
+            .values("line", "kind", "month", "as_at", "label")
+            .annotate(total=Sum("amount"))
+            .values_list("line", "kind", "month", "as_at", "label", "total")
+        ):
+            held[(line, kind, month, as_at, label)] = int(total or 0)
+    changes = []
+    for key, e in stated.items():
+        e.amount -= held.get(key, 0)
+        if e.amount:
+            changes.append(e)
+    return changes + moved
 
 
 def _require_lines(actor: Actor, lines: Iterable[BudgetLine]) -> None:
@@ -493,18 +539,42 @@ def write_savings(actor: Actor, year: FinancialYear, schemes: Sequence[SavingsIn
             reference=s.reference,
             defaults={"name": s.name, "programme": s.programme, "recurrent": s.recurrent},
         )
+        # A return states each month's saving as it stands: what it changes is written.
+        held = {
+            (month, kind, as_at): int(total or 0)
+            for month, kind, as_at, total in SavingsEntry.objects.filter(scheme=scheme)
+            .values("month", "kind", "as_at")
+            .annotate(total=models.Sum("amount"))
+            .values_list("month", "kind", "as_at", "total")
+        }
+        stated: dict[tuple[int, str, int | None], int] = {}
+        for month, kind, amount, as_at in s.entries:
+            stated[(month, kind, as_at)] = stated.get((month, kind, as_at), 0) + amount
+        changes = [
+            (key, amount - held.get(key, 0))
+            for key, amount in stated.items()
+            if amount != held.get(key, 0)
+        ]
+        for (month, kind, as_at), _ in changes:
+            posted_in = as_at if as_at is not None else month
+            if posted_in <= year.closed_through:
+                raise Refused.at(
+                    s.where or "savings",
+                    f"{month_name(year, posted_in)} is closed, and the return changes scheme "
+                    f"{s.reference}'s {kind} for M{month} in it",
+                )
         SavingsEntry.objects.bulk_create(
             SavingsEntry(
                 scheme=scheme,
                 month=month,
                 kind=kind,
-                amount=amount,
+                amount=delta,
                 as_at=as_at,
                 recorded_by=actor.label[:150],
             )
-            for month, kind, amount, as_at in s.entries
+            for (month, kind, as_at), delta in changes
         )
-        count += len(s.entries)
+        count += len(changes)
     return count
 
 

@@ -114,7 +114,8 @@ class MonitoringRow(Schema):
     label: str
     figures: MonitoringFigures
     variance_percent: str | None = Field(
-        description="the forecast variance as a percentage of the annual budget, to one decimal "
+        description="the forecast variance after additional allocations (what RAG rates) as a "
+        "percentage of the annual budget, to one decimal "
         'place, as a decimal string ("2.5"); null without a budget'
     )
     variance_to_date_percent: str | None = Field(

@@ -38,6 +38,9 @@ class _Rule(Strict):
 
 class _Config(Strict):
     rag: _Rag
+    # Savings schemes are rated on their forecast shortfall against plan: a delivery risk, so
+    # with wider thresholds than a budget's variance.
+    savings_rag: _Rag | None = None
     breakeven: list[_Rule] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -50,6 +53,7 @@ class _Config(Strict):
 
 class Config(BaseModel):
     thresholds: rules.Thresholds
+    savings_thresholds: rules.Thresholds
     breakeven: list[rules.YearRule]
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -57,8 +61,10 @@ class Config(BaseModel):
 
 def read(path: Path) -> Config:
     raw = validate(read_yaml(path), _Config)
+    savings = raw.savings_rag or raw.rag
     return Config(
         thresholds=rules.Thresholds(raw.rag.amber, raw.rag.red, raw.rag.favourable_too),
+        savings_thresholds=rules.Thresholds(savings.amber, savings.red, savings.favourable_too),
         breakeven=rules.rules_by_year(r.model_dump() for r in raw.breakeven),
     )
 

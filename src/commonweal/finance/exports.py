@@ -27,13 +27,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from . import presenters, rules
 from .models import MONTHS, FinancialYear, year_label
 
-# Number formats: £'000 as whole numbers, £ with pence; negative figures in red (a negative
-# variance is favourable, a negative position a deficit: red marks the sign, not a judgement).
+# Number formats: £'000 as whole numbers, £ with pence; negative figures in brackets, as finance
+# teams print them (a negative variance is favourable, so colour would mislead).
 NUMBER_FORMATS = {
-    "thousands": "#,##0;[Red]-#,##0",
-    "pounds": "£#,##0.00;[Red]-£#,##0.00",
+    "thousands": "#,##0;(#,##0)",
+    "pounds": "£#,##0.00;(£#,##0.00)",
 }
-PERCENT_FORMAT = '0.0"%";-0.0"%"'
+# A percentage is kept as the fraction it is (2.5% is 0.025), so formulas that use it are right.
+PERCENT_FORMAT = "0.0%"
 DATE_FORMAT = "dd/mm/yyyy"
 ROUNDING_NOTE = (
     "Each figure, totals included, is rounded from its own sum in pence, so a total may differ "
@@ -117,7 +118,7 @@ def _value(cell: CellValue, units: str) -> Any:
         shown = presenters.in_units(cell.pence, units)
         return int(shown) if units == "thousands" else shown
     if isinstance(cell, Percent):
-        return cell.value
+        return None if cell.value is None else cell.value / 100
     if isinstance(cell, Text):
         return cell.value
     if isinstance(cell, bool):
@@ -265,8 +266,8 @@ def monitoring_sheet(m: presenters.Monitoring, units: str) -> Sheet:
     sheet.add(Text(f"By {m.dimension_label.lower()}"))
     sheet.add(
         Text(
-            "Variance %: the forecast variance as a percentage of the annual budget. RAG: the "
-            "forecast variance after additional allocations against the annual budget, amber "
+            "Variance %: the forecast variance after additional allocations as a percentage of "
+            "the annual budget, which RAG rates: amber "
             f"from {m.thresholds.amber}% and red from {m.thresholds.red}%"
             + ("." if m.thresholds.favourable_too else ", adverse variances only.")
         )

@@ -4,7 +4,6 @@ forecast. Python adds nothing up that the database could; it only shapes the row
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -134,15 +133,6 @@ def sums(
     return {row[0]: rules.Figures(*(int(v or 0) for v in row[1:])) for row in rows}
 
 
-@dataclass(frozen=True)
-class Row:
-    key: Any
-    label: str
-    figures: rules.Figures
-    rating: rules.Rating
-    href: str = ""
-
-
 def labels(dimension: str, keys: Sequence[Any]) -> dict[Any, str]:
     """Names for a dimension's keys."""
     if dimension == "organisation":
@@ -158,26 +148,6 @@ def labels(dimension: str, keys: Sequence[Any]) -> dict[Any, str]:
             )
         }
     return {k: k or "No programme" for k in keys}
-
-
-def table(
-    year: FinancialYear,
-    month: int,
-    dimension: str,
-    thresholds: rules.Thresholds,
-    *,
-    organisation: int | None = None,
-) -> tuple[list[Row], rules.Figures]:
-    """The monitoring table: a row for each key of the dimension, sorted by name, and the total
-    (summed from the rows' pence, never from rounded figures)."""
-    found = sums(year, month, dimension, organisation=organisation)
-    names = labels(dimension, list(found))
-    rows = [
-        Row(k, names.get(k, str(k)), f, rules.rate(f.forecast_variance, f.budget, thresholds))
-        for k, f in found.items()
-    ]
-    rows.sort(key=lambda r: r.label.lower())
-    return rows, rules.total(r.figures for r in rows)
 
 
 def last_month_with_actuals(year: FinancialYear) -> int:
@@ -311,14 +281,6 @@ def line_available(line: BudgetLine, year: FinancialYear) -> int:
 
 
 # Organisations' positions --------------------------------------------------------------------
-
-
-def plan_in_force(year: FinancialYear, organisation: int) -> Plan | None:
-    return (
-        Plan.objects.filter(year=year, organisation_id=organisation)
-        .order_by("-agreed_on", "-id")
-        .first()
-    )
 
 
 def positions(year: FinancialYear, month: int) -> list[rules.OrgPosition]:

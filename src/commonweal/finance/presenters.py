@@ -65,7 +65,7 @@ class MonitoringRow:
     label: str
     href_key: str  # what to filter by to see inside the row ("" when it is a cost centre)
     figures: rules.Figures
-    variance_percent: Decimal | None  # the forecast variance as % of the annual budget
+    variance_percent: Decimal | None  # revised forecast variance as % of the annual budget
     variance_to_date_percent: Decimal | None
     rag: str
     rag_sentence: str
@@ -105,7 +105,8 @@ def _row(key: Any, label: str, f: rules.Figures, t: rules.Thresholds) -> Monitor
         label=label,
         href_key=str(key if key is not None else ""),
         figures=f,
-        variance_percent=rules.percent(f.forecast_variance, f.budget),
+        # The RAG's own basis, so that the percentage and the rating never disagree.
+        variance_percent=rules.percent(f.revised_forecast_variance, f.budget),
         variance_to_date_percent=rules.percent(f.variance_to_date, f.budget_to_date),
         rag=rating.rag.value,
         rag_sentence=rating.sentence,
@@ -182,23 +183,34 @@ def months(
     if organisation is not None:
         where = f" AND e.line_id IN (SELECT id FROM {lines} WHERE organisation_id = %(org)s)"
         params["org"] = organisation.pk
-    # Summed over every line, then over the income lines alone, which count negative: two
-    # passes over the index rather than a join of every entry to its line.
+    # One pass over the year's entries, each marked by whether its line is income (counted
+    # negative) and whether its line has a forecast made this month (a line without one is
+    # forecast at its budget, as the outturn in the table is): small lookups, not a join.
+    entries = Entry._meta.db_table
     sql = f"""
-        SELECT e.month, e.kind, SUM(e.amount)
-        FROM {Entry._meta.db_table} e
-        WHERE e.year_id = %(year)s {where} {{income}}
+        SELECT e.month, e.kind,
+          CASE WHEN e.line_id IN (SELECT id FROM {lines} WHERE nature = 'income')
+               THEN -1 ELSE 1 END AS sign,
+          CASE WHEN e.line_id IN (
+            SELECT line_id FROM {entries}
+            WHERE year_id = %(year)s AND kind = 'forecast' AND as_at = %(m)s AND month > %(m)s
+          ) THEN 1 ELSE 0 END AS forecast_made,
+          SUM(e.amount)
+        FROM {entries} e
+        WHERE e.year_id = %(year)s {where}
           AND (e.kind IN ('budget', 'actual')
                OR (e.kind = 'forecast' AND e.as_at = %(m)s AND e.month > %(m)s))
-        GROUP BY e.month, e.kind
+        GROUP BY e.month, e.kind, sign, forecast_made
     """
-    income = f" AND e.line_id IN (SELECT id FROM {lines} WHERE nature = 'income')"
     by: dict[tuple[int, str], int] = {}
+    unforecast_budget: dict[int, int] = {}
     with connection.cursor() as cursor:
-        for clause, factor in (("", 1), (income, -2)):
-            cursor.execute(sql.format(income=clause), params)
-            for m, kind, total in cursor.fetchall():
-                by[(int(m), kind)] = by.get((int(m), kind), 0) + factor * int(total or 0)
+        cursor.execute(sql, params)
+        for m, kind, sign, made, total in cursor.fetchall():
+            amount = int(sign) * int(total or 0)
+            by[(int(m), kind)] = by.get((int(m), kind), 0) + amount
+            if kind == Kind.BUDGET and not made:
+                unforecast_budget[int(m)] = unforecast_budget.get(int(m), 0) + amount
     out: list[MonthPoint] = []
     budget = actual = 0
     forecast: int | None = None
@@ -213,8 +225,7 @@ def months(
             )
             forecast = actual
         else:
-            # A month without a forecast is taken at its budget, as the outturn is.
-            step = by.get((m, Kind.FORECAST), by.get((m, Kind.BUDGET), 0))
+            step = by.get((m, Kind.FORECAST), 0) + unforecast_budget.get(m, 0)
             forecast = (forecast or 0) + step
             out.append(MonthPoint(m, f"M{m} {MONTHS[m - 1]}", budget, None, forecast))
     return out
@@ -259,7 +270,7 @@ class Savings:
 def savings(year: FinancialYear, month: int) -> Savings:
     """Savings schemes: plan, delivered to date and forecast for the year; RAG on the shortfall
     of the forecast against plan, by the same thresholds as budgets."""
-    t = config().thresholds
+    t = config().savings_thresholds
     sums: dict[tuple[int, str], int] = {}
     for scheme_id, kind, total in (
         SavingsEntry.objects.filter(scheme__year=year)

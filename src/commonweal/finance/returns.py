@@ -54,6 +54,15 @@ decimal places, in £'000 no more decimals than make whole pence (1.23456 is £1
 "n/a" is refused; so are thousands separators. A number cell is read as Excel keeps it, to 15
 significant digits (`workbook` says why); text that looks like a number is read as it is.
 
+A return states figures as they stand, not movements: for each line, kind, month (and a
+forecast's month of making, and an allocation's label) the ledger is brought to the return's
+figure, by an entry for the difference (`actions.restate`). So a return handed in again with a
+figure corrected changes only that figure; restating earlier months changes nothing; and a
+return may restate closed months only as the ledger holds them (a change to a closed month is
+refused at its cell: it goes in as a correction in an open month). Rows that correct an entry
+or are raised under a decision are movements, written as they are. Savings are stated the same
+way.
+
 The months a return may hold: budgets and savings plans for any month; actuals, commitments,
 allocations and savings delivered up to the return's month; forecasts made at or before it,
 for months after the month they were made in. Nothing may be posted in a closed month (a
@@ -101,6 +110,7 @@ from .actions import (
     check_entries,
     keepers,
     month_name,
+    restate,
     write_entries,
     write_savings,
 )
@@ -758,13 +768,6 @@ class _Reader:
                 at("month"), f"a forecast made in M{as_at} is for the months after it, not M{month}"
             )
             return
-        posted_in = as_at if as_at is not None else month
-        if posted_in <= self.year.closed_through:
-            self.bad(
-                at("month"),
-                f"{month_name(self.year, posted_in)} is closed: nothing more is posted to it",
-            )
-            return
         scheme.entries.append((month, kind, amount, as_at))
 
     # The whole return ----------------------------------------------------------------------
@@ -796,7 +799,8 @@ class _Reader:
                     where=s.first,
                 )
             )
-        for p in check_entries(self.year, self.out.entries):
+        # Closed months are checked when the return is written, against what it changes.
+        for p in check_entries(self.year, self.out.entries, closed=False):
             self.bad(p.field, p.message)
         if (
             not self.out.entries
@@ -905,7 +909,14 @@ def import_return(actor: Actor, ret: Return, read: Read) -> Return:
         raise twin
     new_lines = read.new_lines
     _save_lines(read)
-    count = write_entries(actor, year, read.entries, source=ret)
+    changes = restate(year, read.entries)
+    closed = check_entries(year, changes)
+    if closed:
+        raise Refused(
+            f"{read.name} was not imported: it changes closed months (nothing was written)",
+            closed,
+        )
+    count = write_entries(actor, year, changes, source=ret)
     saved = write_savings(actor, year, read.savings)
     ret.status = Return.Status.DONE
     ret.entries = count + saved

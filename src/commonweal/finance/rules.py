@@ -215,8 +215,11 @@ def rule_for(rules: Sequence[YearRule], start: int) -> YearRule | None:
 
 
 def _money(pence: int) -> str:
+    """£2.4m; under £100,000 in pounds, so that a small deficit never reads as "£0.0m"."""
     sign = "−" if pence < 0 else ""
-    return f"{sign}£{abs(pence) / 100_000_000:,.1f}m"
+    if abs(pence) >= 10_000_000:
+        return f"{sign}£{abs(pence) / 100_000_000:,.1f}m"
+    return f"{sign}£{abs(pence) / 100:,.2f}".removesuffix(".00")
 
 
 def system_position(rule: YearRule, orgs: Sequence[OrgPosition]) -> SystemPosition:

@@ -42,6 +42,7 @@ from commonweal.governance.models import Post, PostHolding
 from commonweal.registry.models import System
 
 from . import actions, charts, forms, ledger, presenters, rules
+from .config import config
 from .models import BudgetLine, FinancialYear, Nature, Plan, Return
 
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -493,6 +494,7 @@ def savings(request: HttpRequest, slug: str, start: int) -> HttpResponse:
             "chosen_units": units,
             "unit_label": presenters.UNITS[units],
             "in_force": set(in_force.values()),
+            "savings_thresholds": config().savings_thresholds,
             "money": lambda pence: presenters.shown(pence, units),
             "thousands": lambda pence: presenters.shown(pence, "thousands"),
             "rag_tag": RAG_TAGS,
