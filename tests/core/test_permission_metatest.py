@@ -164,7 +164,7 @@ PAGE_WRITES |= {
 # The finance pages' forms call the finance actions (open a year, close a month, hand in a
 # return, make a virement), each refused by its own check; tests/finance/test_pages.py shows the
 # refusals through the pages.
-PAGE_WRITES |= {"finance", "finance-year", "finance-returns", "finance-vire"}
+PAGE_WRITES |= {"finance", "finance-year", "finance-position", "finance-returns", "finance-vire"}
 # The decision pages' forms call the decisions' actions, each refused by its own check (each
 # has its case below); tests/decisions shows the refusals through the pages.
 PAGE_WRITES |= {
@@ -1115,6 +1115,11 @@ def _finance_cases(u: Any) -> dict[str, Case]:
         ),
         "finance.apply_virement": Case(
             lambda a: finance.apply_virement(a, year, decided, source=source, target=target),
+            "jo-evans",
+            others,
+        ),
+        "finance.report_position": Case(
+            lambda a: finance.report_position(a, year, ccg, month=3, position=-1_00),
             "jo-evans",
             others,
         ),

@@ -376,15 +376,7 @@ POSITIONS = {
 def test_the_system_position_under_each_years_rule(devon, start, met, flagged):
     year = actions.open_year(CL(), devon, start)
     for code, position in POSITIONS.items():
-        actions.record_plan(
-            CL(),
-            year,
-            org(code),
-            name="Plan",
-            agreed_on=date(start, 4, 30),
-            position=position,
-            savings_requirement=None,
-        )
+        actions.report_position(CL(), year, org(code), month=10, position=position)
     p = ledger.system_position(year, 10)
     assert p is not None and p.met is met
     assert {j.org.code for j in p.organisations if j.flagged} == flagged
@@ -394,6 +386,7 @@ def test_the_system_position_under_each_years_rule(devon, start, met, flagged):
 
 
 def test_a_forecast_variance_moves_an_organisations_position(devon):
+    """A ledger the system holds: the agreed plan less the forecast variance."""
     year = actions.open_year(CL(), devon, 2026)
     actions.record_plan(
         CL(),
@@ -415,6 +408,35 @@ def test_a_forecast_variance_moves_an_organisations_position(devon):
     post_each(year, line, Kind.ALLOCATION, {1: 100_000_00}, label="HDP")
     p = ledger.system_position(year, 1)
     assert p is not None and p.met is True
+
+
+def test_a_plan_is_not_a_forecast_and_the_latest_report_counts(devon):
+    year = actions.open_year(CL(), devon, 2020)
+    actions.record_plan(
+        CL(), year, org("RH8"), name="Plan", agreed_on=date(2020, 4, 30), position=-1_000_000_00,
+        savings_requirement=None,
+    )  # fmt: skip
+    p = ledger.system_position(year, 6)
+    assert p is not None and p.met is None  # a trust with a plan but no forecast: not known
+    (rh8,) = p.organisations
+    assert rh8.org.position is None and rh8.org.planned == -1_000_000_00
+    actions.report_position(CL(), year, org("RH8"), month=3, position=-500_000_00)
+    actions.report_position(CL(), year, org("RH8"), month=7, position=200_000_00)
+    assert ledger.system_position(year, 6).organisations[0].org.position == -500_000_00
+    p = ledger.system_position(year, 7)
+    assert p.organisations[0].org.position == 200_000_00 and p.met is True
+    actions.close_month(CL(), year, 1)
+    with pytest.raises(Refused, match="closed"):
+        actions.report_position(CL(), year, org("RH8"), month=1, position=0)
+    torbay = Actor.from_user(universe_account("finance-torbay"))
+    with pytest.raises(NotPermitted):
+        actions.report_position(torbay, year, org("RH8"), month=8, position=0)
+
+
+def universe_account(name: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=name)
 
 
 def test_a_year_with_no_rule_has_no_position(devon):

@@ -698,3 +698,32 @@ def test_the_monitoring_report_pdf_carries_the_pages_chart_and_figures(client, u
 
     totals = re.findall(r'data-key="total" data-column="[a-z_]+">([^<]+)<', page)
     assert totals and all(t in text for t in totals), totals
+
+
+def test_a_trust_reports_its_forecast_position_on_the_position_page(client, universe, ledger):
+    """Through the page: a finance lead reports their own organisation's position (a deficit
+    written with a minus sign); another organisation's is refused; garbage is a form error."""
+    from commonweal.core.models import Organisation, Role
+    from commonweal.core.people import assign_role
+    from commonweal.finance.models import PositionReport
+
+    jo = universe.accounts["jo-evans"]
+    assign_role(Actor.command_line(), jo.person, Organisation.objects.get(code="RH8"), Role.FINANCE)
+    client.force_login(jo)
+    url = ledger.url("finance-position")
+    page = client.get(url).content.decode()
+    assert "Report a forecast position" in page
+    bad = client.post(url, {"organisation": "RH8", "month": "3", "position": "lots"})
+    assert bad.status_code == 400 and "The forecast position" in bad.content.decode()
+    done = client.post(
+        url, {"organisation": "RH8", "month": "3", "position": "-1,500,000", "note": "M3"}
+    )
+    assert done.status_code == 302
+    report = PositionReport.objects.get()
+    assert report.position == -1_500_000_00 and report.organisation.code == "RH8"
+    assert (
+        client.post(url, {"organisation": "RWV", "month": "3", "position": "1"}).status_code == 400
+    )
+    client.force_login(universe.accounts["analyst-15n"])
+    assert "Report a forecast position" not in client.get(url).content.decode()
+    assert PositionReport.objects.count() == 1

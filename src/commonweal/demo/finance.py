@@ -14,7 +14,7 @@ from commonweal.core.actions import Actor
 from commonweal.core.models import Organisation
 from commonweal.finance import actions
 from commonweal.finance.example import write_example
-from commonweal.finance.models import Plan, Return
+from commonweal.finance.models import Plan, PositionReport, Return
 from commonweal.finance.returns import import_file
 from commonweal.registry.models import System
 
@@ -56,6 +56,11 @@ PLANS = (
 )
 
 
+# The trusts' forecast positions as at M9: seed 002 §5.11 says the system's forecast moved to a
+# £22.4m deficit at M9 (untaken staff holidays within trusts); this split is ILLUSTRATIVE.
+REPORTED_AT_M9 = (("RH8", -7.1), ("RK9", -8.3), ("RA9", -3.9), ("RBZ", -2.1), ("RWV", -1.0))
+
+
 def add_finance(actor: Actor) -> str:
     """Load the example finances once (a second run changes nothing)."""
     devon = System.objects.get(slug="devon-2019")
@@ -79,6 +84,18 @@ def add_finance(actor: Actor) -> str:
                 note=note,
             )
         said.append(f"recorded {len(PLANS)} financial plans for 2020/21")
+    if not PositionReport.objects.filter(year=year).exists():
+        for code, position in REPORTED_AT_M9:
+            actions.report_position(
+                actor,
+                year,
+                Organisation.objects.get(code=code),
+                month=9,
+                position=round(position * MILLION),
+                note="Illustrative: seed 002 gives the system's M9 forecast (a £22.4m deficit), "
+                "not each trust's.",
+            )
+        said.append("reported the trusts' forecast positions as at M9 (illustrative)")
     for month in range(year.closed_through + 1, 10):
         actions.close_month(actor, year, month)
     return "; ".join(said) or "the example finances were loaded already"

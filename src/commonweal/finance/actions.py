@@ -33,6 +33,7 @@ from .models import (
     Kind,
     Nature,
     Plan,
+    PositionReport,
     Return,
     SavingsEntry,
     SavingsScheme,
@@ -514,6 +515,45 @@ def record_plan(
         f"{organisation.name}'s plan for {year.label} recorded: {plan.name}",
     )
     return plan
+
+
+@action("finance.report_position", permission=Permission.MANAGE_FINANCE)
+def report_position(
+    actor: Actor,
+    year: FinancialYear,
+    organisation: Organisation,
+    *,
+    month: int,
+    position: int,
+    note: str = "",
+) -> PositionReport:
+    """An organisation's forecast surplus (+) or deficit (-) for the year, as at an open month:
+    for organisations whose ledger the system does not hold (a trust reporting to the system)."""
+    actor.require(organisation, because=f"{organisation.name}'s forecast")
+    year = FinancialYear.objects.select_for_update().get(pk=year.pk)
+    if not 1 <= month <= 12:
+        raise Refused.at("month", "must be a month of the year: M1 (April) to M12 (March)")
+    if month <= year.closed_through:
+        raise Refused.at(
+            "month", f"{month_name(year, month)} is closed: report as at an open month"
+        )
+    if abs(position) > 100_000_000_000_00:
+        raise Refused.at("position", "is more than a billion pounds: check the figure")
+    report = PositionReport.objects.create(
+        year=year,
+        organisation=organisation,
+        month=month,
+        position=position,
+        note=note.strip()[:2000],
+        recorded_by=actor.label[:150],
+    )
+    actor.record(
+        "position_report",
+        str(report.pk),
+        f"{organisation.name} forecasts {pounds(position)} for {year.label} as at "
+        f"{month_name(year, month)}",
+    )
+    return report
 
 
 @dataclass

@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from commonweal.core.forms import DateField, Form, MoneyField
+from commonweal.core.money import to_pence
 
 from .workbook import MAX_BYTES
 
@@ -113,3 +114,43 @@ class VirementForm(Form):
             field.choices = [("", "Choose a budget line"), *lines]
         self.set_choices("month", months)
         self.set_choices("decider", officers, "Choose an officer")
+
+
+class PositionField(MoneyField):
+    """A surplus or a deficit in pounds: a deficit is negative ("-1,500,000")."""
+
+    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+        text = forms.CharField.clean(self, value)
+        if text in (None, ""):
+            return None
+        try:
+            return to_pence(str(text).replace("−", "-"), negative=True)
+        except ValueError as exc:
+            raise ValidationError(f"The forecast position {exc}") from None
+
+
+class PositionReportForm(Form):
+    organisation = forms.ChoiceField(
+        label="Organisation", error_messages=_choose("the organisation whose forecast it is")
+    )
+    month = forms.ChoiceField(label="As at", error_messages=_choose("the month it is as at"))
+    position = PositionField(
+        label="Forecast position for the year",
+        help_text="Pounds: a surplus as a positive amount, a deficit with a minus sign, for "
+        "example -1,500,000",
+        error_messages={"required": "Enter the forecast position"},
+    )
+    note = forms.CharField(
+        label="Note (optional)", required=False, max_length=2000, widget=forms.Textarea
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        organisations: list[tuple[str, str]],
+        months: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = organisations  # type: ignore[attr-defined]
+        self.fields["month"].choices = months  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from commonweal.decisions.context import DecisionData
 from commonweal.registry.models import Area, System
 
 from . import rules
-from .models import BudgetLine, Entry, FinancialYear, Kind, Nature, Plan
+from .models import BudgetLine, Entry, FinancialYear, Kind, Nature, Plan, PositionReport
 
 DIMENSIONS = {
     "organisation": ("l.organisation_id", "Organisation"),
@@ -284,21 +284,36 @@ def line_available(line: BudgetLine, year: FinancialYear) -> int:
 
 
 def positions(year: FinancialYear, month: int) -> list[rules.OrgPosition]:
-    """Each organisation's forecast position for the year: its agreed (planned) surplus or
-    deficit, less its forecast variance after additional allocations. An organisation with a
-    plan and no ledger is forecast at its plan; one with neither is not listed."""
+    """Each organisation's forecast position for the year as at a month:
+
+    - an organisation whose ledger the system holds: its agreed (planned) surplus or deficit,
+      less its forecast variance after additional allocations;
+    - otherwise, the latest position it reported as at the month or before;
+    - otherwise nothing (None): its agreed plan is shown, but a plan is not a forecast.
+    """
     from commonweal.core.models import COUNCIL_KINDS
 
     by_org = sums(year, month, "organisation")
     plans: dict[int, Plan] = {}
     for plan in Plan.objects.filter(year=year).order_by("agreed_on", "id"):
         plans[plan.organisation_id] = plan  # the newest wins
-    orgs = Organisation.objects.in_bulk(set(by_org) | set(plans))
+    reported: dict[int, int] = {}
+    for org_id, stated in (
+        PositionReport.objects.filter(year=year, month__lte=month)
+        .order_by("month", "id")
+        .values_list("organisation_id", "position")
+    ):
+        reported[org_id] = stated  # the latest wins
+    orgs = Organisation.objects.in_bulk(set(by_org) | set(plans) | set(reported))
     out = []
     for pk, org in orgs.items():
         planned = plans[pk].position if pk in plans else 0
         figures = by_org.get(pk)
-        position = planned - (figures.revised_forecast_variance if figures else 0)
+        position: int | None
+        if figures is not None:
+            position = planned - figures.revised_forecast_variance
+        else:
+            position = reported.get(pk)
         out.append(
             rules.OrgPosition(
                 code=org.code,

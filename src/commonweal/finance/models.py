@@ -206,6 +206,26 @@ class Plan(Immutable):
         ordering = ["year", "organisation", "agreed_on", "id"]
 
 
+class PositionReport(Immutable):
+    """An organisation's forecast position for the year (surplus +, deficit -), reported as at
+    a month: how a trust whose ledger the system does not hold tells the system where it
+    expects to end the year. A later report is a new record; the latest as at a month counts."""
+
+    year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="reports")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    month = models.PositiveSmallIntegerField()
+    position = models.BigIntegerField()  # pence
+    note = models.TextField(blank=True, default="")
+    recorded = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["year", "organisation", "month", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="report_month"),
+        ]
+
+
 class SavingsScheme(models.Model):
     """A QIPP or CIP scheme: what it should save, whether the saving recurs."""
 

@@ -430,14 +430,39 @@ def year(request: HttpRequest, slug: str, start: int) -> HttpResponse:
 # The system position ------------------------------------------------------------------------------
 
 
-@require_safe
+@GET_POST
 @answers_bad_parameters
 def position(request: HttpRequest, slug: str, start: int) -> HttpResponse:
     y = year_of(slug, start)
+    actor = Actor.from_user(request.user)
     month = read_month(request.GET, y)
+    # Those who keep an organisation's ledger may report its forecast position here.
+    mine = {
+        a.organisation
+        for a in actor.roles()
+        if actor.holds(Permission.MANAGE_FINANCE, a.organisation)
+    }
+    report_form = forms.PositionReportForm(
+        request.POST if request.method == "POST" else None,
+        organisations=[(o.code, o.name) for o in sorted(mine, key=lambda o: o.name)],
+        months=months_of(y, open_months(y)),
+    )
+    if request.method == "POST" and report_form.is_valid():
+        d = report_form.cleaned_data
+        organisation = Organisation.objects.get(code=d["organisation"])
+        done = _attempt(
+            report_form,
+            lambda: actions.report_position(
+                actor, y, organisation, month=int(d["month"]), position=d["position"],
+                note=d["note"],
+            ),
+        )  # fmt: skip
+        if done is not None:
+            messages.info(request, f"{organisation.name}'s forecast position is recorded.")
+            return HttpResponseRedirect(request.get_full_path())
     p = presenters.position(y, month)
     query = "?" + urlencode({"month": month})
-    return render(
+    return _page(
         request,
         "finance/position.jinja",
         {
@@ -459,10 +484,12 @@ def position(request: HttpRequest, slug: str, start: int) -> HttpResponse:
             if p is not None
             else [],
             "public_url": reverse("public-finance", args=[y.system.slug, y.start]),
+            "report_form": report_form if mine and open_months(y) else None,
             "tabs": _tabs(y, "finance-position", query),
             "section": "systems",
             "crumbs": _year_crumbs(y),
         },
+        report_form,
     )
 
 
