@@ -146,9 +146,15 @@ def test_a_finance_lead_reads_the_monitoring_and_the_position_then_the_public_pa
     on_a_phone(page, "the CCG's cost centres")
 
     # Close M1: the books of April are final.
+    page.get_by_text("Close M1 (Apr 2020)").click()  # the disclosure: closing is final
+    page.get_by_role("button", name="Close M1").click()
+    page.wait_for_load_state()
+    assert "Confirm that the month is to be closed for good" in main.inner_text()
+    page.get_by_label("I understand that a closed month never reopens").check()
     page.get_by_role("button", name="Close M1").click()
     page.wait_for_load_state()
     assert "M1 (Apr 2020) is closed" in main.inner_text()
+    page.get_by_text("Close M2 (May 2020)").click()
     assert page.get_by_role("button", name="Close M2").count() == 1
     check(page, "after closing M1")
 

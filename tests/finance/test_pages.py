@@ -348,7 +348,7 @@ def test_a_reader_without_the_finance_role_gets_no_buttons_and_is_refused(client
     refused = c.post(reverse("finance", args=[ledger.system.slug]), {"start": "2021"})
     assert refused.status_code == 403
     assert not FinancialYear.objects.filter(system=ledger.system, start=2021).exists()
-    refused = c.post(ledger.url("finance-year"), {"month": "1"})
+    refused = c.post(ledger.url("finance-year"), {"month": "1", "confirm": "on"})
     assert refused.status_code == 403 and "You cannot do this" in refused.content.decode()
     ledger.year.refresh_from_db()
     assert ledger.year.closed_through == 0
@@ -367,13 +367,15 @@ def test_the_finance_lead_opens_a_year_and_closes_months_in_order(client, univer
     assert bad.status_code == 400 and "2000/01" in bad.content.decode()
     # Close M1, then M2; closing M1 again is refused on the page, naming the month.
     url = ledger.url("finance-year") + "?month=2"
-    response = c.post(url, {"month": "1"})
+    unconfirmed = c.post(url, {"month": "1"})
+    assert unconfirmed.status_code == 400 and "closed for good" in unconfirmed.content.decode()
+    response = c.post(url, {"month": "1", "confirm": "on"})
     assert response.status_code == 302 and response["Location"] == url
     page = c.get(url).content.decode()
     assert "M1 (Apr 2020) is closed" in page and "Close M2" in page
-    again = c.post(url, {"month": "1"})
+    again = c.post(url, {"month": "1", "confirm": "on"})
     assert again.status_code == 400 and "closed already" in again.content.decode()
-    skip = c.post(url, {"month": "3"})
+    skip = c.post(url, {"month": "3", "confirm": "on"})
     assert skip.status_code == 400 and "months close in order" in skip.content.decode()
     ledger.year.refresh_from_db()
     assert ledger.year.closed_through == 1

@@ -38,6 +38,12 @@ class CloseMonthForm(Form):
         widget=forms.HiddenInput,
         error_messages={"invalid": "Choose the month to close"},
     )
+    # Closing is final: nothing is ever posted to the month again, so it is asked for twice.
+    confirm = forms.BooleanField(
+        label="I understand that a closed month never reopens: later changes to it go in as "
+        "corrections in an open month",
+        error_messages={"required": "Confirm that the month is to be closed for good"},
+    )
 
 
 class ReturnForm(Form):

@@ -43,6 +43,8 @@ class PublicHeadline:
     budget: int  # pence, the year's budget (net expenditure)
     forecast_outturn: int
     forecast_variance: int  # forecast outturn less budget: positive is an overspend
+    allocation: int  # additional allocations expected for the year (such as HDP)
+    revised_variance: int  # the forecast variance less the additional allocations
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ def finance(year: FinancialYear, month: int | None = None) -> PublicFinance:
                 f.budget,
                 f.forecast_outturn,
                 f.forecast_variance,
+                f.allocation_forecast,
+                f.revised_forecast_variance,
             )
             for pk, f in found.items()
             if pk in orgs
@@ -143,7 +147,13 @@ def finance(year: FinancialYear, month: int | None = None) -> PublicFinance:
         ),
         headlines=tuple(headlines),
         headline_total=PublicHeadline(
-            "", "Total", together.budget, together.forecast_outturn, together.forecast_variance
+            "",
+            "Total",
+            together.budget,
+            together.forecast_outturn,
+            together.forecast_variance,
+            together.allocation_forecast,
+            together.revised_forecast_variance,
         )
         if headlines
         else None,
