@@ -426,17 +426,22 @@ def test_a_late_correction_points_at_the_entry_it_corrects(year, tmp_path):
 
 def test_a_known_line_is_brought_up_to_date_and_a_new_one_added(year, tmp_path):
     imported(year, book(tmp_path / "one.xlsx", [row()]))
-    again = row(Name="Renamed", Place="torbay", Nature="income", Month="M2", Programme=None)
+    again = row(Name="Renamed", Place="torbay", Month="M2", Programme=None)
     new = row(**{"Cost centre": "T2"}, Name="Second", Place=None, Month="M3")
     imported(year, book(tmp_path / "two.xlsx", [again, new]))
     t1, t2 = BudgetLine.objects.order_by("cost_centre")
     assert (t1.name, t1.place.code, t1.nature, t1.programme) == (
         "Renamed",
         "torbay",
-        "income",
+        "expenditure",
         "Acute",
     )
     assert (t2.name, t2.place, t2.nature) == ("Second", None, "expenditure")
+    # A line with entries keeps its nature: income would reverse every figure it has had.
+    flipped = book(tmp_path / "three.xlsx", [row(Nature="income", Month="M4")])
+    problems = refused(year, flipped)
+    assert any("nature cannot change" in p for p in problems), problems
+    assert BudgetLine.objects.get(cost_centre=t1.cost_centre).nature == "expenditure"
 
 
 def test_an_order_is_raised_under_a_decisions_part(universe, devon, year, tmp_path):
@@ -691,3 +696,68 @@ def test_the_command_line_imports_or_prints_each_problem_and_fails(tmp_path):
     assert "Ledger!H4: 'M13' is not a month of the year: M1 (April) to M12 (March)" in lines
     again = run_cli(env, "import-return", str(out), *args, ok=False)
     assert again.returncode == 1 and "imported already" in again.stderr
+
+
+def test_hostile_parts_and_cells_are_refused_by_name(year, tmp_path, example_file):
+    """What an attacker tried: an oversized list of parts, one sheet part named twice, a
+    number out of Decimal's range, digits that are not ASCII, and totals
+    that would overflow the database's sums."""
+    import secrets
+    import zipfile
+
+    def rebuilt(name: str, change) -> Path:
+        out = tmp_path / name
+        with zipfile.ZipFile(example_file) as src, zipfile.ZipFile(out, "w") as dst:
+            for info in src.infolist():
+                data = src.read(info.filename)
+                dst.writestr(info, change(info.filename, data))
+        return out
+
+    # Elements with random values, which do not compress: past the bound, not a zip bomb.
+    noise = b"".join(b'<b c="%s"/>' % secrets.token_hex(8).encode() for _ in range(100_000))
+    padded = rebuilt(
+        "padded.xlsx",
+        lambda n, d: (
+            d.replace(b"</workbook>", noise + b"</workbook>") if n == "xl/workbook.xml" else d
+        ),
+    )
+    said = refused(year, padded)
+    assert any("larger than 2 MB" in p for p in said), said
+
+    def twice(n: str, d: bytes) -> bytes:
+        if n != "xl/workbook.xml":
+            return d
+        text = d.decode()
+        first = text[text.index("<sheet ") : text.index("/>", text.index("<sheet ")) + 2]
+        return text.replace(first, first + first.replace('name="', 'name="Again')).encode()
+
+    assert any("more than one sheet" in p for p in refused(year, rebuilt("twice.xlsx", twice)))
+    # A member marked encrypted (zipfile raises RuntimeError reading it): refused, not a 500.
+    import struct
+
+    raw = bytearray(example_file.read_bytes())
+    at = 0
+    while (at := raw.find(b"PK\x01\x02", at)) != -1:  # each central directory entry
+        size = struct.unpack_from("<H", raw, at + 28)[0]
+        if raw[at + 46 : at + 46 + size] == b"xl/workbook.xml":
+            raw[at + 8] |= 0x1  # its flags, and those of its local header
+            raw[struct.unpack_from("<I", raw, at + 42)[0] + 6] |= 0x1
+        at += 4
+    encrypted = tmp_path / "encrypted.xlsx"
+    encrypted.write_bytes(bytes(raw))
+    assert any("damaged" in p for p in refused(year, encrypted))
+    # A number cell too large for Decimal, and digits that are not ASCII, name their cells.
+    big = book(tmp_path / "big.xlsx", [row(Amount="1234567890123456E+9999999")])
+    assert any(p.startswith("Ledger!") for p in refused(year, big))
+    arabic = book(tmp_path / "arabic.xlsx", [row(Amount="١٢٣")])
+    assert any("is not an amount" in p for p in refused(year, arabic))
+    # Ten trillion pounds in all is more than any ledger holds: refused, nothing written.
+    huge = book(
+        tmp_path / "huge.xlsx",
+        [
+            row(**{"Cost centre": f"H{i}"}, Name=f"Huge {i}", Amount="999999999999")
+            for i in range(12)
+        ],
+    )
+    assert any("ten trillion" in p for p in refused(year, huge))
+    assert not Entry.objects.exists()

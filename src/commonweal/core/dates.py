@@ -15,7 +15,7 @@ from pydantic import BeforeValidator
 EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
 
-ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
 
 
 def in_force(on: date, starts: date | None, ends: date | None) -> bool:

@@ -99,6 +99,8 @@ def close_month(actor: Actor, year: FinancialYear, month: int) -> FinancialYear:
         system_leads(year.system), because=f"the financial calendar of {year.system.name}"
     )
     year = FinancialYear.objects.select_for_update().get(pk=year.pk)
+    if not 1 <= month <= 12:
+        raise Refused.at("month", "must be a month of the year: M1 (April) to M12 (March)")
     if month != year.closed_through + 1:
         if month <= year.closed_through:
             raise Conflict.at("month", f"{month_name(year, month)} is closed already")
@@ -222,6 +224,24 @@ _ENTRY_COLUMNS = (
 )  # fmt: skip
 
 
+# What a year's ledger may hold in all (the sum of every entry's size): ten trillion pounds, a
+# thousand times any system's budget and far inside what a 64-bit sum can add up, so that no
+# total the database makes can overflow however the entries are grouped.
+MAX_YEAR_PENCE = 1_000_000_000_000_000
+
+
+def _within_bounds(year: FinancialYear, adding: int) -> None:
+    from django.db.models import Func, Sum
+
+    held = Entry.objects.filter(year=year).aggregate(t=Sum(Func("amount", function="ABS")))["t"]
+    if int(held or 0) + adding > MAX_YEAR_PENCE:
+        raise Refused.at(
+            "amount",
+            f"these entries would take {year.label}'s ledger past ten trillion pounds in all: "
+            "check the amounts and their units",
+        )
+
+
 def write_entries(
     actor: Actor, year: FinancialYear, entries: Sequence[EntryIn], source: Return | None = None
 ) -> int:
@@ -247,6 +267,7 @@ def write_entries(
         )
         for e in entries
     ]
+    _within_bounds(year, sum(abs(r[4]) for r in rows))
     sql = (
         f"INSERT INTO {Entry._meta.db_table} ({', '.join(_ENTRY_COLUMNS)}) "
         f"VALUES ({', '.join(['%s'] * len(_ENTRY_COLUMNS))})"
@@ -457,6 +478,10 @@ def apply_virement(
     year = FinancialYear.objects.select_for_update().get(pk=year.pk)
     part = decision.parts.filter(organisation_id=source.organisation_id).first()
     problems = []
+    if decision.system_id != year.system_id or source.system_id != year.system_id:
+        problems.append(Problem("decision", f"{decision.reference} is not {year.system}'s"))
+    elif ledger.year_start(decision.on) != year.start:
+        problems.append(Problem("decision", f"{decision.reference} was not taken in {year.label}"))
     if decision.decision_type != VIREMENT:
         problems.append(Problem("decision", f"{decision.reference} is not a virement"))
     if not decision.valid or part is None or source.organisation.code not in decision.binds:
@@ -475,7 +500,8 @@ def apply_virement(
     if problems:
         raise Refused("The virement was not applied", problems)
     assert part is not None
-    month = month or _first_open(year)
+    BudgetLine.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).first()
+    month = month or max(_first_open(year), ledger.month_of(decision.on))
     _check_virement(year, source, target, part.amount, month)
     return _apply(actor, year, decision, source, target, part.amount, month)
 
@@ -595,6 +621,15 @@ def write_savings(actor: Actor, year: FinancialYear, schemes: Sequence[SavingsIn
             for key, amount in stated.items()
             if amount != held.get(key, 0)
         ]
+        held_year = SavingsEntry.objects.filter(scheme__year=year).aggregate(
+            t=models.Sum(models.Func("amount", function="ABS"))
+        )["t"]
+        if int(held_year or 0) + sum(abs(d) for _, d in changes) > MAX_YEAR_PENCE:
+            raise Refused.at(
+                s.where or "savings",
+                f"these savings would take {year.label}'s past ten trillion pounds in all: "
+                "check the amounts and their units",
+            )
         for (month, kind, as_at), _ in changes:
             posted_in = as_at if as_at is not None else month
             if posted_in <= year.closed_through:

@@ -565,6 +565,20 @@ class _Reader:
                 )
             return
         self.given[(key, attribute)] = (value, at(column))
+        if (
+            attribute == "nature"
+            and line.pk is not None
+            and getattr(line, attribute) != value
+            and Entry.objects.filter(line_id=line.pk).exists()
+        ):
+            # Turning expenditure into income would reverse the sign of every figure the line
+            # has ever had, closed months and published figures included.
+            self.bad(
+                at(column),
+                f"cost centre {line.cost_centre} is {line.nature} and has entries: its nature "
+                "cannot change (open a new cost centre instead)",
+            )
+            return
         if getattr(line, attribute) != value:
             setattr(line, attribute, value)
             if line.pk is not None:
@@ -681,7 +695,7 @@ class _Reader:
         if not text:
             return None
         where = at("corrects")
-        if not text.isdigit() or len(text) > 18:
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
             self.bad(where, f"'{text[:40]}' is not an entry's number")
             return "bad"
         pk = int(text)
@@ -1088,7 +1102,8 @@ def _run(actor: Actor, ret: Return, progress: Progress | None, *, raising: bool)
             read = read_return(year, ret.month, f, name=ret.file_name, progress=report)
         import_return(actor, ret, read)
     except Refused as exc:
-        _failed(ret, exc.problems)
+        # A refusal without problems (a permission refused) says why in its message.
+        _failed(ret, exc.problems or [Problem("", exc.message)])
         if raising:
             raise
     except Exception:

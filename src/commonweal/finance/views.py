@@ -675,7 +675,7 @@ def returns_page(request: HttpRequest, slug: str, start: int) -> HttpResponse:
             return HttpResponseRedirect(
                 reverse("finance-return", args=[y.system.slug, y.start, done.pk])
             )
-    rows = list(Return.objects.filter(year=y).order_by("-requested")[:200])
+    rows = list(Return.objects.filter(year=y).defer("problems").order_by("-requested")[:200])
     return _page(
         request,
         "finance/returns.jinja",

@@ -34,7 +34,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, Underflow
 from pathlib import Path
 from typing import IO, Any
 
@@ -63,7 +63,9 @@ WORKBOOK_TYPES = (
     "ms-excel.sheet.macroEnabled.main+xml",
     "ms-excel.template.macroEnabled.main+xml",
 )
-_EXCEL = Context(prec=15)  # the significant digits Excel keeps of a number
+# The significant digits Excel keeps of a number; a number out of Decimal's range is refused
+# (trapped), never rounded to nothing.
+_EXCEL = Context(prec=15, traps=[InvalidOperation, Overflow, Underflow, DivisionByZero])
 _COLUMN = re.compile(r"^([A-Z]{1,3})([0-9]{1,7})$")
 
 
@@ -151,7 +153,21 @@ def _damaged(where: str, exc: Exception) -> Refused:
 
 
 # What a damaged or truncated member raises while it is read.
-DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ET.ParseError, ValueError)
+# (An encrypted member raises RuntimeError; an unknown compression method, NotImplementedError.)
+DAMAGE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ET.ParseError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+)
+# The parts read whole (content types, relationships, the workbook's list of sheets) are a few
+# kilobytes in any real workbook; a larger one is refused before it is parsed into memory.
+MAX_SMALL_PART = 2_000_000
+MAX_SHEET_NAME = 31  # Excel's own limit
 
 
 class Workbook:
@@ -230,6 +246,12 @@ class Workbook:
 
     def _small(self, archive: zipfile.ZipFile, member: str) -> bytes:
         """A member read whole (the few small parts that name the others)."""
+        if self._sizes.get(member, 0) > MAX_SMALL_PART:
+            raise _refused(
+                f"{self.name}: {member}",
+                f"is larger than {MAX_SMALL_PART // 1_000_000} MB, more than any workbook's "
+                "list of parts needs: the workbook is refused",
+            )
         try:
             with archive.open(member) as raw:
                 guarded = _Guarded(raw, f"{self.name}: {member}", self._sizes.get(member, 0))
@@ -273,6 +295,7 @@ class Workbook:
             None,
         )
         sheets = []
+        seen: set[str] = set()
         for element in self._parse(main).iter():
             if _local(element.tag) != "sheet":
                 continue
@@ -285,6 +308,17 @@ class Workbook:
                 raise _refused(
                     self.name, f"names a sheet '{element.get('name')}' that it does not hold"
                 )
+            name = element.get("name", "")
+            if len(name) > MAX_SHEET_NAME:
+                raise _refused(
+                    self.name,
+                    f"has a sheet whose name ('{name[:40]}…') is longer than the "
+                    f"{MAX_SHEET_NAME} characters Excel allows",
+                )
+            if target in seen:
+                # One part named as several sheets would be read again for each.
+                raise _refused(self.name, f"names the part {target} as more than one sheet")
+            seen.add(target)
             sheets.append(Sheet(element.get("name", ""), target, self._sizes[target]))
             if len(sheets) > MAX_SHEETS:
                 raise _refused(self.name, f"has more than {MAX_SHEETS} sheets")
@@ -444,7 +478,7 @@ def _row(
 
 
 def _row_number(given: str, where: str) -> int:
-    if not given.isdigit() or not 1 <= int(given) <= MAX_ROW_NUMBER:
+    if not (given.isascii() and given.isdigit()) or not 1 <= int(given) <= MAX_ROW_NUMBER:
         raise _refused(f"{where}!row {given[:20]}", "is not a row number Excel allows")
     return int(given)
 
@@ -480,7 +514,7 @@ def _value(
             )
         return None
     if kind == "s":
-        if not raw.isdigit() or int(raw) >= len(strings):
+        if not (raw.isascii() and raw.isdigit()) or int(raw) >= len(strings):
             return CellError("refers to text the workbook does not hold: it is damaged")
         return _text(strings[int(raw)])
     if kind == "e":
@@ -494,14 +528,16 @@ def _value(
 
 def _number(raw: str) -> str | None:
     """A number's text as saved, or (past Excel's 15 significant digits) rounded to them."""
+    if not raw.isascii():
+        return _text(raw)  # not digits Excel writes: the reader of the rows refuses it
     mantissa = raw.strip().lstrip("+-").partition("e")[0].partition("E")[0]
     significant = mantissa.replace(".", "").lstrip("0")
     if len(significant) <= 15 or len(raw) > 40:
         return _text(raw)
     try:
         value = _EXCEL.plus(Decimal(raw))
-    except InvalidOperation:
-        return _text(raw)  # not a number: the reader of the rows says so
+    except ArithmeticError:  # InvalidOperation, Overflow, Underflow
+        return _text(raw)  # not a number in range: the reader of the rows says so
     text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
