@@ -729,3 +729,26 @@ def test_a_trust_reports_its_forecast_position_on_the_position_page(client, univ
     client.force_login(universe.accounts["analyst-15n"])
     assert "Report a forecast position" not in client.get(url).content.decode()
     assert PositionReport.objects.count() == 1
+
+
+def test_thousands_of_cost_centres_are_shown_a_page_at_a_time(client, universe, ledger):
+    from commonweal.finance import actions as finance
+
+    made = finance.add_lines(
+        Actor.command_line(),
+        ledger.system,
+        [finance.LineIn(ledger.ccg, f"Z{i:04d}", f"Line {i}") for i in range(450)],
+    )
+    finance.post_entries(
+        Actor.command_line(),
+        ledger.year,
+        [finance.EntryIn(line, 1, "budget", 1_00) for line in made],
+    )
+    c = signed_in(client, universe, "jo-evans")
+    url = ledger.url("finance-year") + "?by=cost_centre&org=15N&month=1"
+    first = c.get(url).content.decode()
+    # The page's 200 rows and the total (the summary table's cells are marked data-summary).
+    assert len(re.findall(r'data-key="[^"]*" data-column="budget"', first)) == 200 + 1
+    assert "Page 1 of 3" in first
+    last = c.get(url + "&page=3").content.decode()
+    assert "Z0449" in last and "Z0000" not in last

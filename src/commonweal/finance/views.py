@@ -32,6 +32,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from markupsafe import Markup
 
 from commonweal.core.actions import Actor
+from commonweal.core.pages import page_of
 from commonweal.core.errors import NotPermitted, Problem, Refused
 from commonweal.core.formatting import pounds
 from commonweal.core.forms import Form
@@ -52,6 +53,7 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
 }
 PDF = "application/pdf"
+MONITORING_ROWS = 200  # rows of the monitoring table a page shows
 RAG_TAGS = {"green": "green", "amber": "orange", "red": "red"}
 
 
@@ -376,6 +378,8 @@ def year(request: HttpRequest, slug: str, start: int) -> HttpResponse:
             )
             return HttpResponseRedirect(request.get_full_path())
     m = presenters.monitoring(y, asked.month, asked.by, asked.organisation)
+    # Thousands of cost centres are read a page at a time; the total is the whole table's.
+    shown = page_of(request, m.rows, size=MONITORING_ROWS)
     points = presenters.months(y, asked.month, asked.organisation)
     title = _chart_title(y, asked.month, asked.organisation)
     chart = charts.cumulative_svg(points, title)
@@ -389,6 +393,7 @@ def year(request: HttpRequest, slug: str, start: int) -> HttpResponse:
             "year": y,
             "system": y.system,
             "m": m,
+            "shown": shown,
             "asked": asked,
             "here": here,
             "columns": presenters.COLUMNS,
