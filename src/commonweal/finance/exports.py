@@ -306,7 +306,33 @@ def monitoring_xlsx(m: presenters.Monitoring, units: str) -> bytes:
 
 
 def monitoring_csv(m: presenters.Monitoring, units: str) -> str:
-    return to_csv([monitoring_sheet(m, units)])
+    """The monitoring table as one flat table (a header, a row each, the total last), for
+    loading into Power BI, pandas or a database: what each row is as at says itself in its
+    own columns, not in a title block. The seed-002 summary is in the workbook."""
+    _check_units(units)
+    sheet = Sheet("Monitoring", units)
+    sheet.header(
+        "Financial year",
+        "As at",
+        "Figures in",
+        "Organisation",
+        "Grouped by",
+        "Key",
+        m.dimension_label,
+        *MONITORING_HEADER,
+    )
+    organisation = m.organisation.code if m.organisation is not None else ""
+    context: list[CellValue] = [
+        m.year.label,
+        f"M{m.month}",
+        presenters.UNITS[units],
+        organisation,
+        m.dimension,
+    ]
+    for row in m.rows:
+        sheet.add(*context, row.key, *_monitoring_row(row))
+    sheet.add(*context, "total", *_monitoring_row(m.total))
+    return to_csv([sheet])
 
 
 # The system position ------------------------------------------------------------------------

@@ -32,11 +32,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from markupsafe import Markup
 
 from commonweal.core.actions import Actor
-from commonweal.core.pages import page_of
 from commonweal.core.errors import NotPermitted, Problem, Refused
 from commonweal.core.formatting import pounds
 from commonweal.core.forms import Form
 from commonweal.core.models import Organisation, Person, in_force
+from commonweal.core.pages import page_of
 from commonweal.core.permissions import Permission
 from commonweal.core.views import error_page
 from commonweal.governance.models import Post, PostHolding
