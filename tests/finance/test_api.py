@@ -127,7 +127,7 @@ def test_years_with_their_closed_months(client, universe, year):
 def test_monitoring_gives_the_presenters_figures(client, universe, year):
     body = get(client, universe, "/2020/monitoring").json()
     m = presenters.monitoring(year, MONTH, "organisation")
-    assert body["month"] == MONTH and body["month_label"] == "M10 (Jan)"
+    assert body["month"] == MONTH and body["month_label"] == "M10 (Jan 2021)"
     assert body["by"] == "organisation" and body["organisation"] is None
     assert [c["key"] for c in body["columns"]] == [k for k, _, _ in presenters.COLUMNS]
     assert body["rows"] == [as_api(r) for r in m.rows]

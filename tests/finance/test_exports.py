@@ -206,7 +206,7 @@ def test_monitoring_export_holds_the_presenters_figures(ledger, units):
         "Wider Devon (2019): budget monitoring",
         "NHS Devon CCG (15N)",
         "Financial year 2020/21",
-        "As at M10 (Jan)",
+        "As at M10 (Jan 2021)",
         f"Figures in {presenters.UNITS[units]}",
     ]
     assert ws["A1"].font.bold

@@ -89,7 +89,9 @@ class Monitoring:
 
     @property
     def month_label(self) -> str:
-        return f"M{self.month} ({MONTHS[self.month - 1]})"
+        """M10 (Jan 2021): April to December in the year's first calendar year."""
+        calendar = self.year.start if self.month <= 9 else self.year.start + 1
+        return f"M{self.month} ({MONTHS[self.month - 1]} {calendar})"
 
     @property
     def allocation_heading(self) -> str:
