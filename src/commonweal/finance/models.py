@@ -181,6 +181,10 @@ class Entry(Immutable):
             models.Index(
                 fields=["year", "line", "kind", "month", "as_at", "amount"], name="entry_sums"
             ),
+            # ... and the chart's sums by month, in month order.
+            models.Index(
+                fields=["year", "kind", "month", "as_at", "line", "amount"], name="entry_months"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="entry_month"),
