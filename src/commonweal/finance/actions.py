@@ -26,7 +26,6 @@ from commonweal.registry.models import Area, System
 
 from . import ledger
 from .models import (
-    MONTHS,
     BudgetLine,
     Entry,
     FinancialYear,
@@ -38,6 +37,7 @@ from .models import (
     SavingsEntry,
     SavingsScheme,
     Virement,
+    month_label,
     year_label,
 )
 
@@ -76,8 +76,7 @@ def system_leads(system: System) -> list[Organisation]:
 
 
 def month_name(year: FinancialYear, month: int) -> str:
-    calendar = year.start if month <= 9 else year.start + 1
-    return f"M{month} ({MONTHS[month - 1]} {calendar})"
+    return month_label(year.start, month)
 
 
 @action("finance.open_year", permission=Permission.MANAGE_FINANCE)
@@ -525,6 +524,9 @@ def record_plan(
     actor.require(organisation, because=f"{organisation.name}'s plan")
     if not name.strip():
         raise Refused.at("name", "Name the plan")
+    for field_name, value in (("position", position), ("savings_requirement", savings_requirement)):
+        if value is not None and abs(value) > 100_000_000_000_000:
+            raise Refused.at(field_name, "is more than a trillion pounds: check the figure")
     plan = Plan.objects.create(
         year=year,
         organisation=organisation,

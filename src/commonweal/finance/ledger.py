@@ -38,17 +38,27 @@ def _table(model: Any) -> str:
     return str(model._meta.db_table)
 
 
-# Entries summed by line and kind (a streaming pass over the covering index), turned into one
-# row per budget line as at a month, then grouped by the dimension, with income counted
-# negative and lines without a forecast this month taken at their budget for the months to
-# come. A financial year belongs to one system, so its entries are the system's.
+# One row per budget line as at a month (`_PER_LINE`), grouped by the dimension, with income
+# counted negative and lines without a forecast this month taken at their budget for the
+# months to come. A financial year belongs to one system, so its entries are the system's.
 _SQL = """
 SELECT {key} AS k,
   SUM(s * t.budget), SUM(s * t.budget_td), SUM(s * t.actual_td), SUM(s * t.committed),
   SUM(s * (t.actual_td + CASE WHEN t.forecasts > 0 THEN t.forecast ELSE t.budget - t.budget_td END)),
   SUM(t.alloc_td), SUM(t.alloc_td + t.alloc_fc), COUNT(*),
   SUM(CASE WHEN t.forecasts > 0 THEN 0 ELSE 1 END)
-FROM (
+FROM ({per_line}) t
+JOIN (SELECT id, organisation_id, programme, place_id,
+             CASE WHEN nature = 'income' THEN -1 ELSE 1 END AS s
+      FROM {line}) l ON l.id = t.line_id
+GROUP BY {key}
+"""
+
+# A line's sums, the same figures both ways (the tests run on both databases). SQLite streams
+# the covering index summing by line and kind, then turns kinds into columns; PostgreSQL sums
+# each line in one pass with FILTER clauses, which is faster there.
+_PER_LINE = {
+    "sqlite": """
   SELECT line_id,
     SUM(CASE WHEN kind = 'budget' THEN total ELSE 0 END) AS budget,
     SUM(CASE WHEN kind = 'budget' THEN to_date ELSE 0 END) AS budget_td,
@@ -68,23 +78,8 @@ FROM (
     GROUP BY e.line_id, e.kind
   ) by_kind
   GROUP BY line_id
-) t
-JOIN (SELECT id, organisation_id, programme, place_id,
-             CASE WHEN nature = 'income' THEN -1 ELSE 1 END AS s
-      FROM {line}) l ON l.id = t.line_id
-GROUP BY {key}
-"""
-
-
-# PostgreSQL sums each line in one pass with FILTER clauses (faster there than grouping by kind
-# first, which SQLite prefers): the same figures, as the tests check on both.
-_SQL_POSTGRESQL = """
-SELECT {key} AS k,
-  SUM(s * t.budget), SUM(s * t.budget_td), SUM(s * t.actual_td), SUM(s * t.committed),
-  SUM(s * (t.actual_td + CASE WHEN t.forecasts > 0 THEN t.forecast ELSE t.budget - t.budget_td END)),
-  SUM(t.alloc_td), SUM(t.alloc_td + t.alloc_fc), COUNT(*),
-  SUM(CASE WHEN t.forecasts > 0 THEN 0 ELSE 1 END)
-FROM (
+""",
+    "postgresql": """
   SELECT e.line_id,
     COALESCE(SUM(e.amount) FILTER (WHERE e.kind = 'budget'), 0) AS budget,
     COALESCE(SUM(e.amount) FILTER (WHERE e.kind = 'budget' AND e.month <= %(m)s), 0) AS budget_td,
@@ -102,12 +97,8 @@ FROM (
   FROM {entry} e
   WHERE e.year_id = %(year)s {inner}
   GROUP BY e.line_id
-) t
-JOIN (SELECT id, organisation_id, programme, place_id,
-             CASE WHEN nature = 'income' THEN -1 ELSE 1 END AS s
-      FROM {line}) l ON l.id = t.line_id
-GROUP BY {key}
-"""
+""",
+}
 
 
 def sums(
@@ -125,8 +116,12 @@ def sums(
     if organisation is not None:
         inner = f" AND e.line_id IN (SELECT id FROM {_table(BudgetLine)} WHERE organisation_id = %(org)s)"
         params["org"] = organisation
-    template = _SQL_POSTGRESQL if connection.vendor == "postgresql" else _SQL
-    sql = template.format(key=key, entry=_table(Entry), line=_table(BudgetLine), inner=inner)
+    per_line = _PER_LINE["postgresql" if connection.vendor == "postgresql" else "sqlite"]
+    sql = _SQL.format(
+        key=key,
+        line=_table(BudgetLine),
+        per_line=per_line.format(entry=_table(Entry), inner=inner),
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

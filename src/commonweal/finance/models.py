@@ -20,6 +20,13 @@ from commonweal.registry.models import Area, System
 MONTHS = ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar")
 
 
+def month_label(start: int, month: int) -> str:
+    """M10 (Jan 2021): a month of the financial year starting in `start`, April to December in
+    its first calendar year."""
+    calendar = start if month <= 9 else start + 1
+    return f"M{month} ({MONTHS[month - 1]} {calendar})"
+
+
 def year_label(start: int) -> str:
     """2020 -> "2020/21": the financial year April to March."""
     return f"{start}/{(start + 1) % 100:02d}"

@@ -25,6 +25,7 @@ from .models import (
     Plan,
     SavingsEntry,
     SavingsScheme,
+    month_label,
 )
 
 UNITS = {"thousands": "£'000", "pounds": "£"}
@@ -89,9 +90,7 @@ class Monitoring:
 
     @property
     def month_label(self) -> str:
-        """M10 (Jan 2021): April to December in the year's first calendar year."""
-        calendar = self.year.start if self.month <= 9 else self.year.start + 1
-        return f"M{self.month} ({MONTHS[self.month - 1]} {calendar})"
+        return month_label(self.year.start, self.month)
 
     @property
     def allocation_heading(self) -> str:
@@ -278,6 +277,12 @@ class Savings:
     rows: list[SavingsRow] = field(default_factory=list)
     total: SavingsRow | None = None
 
+    @property
+    def in_force(self) -> set[int]:
+        """The plans in force: each organisation's newest (the plans come oldest first)."""
+        newest = {plan.organisation_id: plan.pk for plan in self.plans}
+        return set(newest.values())
+
 
 def savings(year: FinancialYear, month: int) -> Savings:
     """Savings schemes: plan, delivered to date and forecast for the year; RAG on the shortfall
@@ -288,7 +293,7 @@ def savings(year: FinancialYear, month: int) -> Savings:
         SavingsEntry.objects.filter(scheme__year=year)
         .filter(
             # plans for every month, deliveries to date, forecasts made this month for after it
-            models_q(month)
+            _counted(month)
         )
         .values("scheme", "kind")
         .annotate(total=Sum("amount"))
@@ -343,7 +348,8 @@ def savings(year: FinancialYear, month: int) -> Savings:
     return Savings(year, month, plans, rows, total)
 
 
-def models_q(month: int) -> Any:
+def _counted(month: int) -> Any:
+    """The savings entries a month's view adds up."""
     from django.db.models import Q
 
     return (

@@ -99,8 +99,7 @@ class Rating:
 
 def rate(variance: int, budget: int, thresholds: Thresholds) -> Rating:
     """Red, amber or green for a variance against a budget; adverse variances are positive."""
-    pct = percent(variance, budget)
-    if pct is None:
+    if budget == 0:
         if variance > 0:
             return Rating(Rag.RED, "Spending with no budget.")
         return Rating(Rag.GREEN, "No budget and no adverse variance.")

@@ -508,9 +508,6 @@ def savings(request: HttpRequest, slug: str, start: int) -> HttpResponse:
     month = read_month(request.GET, y)
     units = _one_of(request.GET, "units", presenters.UNITS, "thousands")
     s = presenters.savings(y, month)
-    in_force: dict[int, int] = {}
-    for plan in s.plans:  # oldest first: the last of each organisation is in force
-        in_force[plan.organisation_id] = plan.pk
     query = "?" + urlencode({"month": month, "units": units})
     return render(
         request,
@@ -525,7 +522,7 @@ def savings(request: HttpRequest, slug: str, start: int) -> HttpResponse:
             "units": presenters.UNITS,
             "chosen_units": units,
             "unit_label": presenters.UNITS[units],
-            "in_force": set(in_force.values()),
+            "in_force": s.in_force,
             "savings_thresholds": config().savings_thresholds,
             "money": lambda pence: presenters.shown(pence, units),
             "thousands": lambda pence: presenters.shown(pence, "thousands"),
