@@ -50,12 +50,20 @@ PEOPLE = {
     # Jo Evans, the CCG's Director of Financial Planning, keeps its ledger and makes virements.
     "jo-evans": ("15N", Role.FINANCE),
     "finance-torbay": ("E06000027", Role.FINANCE),
+    # Devon County Council's finance lead: the host of the Devon pooled fund.
+    "finance-devon": ("E10000008", Role.FINANCE),
+    # The clerk of Devon's Health and Wellbeing Board, which signs off the pool's returns.
+    "clerk-hwb-devon": ("E10000008", Role.CLERK),
     "nobody": (None, None),
 }
 # Accounts that sign in as a person the examples already hold (a post holder).
 PERSON_KEYS = {"alex-morgan": "alex-morgan", "jo-evans": "jo-evans"}
 # Scoped roles: the body a clerk acts for (system/code).
-SCOPES = {"clerk-ice": "devon-2019/ice", "clerk-gb": "devon-2019/governing-body"}
+SCOPES = {
+    "clerk-ice": "devon-2019/ice",
+    "clerk-gb": "devon-2019/governing-body",
+    "clerk-hwb-devon": "devon-2019/hwb-devon",
+}
 # Further roles: the ICE's clerk records each council's part too, so holds the clerk's role
 # for the ICE in every organisation that owns it.
 MORE_ROLES = {

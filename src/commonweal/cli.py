@@ -28,6 +28,8 @@ OUR_COMMANDS = {
     "migrate": "Create or update the database tables",
     "import-return": "Import a monthly finance return (.xlsx) into the ledger",
     "finance-example": "Write the example finance return (NHS Devon CCG, 2020/21, M10)",
+    "load-pool-agreement": "Check and load a pooled fund agreement (YAML)",
+    "import-pool-plan": "Import a pooled fund's plan for a year (.xlsx)",
 }
 
 

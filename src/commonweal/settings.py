@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "commonweal.decisions",
     "commonweal.packs",
     "commonweal.finance",
+    "commonweal.pools",
+    "commonweal.allocations",
     "commonweal.public",
     "commonweal.demo",
 ]
@@ -171,7 +173,11 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 # Papers up to 30 MB, monthly returns up to 50 MB (the workbook reader's own bound).
 UPLOAD_MAX_BYTES = 51_000_000
-UPLOAD_PATHS = [r"^/meetings/\d+/items/\d+/$", r"^/systems/[^/]+/finance/\d+/returns/$"]
+UPLOAD_PATHS = [
+    r"^/meetings/\d+/items/\d+/$",
+    r"^/systems/[^/]+/finance/\d+/returns/$",
+    r"^/systems/[^/]+/pools/[^/]+/\d+/plan/$",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
 

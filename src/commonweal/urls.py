@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("commonweal.decisions.urls")),
     path("", include("commonweal.packs.views")),
     path("", include("commonweal.finance.urls")),
+    path("", include("commonweal.pools.urls")),
+    path("", include("commonweal.allocations.urls")),
     path("", include("commonweal.interests.urls")),
 ]
 handler400 = "commonweal.core.views.bad_request"

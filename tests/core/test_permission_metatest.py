@@ -177,6 +177,16 @@ PAGE_WRITES |= {
     "minutes",
 }
 
+# Allocations (issue 15): the index's form drafts one; the allocation's forms add and remove
+# lines, submit, decide, link a decision and record a refusal, each through an action refused
+# by its own check (cases below); tests/allocations/test_pages.py shows refusals through pages.
+PAGES |= {
+    "allocations": ["devon-2019"],
+    "allocation": ["devon-2019", "{allocation}"],
+    "allocation-export": ["devon-2019", "{allocation}"],
+}
+PAGE_WRITES |= {"allocations", "allocation"}
+
 # API operations: example path parameters.
 PATH_PARAMS = {
     "slug": "devon-2019",
@@ -272,6 +282,8 @@ def _page_args(universe: Any) -> dict[str, list[str]]:
         "meeting": str(b["meeting"].pk),
         "paper": str(paper.pk),
         "interest": str(b["interest"].pk),
+        "allocation": str(_allocation_for_pages()),
+        "pool": _pool_for_pages(),
     }
     return {name: [a.format(**ids) for a in args] for name, args in PAGES.items()}
 
@@ -400,6 +412,74 @@ API_WRITES: dict[tuple[str, str], Write] = {
         refused_status=404,
     ),
 }
+
+
+# Allocations (issue 15): drafting one needs manage_finance in the NHS commissioner.
+def _allocation_body(u: Any) -> dict[str, Any]:
+    from commonweal.finance import actions as finance
+
+    finance.open_year(Actor.command_line(), registry_system("devon-2019"), 2020)
+    return {
+        "year": 2020,
+        "organisation": "15N",
+        "name": "Metatest allocation",
+        "total": "1000",
+        "population_on": "2020-03-31",
+    }
+
+
+API_WRITES[("post", "/api/systems/{slug}/allocations")] = Write(
+    "post",
+    "/api/systems/{slug}/allocations",
+    _allocation_body,
+    allowed="jo-evans",
+    refused=("nobody", "analyst-15n", "admin-sel", "finance-torbay", "commissioner-15n"),
+)
+
+
+# Pooled funds (issue 15): the pages' forms (upload a plan, record an action plan, use an
+# underspend, save a return, record the board's sign-off) call the pools' actions, each refused
+# by its own check (cases below); tests/pools/test_pages.py shows the refusals through pages.
+POOL = ["devon-2019", "{pool}", "2020"]
+PAGES |= {
+    "pools": ["devon-2019"],
+    "pool": ["devon-2019", "{pool}"],
+    "pool-year": POOL,
+    "pool-plan": POOL,
+    "pool-action-plan": POOL,
+    "pool-underspend": POOL,
+    "pool-return": [*POOL, "2"],
+    "pool-sign-off": [*POOL, "2"],
+    "pool-return-xlsx": [*POOL, "2"],
+}
+PAGE_WRITES |= {"pool-plan", "pool-action-plan", "pool-underspend", "pool-return", "pool-sign-off"}
+PATH_PARAMS |= {"ref": "devon-bcf", "quarter": "2"}
+# Only the host partner's finance team keeps the pool (manage_pools in Devon County Council).
+NOT_HOSTS = ("nobody", "analyst-15n", "admin-sel", "jo-evans", "finance-torbay")
+
+
+def _pool_body(body: dict[str, Any]) -> Callable[[Any], dict[str, Any]]:
+    def made(u: Any) -> dict[str, Any]:
+        _pool()
+        return body
+
+    return made
+
+
+API_WRITES[("post", "/api/systems/{slug}/pools/{ref}/{start}/action-plans")] = Write(
+    "post",
+    "/api/systems/{slug}/pools/{ref}/{start}/action-plans",
+    _pool_body({"month": 6, "owner": "Metatest", "due": "2020-11-30", "actions": "Act"}),
+    allowed="finance-devon",
+    refused=NOT_HOSTS,
+)
+API_WRITES[("post", "/api/systems/{slug}/pools/{ref}/{start}/underspend-uses")] = Write(
+    "post",
+    "/api/systems/{slug}/pools/{ref}/{start}/underspend-uses",
+    _pool_body({"month": 6, "line": "C", "amount": "1000", "reason": "Equipment"}),
+    allowed="finance-devon",
+    refused=NOT_HOSTS,
+)
 
 
 def test_every_api_operation_is_protected(client, universe):
@@ -603,6 +683,8 @@ def _cases(universe: Any, tmp: Path) -> dict[str, Case]:
         **_business_cases(business),
         **_decision_cases(u),
         **_finance_cases(u),
+        **_allocation_cases(u),
+        **_pool_cases(u),
     }
 
 
@@ -1190,3 +1272,267 @@ def test_the_metatest_fails_when_a_check_is_removed(universe, tmp_path, monkeypa
     case = _cases(universe, tmp_path)["core.assign_role"]
     with pytest.raises(AssertionError, match="let anonymous act"):
         check_action("core.assign_role", case, universe)
+
+
+# Allocations (issue 15) ---------------------------------------------------------------------
+
+
+def _allocation_for_pages() -> int:
+    """A draft allocation for the allocation pages (nothing capitated: the universe's places
+    have no practices)."""
+    from datetime import date
+
+    from commonweal.allocations import actions as allocations
+    from commonweal.finance import actions as finance
+
+    cl = Actor.command_line()
+    year = finance.open_year(cl, registry_system("devon-2019"), 2020)
+    a = allocations.draft_allocation(
+        cl,
+        year,
+        _org("15N"),
+        allocations.AllocationIn(name="Pages", total=1_000_00, population_on=date(2020, 3, 31)),
+    )
+    return int(a.pk)
+
+
+def _allocation_cases(u: Any) -> dict[str, Case]:
+    """Drafting, lines, linking and refusals are the finance lead's (manage_finance in the
+    CCG); submitting also puts it on the forward plan (plan_business), so an administrator;
+    an officer's decision is recorded by the officer or one who records officers' decisions."""
+    from datetime import date
+
+    from commonweal.allocations import actions as allocations
+    from commonweal.allocations.rules import LineIn
+    from commonweal.core.models import Person
+    from commonweal.decisions import actions as decisions
+    from commonweal.finance import actions as finance
+    from commonweal.governance.models import Post
+
+    cl = Actor.command_line()
+    year = finance.open_year(cl, registry_system("devon-2019"), 2020)
+    ccg = _org("15N")
+
+    def draft(name: str) -> Any:
+        a = allocations.draft_allocation(
+            cl,
+            year,
+            ccg,
+            allocations.AllocationIn(name=name, total=1_000_00, population_on=date(2020, 3, 31)),
+        )
+        allocations.set_lines(cl, a, [LineIn("Acute", "growth", 1_00)])
+        return a
+
+    drafted = draft("Metatest draft")
+    awaiting = allocations.submit_allocation(cl, draft("Metatest awaiting"), due=date(2020, 3, 20))
+    ao = (
+        Person.objects.get(key="alex-morgan"),
+        Post.objects.get(organisation__code="15N", code="accountable-officer"),
+    )
+    decided = decisions.record_officer_decision(
+        cl,
+        ccg_system := registry_system("devon-2019"),
+        decisions.DecisionIn(
+            title="Allocation",
+            resolution="Agreed.",
+            decision_type="allocation",
+            project=awaiting.reference,
+            parts=[decisions.PartIn(ccg, 1_00, [ao])],
+        ),
+        date(2020, 3, 20),
+        plan=awaiting.plan_item,
+    )
+    assert ccg_system is not None
+    finance_people = ("nobody", "analyst-15n", "commissioner-15n", "finance-torbay", "admin-sel")
+    return {
+        "allocations.draft_allocation": Case(
+            lambda a: allocations.draft_allocation(
+                a,
+                year,
+                ccg,
+                allocations.AllocationIn(name="X", total=1_00, population_on=date(2020, 3, 31)),
+            ),
+            "jo-evans",
+            finance_people,
+        ),
+        "allocations.set_lines": Case(
+            lambda a: allocations.set_lines(a, drafted, []), "jo-evans", finance_people
+        ),
+        "allocations.submit_allocation": Case(
+            lambda a: allocations.submit_allocation(a, drafted, due=date(2020, 3, 20)),
+            "admin-15n",
+            (*finance_people, "jo-evans"),
+        ),
+        "allocations.decide_allocation": Case(
+            lambda a: allocations.decide_allocation(a, awaiting, decider=ao, on=date(2020, 3, 20)),
+            "commissioner-15n",
+            ("nobody", "analyst-15n", "jo-evans", "finance-torbay", "admin-sel"),
+        ),
+        "allocations.link_decision": Case(
+            lambda a: allocations.link_decision(a, awaiting, decided), "jo-evans", finance_people
+        ),
+        "allocations.refuse_allocation": Case(
+            lambda a: allocations.refuse_allocation(a, awaiting, reason="No"),
+            "jo-evans",
+            finance_people,
+        ),
+    }
+
+
+# Pooled funds (issue 15) --------------------------------------------------------------------
+
+
+def _pool_for_pages() -> str:
+    """Devon's pooled fund agreement, for the pool pages (no plan yet: the pages say so)."""
+    from commonweal.core.documents import read_yaml
+    from commonweal.pools import actions as pools
+
+    located = read_yaml(EXAMPLES / "devon-2019-pool-devon.yaml")
+    return str(pools.load_agreement(Actor.command_line(), located).reference)
+
+
+def _pool_plan() -> Any:
+    """Two lines on the partners' ledgers: A (recurrent, £120,000) and C (non-recurrent,
+    £12,000); every BCF metric planned for every quarter."""
+    from decimal import Decimal
+
+    from commonweal.pools import actions as pools
+    from commonweal.pools.config import config
+
+    return pools.PlanIn(
+        contributions=[
+            pools.ContributionIn("15N", 80_000_00),
+            pools.ContributionIn("E10000008", 52_000_00),
+        ],
+        schemes=[pools.SchemeIn("S1", "Metatest scheme", "Community based schemes")],
+        lines=[
+            pools.LineIn("S1", "A", "Line A", 120_000_00, True, cost_centre="PMT-A"),
+            pools.LineIn("S1", "C", "Line C", 12_000_00, False, cost_centre="PMT-C"),
+        ],
+        metrics=[
+            pools.MetricIn(m.code, q, Decimal(1)) for m in config().metrics for q in (1, 2, 3, 4)
+        ],
+    )
+
+
+def _pool() -> tuple[Any, Any]:
+    """Devon's pool with a plan for 2020/21 whose line A is forecast £12,000 under as at M6
+    (C on budget): an underspend for C to use, and a variance that asks for an action plan."""
+    from commonweal.core.documents import read_yaml
+    from commonweal.finance import actions as finance
+    from commonweal.pools import actions as pools
+    from commonweal.pools.position import plan_in_force
+
+    cl = Actor.command_line()
+    year = finance.open_year(cl, registry_system("devon-2019"), 2020)
+    agreement = pools.load_agreement(cl, read_yaml(EXAMPLES / "devon-2019-pool-devon.yaml"))
+    if plan_in_force(agreement, year) is not None:
+        return agreement, year
+    a, c = finance.add_lines(
+        cl,
+        year.system,
+        [
+            finance.LineIn(_org("15N"), "PMT-A", "Pool line A"),
+            finance.LineIn(_org("E10000008"), "PMT-C", "Pool line C"),
+        ],
+    )
+    entries = []
+    for line, monthly, less in ((a, 10_000_00, 2_000_00), (c, 1_000_00, 0)):
+        entries += [finance.EntryIn(line, m, "budget", monthly) for m in range(1, 13)]
+        entries += [finance.EntryIn(line, m, "actual", monthly) for m in range(1, 7)]
+        entries += [
+            finance.EntryIn(line, m, "forecast", monthly - less, as_at=6) for m in range(7, 13)
+        ]
+    finance.post_entries(cl, year, entries)
+    pools.load_plan(cl, agreement, year, _pool_plan())
+    return agreement, year
+
+
+def _pool_cases(u: Any) -> dict[str, Case]:
+    """The host's finance lead keeps the pool; the clerk of Devon's Health and Wellbeing Board
+    records its sign-off of a complete return at an item of its meeting."""
+    from datetime import date
+    from decimal import Decimal
+
+    from commonweal.core.documents import read_yaml
+    from commonweal.core.models import Person
+    from commonweal.governance.models import Body, Post
+    from commonweal.meetings import actions as meetings
+    from commonweal.pools import actions as pools
+    from commonweal.pools.config import config
+    from commonweal.pools.models import QuarterlyReturn, SpendLine
+    from commonweal.pools.position import plan_in_force
+
+    cl = Actor.command_line()
+    agreement, year = _pool()
+    lines = {
+        s.reference: s
+        for s in SpendLine.objects.filter(scheme__plan=plan_in_force(agreement, year))
+    }
+    document = read_yaml(EXAMPLES / "devon-2019-pool-devon.yaml")
+    complete = pools.ReturnIn(
+        actuals={m.code: Decimal(2) for m in config().metrics},
+        confirmations={c.code: (True, "") for c in config().conditions},
+    )
+    ret = pools.save_return(cl, agreement, year, 2, complete)
+    pools.record_action_plan(
+        cl, agreement, year, month=6, owner="Metatest", due=date(2020, 11, 30), actions="Act"
+    )
+    board = Body.objects.get(system__slug="devon-2019", code="hwb-devon")
+    meeting = meetings.schedule_meeting(
+        cl, board, meetings.at(date.today() - timedelta(days=3), 14, 0), status="confirmed"
+    )
+    item = meetings.add_agenda_item(
+        cl,
+        meeting,
+        meetings.ItemIn(title="BCF return", kind="decision", urgency_reason="T", chair_agreed=True),
+    )
+    for key, ref in (
+        ("cllr-peg-lowe", "E10000008/cabinet-member-adult-care"),
+        ("lou-barnes", "E10000008/dass"),
+        ("max-reid", "E10000008/dcs"),
+    ):
+        code, _, post = ref.partition("/")
+        meetings.record_attendance(
+            cl,
+            meeting,
+            meetings.AttendanceIn(
+                person=Person.objects.get(key=key),
+                capacity="member",
+                post=Post.objects.get(organisation__code=code, code=post),
+            ),
+        )
+    return {
+        "pools.load_agreement": Case(
+            lambda a: pools.load_agreement(a, document), "finance-devon", NOT_HOSTS
+        ),
+        "pools.load_plan": Case(
+            lambda a: pools.load_plan(a, agreement, year, _pool_plan()), "finance-devon", NOT_HOSTS
+        ),
+        "pools.record_action_plan": Case(
+            lambda a: pools.record_action_plan(
+                a, agreement, year, month=6, owner="X", due=date(2020, 11, 30), actions="Y"
+            ),
+            "finance-devon",
+            NOT_HOSTS,
+        ),
+        "pools.use_underspend": Case(
+            lambda a: pools.use_underspend(
+                a, agreement, year, month=6, line=lines["C"], amount=1_000_00, reason="Kit"
+            ),
+            "finance-devon",
+            NOT_HOSTS,
+        ),
+        "pools.save_return": Case(
+            lambda a: pools.save_return(a, agreement, year, 3, complete),
+            "finance-devon",
+            NOT_HOSTS,
+        ),
+        "pools.sign_off_return": Case(
+            lambda a: pools.sign_off_return(
+                a, QuarterlyReturn.objects.get(pk=ret.pk), item, resolution="To sign off."
+            ),
+            "clerk-hwb-devon",
+            ("nobody", "analyst-15n", "finance-devon", "clerk-ice", "admin-sel"),
+        ),
+    }

@@ -532,6 +532,42 @@ def test_bounds_on_sheets_rows_and_unpacked_size(year, tmp_path, monkeypatch):
     assert refused(year, path) == ["file: rows.xlsx: unpacks to more than 0.01 MB (a zip bomb)"]
 
 
+def test_shared_strings_are_bounded_by_count_and_length(year, tmp_path, monkeypatch):
+    # Millions of tiny unused strings would otherwise be held in memory before any row is read.
+    path = book(tmp_path / "plain.xlsx", [row()])
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    with zipfile.ZipFile(path) as z:
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+        types = z.read("[Content_Types].xml").decode()
+    rels = rels.replace(
+        "</Relationships>",
+        f'<Relationship Id="rIdS" Type="{kind}" Target="sharedStrings.xml"/></Relationships>',
+    )
+    types = types.replace(
+        "</Types>",
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    strings = f'<sst xmlns="{main}">' + "<si><t>ab</t></si>" * 6 + "</sst>"
+    padded = rezipped(
+        path,
+        tmp_path / "strings.xlsx",
+        {
+            "xl/_rels/workbook.xml.rels": rels.encode(),
+            "[Content_Types].xml": types.encode(),
+            "xl/sharedStrings.xml": strings.encode(),
+        },
+    )
+    monkeypatch.setattr(workbook, "MAX_STRINGS", 3)
+    problems = refused(year, padded)
+    assert any("more text than a return can" in p for p in problems), problems
+    monkeypatch.setattr(workbook, "MAX_STRINGS", 1_000)
+    monkeypatch.setattr(workbook, "MAX_STRING_CHARS", 5)
+    problems = refused(year, padded)
+    assert any("5 characters" in p for p in problems), problems
+
+
 def test_xml_that_declares_entities_or_is_damaged_is_refused(year, tmp_path):
     path = book(tmp_path / "ok.xlsx", [row()])
     with zipfile.ZipFile(path) as z:

@@ -46,6 +46,9 @@ class Permission(StrEnum):
     REVALIDATE = "revalidate"
     # Finance: budget lines, monthly returns, closing months, plans, savings and virements.
     MANAGE_FINANCE = "manage_finance"
+    # Pooled funds: agreements, their plans, in-year management and quarterly returns (the
+    # host partner's pooled fund manager and finance leads).
+    MANAGE_POOLS = "manage_pools"
 
     @property
     def label(self) -> str:
@@ -68,6 +71,7 @@ LABELS = {
     Permission.RECORD_OFFICER_DECISIONS: "record officers' decisions",
     Permission.REVALIDATE: "validate the register of decisions again",
     Permission.MANAGE_FINANCE: "keep the ledger: budget lines, returns, closed months and virements",
+    Permission.MANAGE_POOLS: "manage pooled funds: agreements, plans, action plans and quarterly returns",
 }
 
 # What each role grants in the organisation it is held for. Roles with nothing yet gain
@@ -88,11 +92,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RECORD_OFFICER_DECISIONS,
             Permission.REVALIDATE,
             Permission.MANAGE_FINANCE,
+            Permission.MANAGE_POOLS,
         }
     ),
     # Commissioners and executives plan the decisions they will bring or take.
-    Role.COMMISSIONER: frozenset({Permission.PLAN_BUSINESS, Permission.RECORD_OFFICER_DECISIONS}),
-    Role.FINANCE: frozenset({Permission.MANAGE_FINANCE}),
+    # The integrated commissioning team at place includes the pooled fund manager.
+    Role.COMMISSIONER: frozenset(
+        {Permission.PLAN_BUSINESS, Permission.RECORD_OFFICER_DECISIONS, Permission.MANAGE_POOLS}
+    ),
+    Role.FINANCE: frozenset({Permission.MANAGE_FINANCE, Permission.MANAGE_POOLS}),
     Role.ANALYST: frozenset(),
     Role.EXECUTIVE: frozenset(
         {

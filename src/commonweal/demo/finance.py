@@ -96,6 +96,12 @@ def add_finance(actor: Actor) -> str:
                 "not each trust's.",
             )
         said.append("reported the trusts' forecast positions as at M9 (illustrative)")
+    # The pools' forecasts are posted as at M9 and M10, before M9 closes.
+    from .pools import add_pools
+
+    pooled = add_pools(actor, year)
+    if pooled:
+        said.append(pooled)
     for month in range(year.closed_through + 1, 10):
         actions.close_month(actor, year, month)
     return "; ".join(said) or "the example finances were loaded already"

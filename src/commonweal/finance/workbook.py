@@ -52,6 +52,10 @@ MAX_ROWS = 1_000_000
 MAX_CELLS = 16_384  # Excel's columns
 MAX_ROW_NUMBER = 1_048_576  # Excel's rows
 MAX_TEXT = 32_767  # the most Excel keeps in a cell
+# Shared strings are held in memory while the sheets are read: bounded by count and by length,
+# so a workbook of millions of tiny unused strings cannot take a worker's memory.
+MAX_STRINGS = 1_500_000
+MAX_STRING_CHARS = 40_000_000
 # Elements read and not yet cleared: a row of 16,384 cells is some 50,000; more means a part
 # built to pile up in memory.
 MAX_PENDING = 200_000
@@ -178,6 +182,7 @@ class Workbook:
         self._own = isinstance(source, (str, Path))
         self._file: IO[bytes] = open(source, "rb") if isinstance(source, (str, Path)) else source  # noqa: SIM115
         self.read_bytes = 0  # of sheets' XML, for progress
+        self.date1904 = False  # whether date cells count days from 1904 rather than 1900
         self._strings: list[str] | None = None
         try:
             self._zip = self._open()
@@ -297,6 +302,9 @@ class Workbook:
         sheets = []
         seen: set[str] = set()
         for element in self._parse(main).iter():
+            if _local(element.tag) == "workbookPr":
+                # Dates are days since 1900, or (a workbook made on an old Mac) since 1904.
+                self.date1904 = element.get("date1904", "").lower() in ("1", "true")
             if _local(element.tag) != "sheet":
                 continue
             rid = next((v for k, v in element.attrib.items() if _local(k) == "id" and "}" in k), "")
@@ -357,7 +365,7 @@ class Workbook:
         root: ET.Element | None = None
         si = t = r = ""
         previous: ET.Element | None = None
-        pending = 0
+        pending = chars = 0
         for element, _ in self._starts(member, where):
             if root is None:
                 root = element
@@ -367,7 +375,15 @@ class Workbook:
             pending += 1
             if element.tag == si:
                 if previous is not None:
-                    out.append(_rich_text(previous, t, r))
+                    text = _rich_text(previous, t, r)
+                    out.append(text)
+                    chars += len(text)
+                    if len(out) > MAX_STRINGS or chars > MAX_STRING_CHARS:
+                        raise _refused(
+                            where,
+                            f"holds more text than a return can (over {MAX_STRINGS:,} strings "
+                            f"or {MAX_STRING_CHARS:,} characters)",
+                        )
                     _drop(root, previous, where)
                 previous = element
                 pending = 0

@@ -66,6 +66,8 @@ class DecisionType(StrEnum):
     LONG_TERM_PLAN = "long_term_plan"
     JOINT_STRATEGY = "joint_strategy"
     POOLED_FUND_CHANGE = "pooled_fund_change"
+    # A year's allocation: growth, investment and disinvestment by programme, and place budgets.
+    ALLOCATION = "allocation"
 
 
 class BodyKind(StrEnum):

@@ -15,6 +15,9 @@ from commonweal.registry.models import Area, System
 
 class ItemKind(models.TextChoices):
     DECISION = "decision", "For decision"
+    # A step of a decision's route that is not the decision: a body consulted, or recommending.
+    CONSULTATION = "consultation", "For consultation"
+    RECOMMENDATION = "recommendation", "For recommendation"
     DISCUSSION = "discussion", "For discussion"
     INFORMATION = "information", "For information"
 
@@ -70,7 +73,7 @@ class ForwardPlanItem(models.Model):
     reference = models.CharField(max_length=30)
     title = models.CharField(max_length=200)
     summary = models.TextField(blank=True, default="")
-    kind = models.CharField(max_length=12, choices=ItemKind.choices, default=ItemKind.DECISION)
+    kind = models.CharField(max_length=14, choices=ItemKind.choices, default=ItemKind.DECISION)
     # Where it is taken: at a body's meeting (`body`, and `meeting` once one is chosen) or by
     # an officer (`decider`, on `due`).
     body = models.ForeignKey(
@@ -136,7 +139,7 @@ class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="items")
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=200)
-    kind = models.CharField(max_length=12, choices=ItemKind.choices)
+    kind = models.CharField(max_length=14, choices=ItemKind.choices)
     plan_item = models.ForeignKey(
         ForwardPlanItem, null=True, blank=True, on_delete=models.PROTECT, related_name="agenda"
     )

@@ -4,7 +4,7 @@ item with its papers, who chairs it and whether the body is quorate for it), and
 Exempt papers are left out here, for anyone who may not see them, so no template can show them.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -37,6 +37,23 @@ from commonweal.meetings.models import (
     Paper,
     PaperVersion,
 )
+
+# Links from forward plan entries to what a higher capability keeps about them (an
+# allocation's page, say): each source maps entries to (href, text). Registered in an app's
+# `ready()`, so meetings never imports the capabilities above it.
+PlanLinks = Callable[[Sequence[ForwardPlanItem]], dict[int, tuple[str, str]]]
+PLAN_ITEM_LINKS: list[PlanLinks] = []
+
+
+def plan_links(items: Sequence[ForwardPlanItem]) -> dict[int, list[tuple[str, str]]]:
+    out: dict[int, list[tuple[str, str]]] = {}
+    if not items:
+        return out
+    for source in PLAN_ITEM_LINKS:
+        for pk, link in source(items).items():
+            out.setdefault(pk, []).append(link)
+    return out
+
 
 # The forward plan ------------------------------------------------------------------------
 
@@ -102,6 +119,8 @@ class PlanView:
     mismatch: str
     # Taken in private: the details are withheld from this viewer.
     private: bool
+    # What higher capabilities keep about it (an allocation's page): (href, text).
+    links: tuple[tuple[str, str], ...] = ()
 
 
 def plan_view(p: ForwardPlanItem, today: date, actor: Actor) -> PlanView:
@@ -158,6 +177,7 @@ def plan_view(p: ForwardPlanItem, today: date, actor: Actor) -> PlanView:
         agenda=tuple((a.meeting_id, a.number, str(a.meeting)) for a in on_agenda),
         mismatch="" if private else mismatch,
         private=private,
+        links=() if private else tuple(plan_links([p]).get(p.pk, [])),
     )
 
 
@@ -334,6 +354,8 @@ class MeetingView:
     started: bool
     # The agenda pack is theirs to read: the body's, or anyone's once the agenda is public.
     may_read_pack: bool = False
+    # Business on the forward plan for this meeting, not yet on its agenda.
+    planned: tuple["PlannedRow", ...] = ()
 
     @property
     def open(self) -> bool:
@@ -350,6 +372,36 @@ class MeetingView:
 
     def attending(self, status: str) -> tuple[AttendanceRow, ...]:
         return tuple(a for a in self.attendance if a.status == status)
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    reference: str
+    organisation: str
+    title: str
+    kind_label: str
+    links: tuple[tuple[str, str], ...]
+
+
+def planned_for(meeting: Meeting) -> tuple[PlannedRow, ...]:
+    """The forward plan's business for a meeting that is not on its agenda yet (an allocation
+    awaiting decision, say), with links to what higher capabilities keep about each."""
+    rows = list(
+        ForwardPlanItem.objects.filter(
+            meeting=meeting, status=ForwardPlanItem.Status.PLANNED
+        ).select_related("organisation")
+    )
+    links = plan_links(rows)
+    return tuple(
+        PlannedRow(
+            reference=p.reference,
+            organisation=p.organisation.code,
+            title=p.title,
+            kind_label=p.get_kind_display(),
+            links=tuple(links.get(p.pk, [])),
+        )
+        for p in rows
+    )
 
 
 def exemption_text(item: AgendaItem) -> str:
@@ -498,6 +550,7 @@ def meeting_view(meeting: Meeting, actor: Actor, today: date | None = None) -> M
         started=timezone.now() >= meeting.starts,
         may_see_exempt=see_exempt,
         may_read_pack=see_exempt or access.agenda_public(meeting, timezone.now()),
+        planned=planned_for(meeting),
     )
 
 

@@ -93,6 +93,26 @@ class Command(Base):
         from commonweal.demo.finance import add_finance
 
         self.stdout.write(add_finance(actor))
+        from commonweal.demo.allocation import add_allocation
+
+        self.stdout.write(add_allocation(actor))
+        if not get_user_model().objects.filter(username="pools").exists():
+            # The pools are hosted by the councils: their pooled fund manager keeps them.
+            manager = add_person(
+                actor,
+                "pools",
+                "commonweal-demo",
+                full_name="Demo Pooled Fund Manager",
+                organisation=Organisation.objects.get(code="E10000008"),
+            )
+            for code in ("E10000008", "E06000026", "E06000027"):
+                assign_role(
+                    actor, manager.person, Organisation.objects.get(code=code), Role.FINANCE
+                )
+            self.stdout.write(
+                "sign in as pools / commonweal-demo (finance lead and pooled fund manager of the "
+                "three councils' Better Care Fund pools)"
+            )
         demo = Person.objects.filter(account__username="demo").first()
         if demo is not None and not demo.role_assignments.filter(role=Role.FINANCE).exists():
             assign_role(actor, demo, Organisation.objects.get(code="15N"), Role.FINANCE)

@@ -1,0 +1,58 @@
+"""The pooled funds configuration (`pools.yaml`, or the file COMMONWEAL_POOLS_CONFIG names):
+Better Care Fund scheme types, metrics and national conditions, and the default variance
+threshold for an action plan, validated with errors that name the file, line and field."""
+
+import os
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from commonweal.core.documents import Strict, read_yaml, validate
+
+DEFAULT = Path(__file__).with_name("pools.yaml")
+
+
+class Metric(Strict):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,60}$")
+    name: str = Field(min_length=1, max_length=200)
+    definition: str = ""
+    unit: str = ""
+    polarity: Literal["low_is_good", "high_is_good", "neither"]
+
+
+class Condition(Strict):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,60}$")
+    text: str = Field(min_length=1)
+
+
+class Config(Strict):
+    action_plan_threshold: Decimal = Field(ge=0, le=100)
+    scheme_types: list[str] = Field(min_length=1)
+    metrics: list[Metric] = Field(min_length=1)
+    conditions: list[Condition] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Config":
+        for what, codes in (
+            ("metric", [m.code for m in self.metrics]),
+            ("condition", [c.code for c in self.conditions]),
+            ("scheme type", self.scheme_types),
+        ):
+            if len(set(codes)) != len(codes):
+                raise ValueError(f"a {what} is listed twice")
+        return self
+
+    def metric(self, code: str) -> Metric | None:
+        return next((m for m in self.metrics if m.code == code), None)
+
+
+def read(path: Path) -> Config:
+    return validate(read_yaml(path), Config)
+
+
+@cache
+def config() -> Config:
+    return read(Path(os.environ.get("COMMONWEAL_POOLS_CONFIG") or DEFAULT))
