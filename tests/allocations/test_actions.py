@@ -19,7 +19,8 @@ from commonweal.core.errors import Conflict, NotPermitted, Refused
 from commonweal.core.models import AuditEvent, ImmutableRecord, Person
 from commonweal.decisions.models import Decision
 from commonweal.governance.models import Post
-from commonweal.meetings.models import ForwardPlanItem
+from commonweal.meetings import actions as meetings
+from commonweal.meetings.models import ForwardPlanItem, ItemKind
 
 from .conftest import POPULATION_ON, SIZES
 
@@ -136,28 +137,47 @@ def test_submitting_puts_it_on_the_ice_next_meeting_and_the_meeting_page_shows_i
     actions.set_lines(Actor.command_line(), a, _lines(2))
     a = actions.submit_allocation(Actor.command_line(), a)
     assert a.status == Status.AWAITING
+    # D8 consults the ICE: its entry is for consultation at its next meeting, not for decision.
+    consulted = a.consultation_item
+    assert consulted.body == d.ice and consulted.meeting == d.meeting
+    assert consulted.kind == ItemKind.CONSULTATION
+    # The decision is the Accountable Officer's (£2m is within their limit), after the ICE.
     plan = a.plan_item
-    assert plan.body == d.ice and plan.meeting == d.meeting
-    assert plan.decision_type == "allocation"
-    # The limits apply to growth and investment (£2m), no disinvestment set against them.
-    assert plan.commitments == [{"organisation": "15N", "amount": 2 * MILLION, "prior": None}]
+    assert plan.kind == ItemKind.DECISION and plan.body is None
+    assert plan.decider.ref == "15N/accountable-officer"
+    assert plan.due == meetings.local_day(d.meeting.starts)
+    for entry in (plan, consulted):
+        assert entry.decision_type == "allocation"
+        # The limits apply to growth and investment (£2m), no disinvestment set against them.
+        assert entry.commitments == [{"organisation": "15N", "amount": 2 * MILLION, "prior": None}]
+        # No raw address in the text, and a real minus sign.
+        assert "/systems/" not in entry.summary and "-£" not in entry.summary
+        assert "disinvestment \u2212£1,000,000" in entry.summary
     budgets = list(PlaceBudget.objects.filter(allocation=a))
     assert len(budgets) == 4 and sum(b.amount for b in budgets) == 10 * MILLION
-    # The ICE's meeting page lists it, with a link to the allocation.
+    # The ICE's meeting page lists it, for consultation, with a link to the allocation.
     client.force_login(universe.accounts["analyst-15n"])
     page = client.get(reverse("meeting", args=[d.meeting.pk])).content.decode()
-    assert plan.reference in page
+    assert consulted.reference in page and "(for consultation)" in page
+    assert "(for decision)" not in page
     assert reverse("allocation", args=[d.system.slug, a.pk]) in page
     assert f"Allocation {a.reference} (awaiting decision)" in page
-    # So does the forward plan entry's page, and its route is D8's.
-    page = client.get(reverse("plan-item", args=["15N", plan.reference])).content.decode()
-    assert reverse("allocation", args=[d.system.slug, a.pk]) in page
+    # So do the forward plan entries' pages, with a link and not the raw address; neither
+    # says that the route has someone else deciding.
+    for entry in (consulted, plan):
+        page = client.get(reverse("plan-item", args=["15N", entry.reference])).content.decode()
+        assert f'href="{reverse("allocation", args=[d.system.slug, a.pk])}"' in page
+        assert "The route says someone else decides" not in page
+        assert "-£" not in page
+    assert (
+        "For consultation"
+        in client.get(reverse("plan-item", args=["15N", consulted.reference])).content.decode()
+    )
     page = client.get(reverse("allocation", args=[d.system.slug, a.pk])).content.decode()
     assert "D8" in page and "Integrated Commissioning Executive" in page
 
 
 def test_with_no_ice_meeting_arranged_it_needs_a_due_date(d):
-    from commonweal.meetings import actions as meetings
 
     meetings.change_meeting(Actor.command_line(), d.meeting, status="cancelled")
     a = _draft(d)
@@ -165,6 +185,7 @@ def test_with_no_ice_meeting_arranged_it_needs_a_due_date(d):
         actions.submit_allocation(Actor.command_line(), a)
     a = actions.submit_allocation(Actor.command_line(), a, due=date(2020, 3, 20))
     assert a.plan_item.meeting is None and a.plan_item.due == date(2020, 3, 20)
+    assert a.consultation_item.meeting is None and a.consultation_item.due == date(2020, 3, 20)
 
 
 def test_an_allocation_over_the_officer_limit_is_refused_and_nothing_is_written(d):

@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -245,8 +246,8 @@ def set_lines(
         "allocation",
         str(allocation.pk),
         f"Allocation {allocation.reference}'s lines set: {len(lines)} line(s), growth "
-        f"{pounds(summary.growth)}, investment {pounds(summary.investment)}, disinvestment "
-        f"{pounds(summary.disinvestment)}",
+        f"{rules.money_text(summary.growth)}, investment {rules.money_text(summary.investment)}, "
+        f"disinvestment {rules.money_text(summary.disinvestment)}",
     )
     return rows
 
@@ -348,9 +349,19 @@ def _next_meeting(body: Body) -> Meeting | None:
     )
 
 
-def _where(route: engine.Route, allocation: Allocation) -> tuple[Body | None, Post | None]:
-    """Where the allocation is taken: at the Integrated Commissioning Executive where the route
-    consults it or it recommends; otherwise at the body that decides, or by the officer."""
+@dataclass(frozen=True)
+class Where:
+    """Where the allocation is taken: the Integrated Commissioning Executive that the route
+    consults (or at which it recommends), if any, with the kind of its step; and the body that
+    decides, or the officer who does."""
+
+    consulted: Body | None
+    consulted_kind: str  # ItemKind.CONSULTATION or RECOMMENDATION ("" with no ICE step)
+    body: Body | None
+    post: Post | None
+
+
+def _where(route: engine.Route, allocation: Allocation) -> Where:
     org = allocation.organisation.code
     steps = [s for s in route.steps if s.organisation == org]
     bodies = {
@@ -361,6 +372,7 @@ def _where(route: engine.Route, allocation: Allocation) -> tuple[Body | None, Po
             ends__isnull=True,
         )
     }
+    consulted, kind = None, ""
     for s in steps:
         body = bodies.get(s.taker.body or "")
         if (
@@ -368,14 +380,32 @@ def _where(route: engine.Route, allocation: Allocation) -> tuple[Body | None, Po
             and body is not None
             and body.kind == "integrated_commissioning_executive"
         ):
-            return body, None
+            consulted = body
+            kind = (
+                ItemKind.CONSULTATION
+                if s.kind == engine.StepKind.CONSULT
+                else ItemKind.RECOMMENDATION
+            )
+            break
     decide = steps[-1]
     if decide.taker.body:
-        return bodies.get(decide.taker.body), None
+        return Where(consulted, kind, bodies.get(decide.taker.body), None)
     post_org, _, code = (decide.taker.post or "").partition("/")
-    return None, Post.objects.filter(
-        system=allocation.system, organisation__code=post_org, code=code
-    ).first()
+    post = Post.objects.filter(system=allocation.system, organisation__code=post_org, code=code)
+    return Where(consulted, kind, None, post.first())
+
+
+def _next_meeting_from(body: Body, after: date | None) -> Meeting | None:
+    """The body's next arranged meeting, on or after a day (the day the ICE is consulted, for
+    the decision that follows)."""
+    if after is None:
+        return _next_meeting(body)
+    later = Meeting.objects.filter(
+        body=body,
+        status__in=(Meeting.Status.TENTATIVE, Meeting.Status.CONFIRMED),
+        starts__gte=timezone.now(),
+    ).order_by("starts")
+    return next((m for m in later if meetings.local_day(m.starts) >= after), None)
 
 
 @action("allocations.submit_allocation", permission=Permission.MANAGE_FINANCE)
@@ -383,9 +413,10 @@ def submit_allocation(
     actor: Actor, allocation: Allocation, *, due: date | None = None, author: str = ""
 ) -> Allocation:
     """Work out and store the place budgets, ask the governance engine for the allocation's
-    route, and put it on the forward plan: at the next meeting of the Integrated
-    Commissioning Executive where the route consults it (or it recommends), otherwise of the
-    body that decides, or for the officer who decides. From then on it never changes."""
+    route, and put it on the forward plan: for consultation (or recommendation, as the route
+    has it) at the next meeting of the Integrated Commissioning Executive where the route
+    consults it (or it recommends), and for decision at the next meeting of the body that
+    decides after that, or for the officer who decides. From then on it never changes."""
     org = allocation.organisation
     actor.require(org, because=f"{org.name}'s allocation")
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
@@ -393,48 +424,96 @@ def submit_allocation(
     worked = work_out(allocation)
     if worked.problems:
         raise _refuse("The allocation was not submitted", worked.problems)
+    summary = rules.summarise(line_inputs(allocation))
+    held = allocation.total - allocation.place_total - summary.net_change
+    if held < 0:
+        raise Refused.at(
+            "allocation",
+            f"The place budgets ({rules.money_text(allocation.place_total)}) and the net growth, "
+            f"investment and disinvestment ({rules.money_text(summary.net_change)}) come to "
+            f"more than the allocation received ({rules.money_text(allocation.total)})",
+        )
     on = due or date.today()
     route, _gov = route_proposal(proposal(allocation, on))
     mine = next(o for o in route.organisations if o.organisation == org.code)
     if not mine.decidable:
         raise Refused.at("allocation", f"No one may decide this allocation: {mine.reason}")
-    body, post = _where(route, allocation)
-    meeting = _next_meeting(body) if body is not None else None
-    if body is not None and meeting is None and due is None:
+    where = _where(route, allocation)
+    if where.body is None and where.post is None:
+        raise Refused.at("allocation", "The route names no body or post that takes it")
+    consult_meeting = _next_meeting(where.consulted) if where.consulted is not None else None
+    if where.consulted is not None and consult_meeting is None and due is None:
         raise Refused.at(
             "due",
-            f"No meeting of {body.name} is arranged: enter the date the decision is due",
+            f"No meeting of {where.consulted.name} is arranged: enter the date the decision is due",
         )
-    if body is None and post is None:
-        raise Refused.at("allocation", "The route names no body or post that takes it")
-    summary = rules.summarise(line_inputs(allocation))
+    consulted_on = meetings.local_day(consult_meeting.starts) if consult_meeting else None
+    meeting = _next_meeting_from(where.body, consulted_on) if where.body is not None else None
+    # With no meeting of the deciding body arranged, its entry is due on the date given, or
+    # else on the day the ICE is consulted (its meeting is chosen once one is arranged).
+    if where.body is not None and meeting is None and due is None and consulted_on is None:
+        raise Refused.at(
+            "due",
+            f"No meeting of {where.body.name} is arranged: enter the date the decision is due",
+        )
     year = allocation.year
-    link = reverse("allocation", args=[allocation.system.slug, allocation.pk])
+    # The decision follows the consultation: never due before the ICE's meeting.
+    decision_due = max(on, consulted_on) if consulted_on is not None else on
+    text = (
+        f"Allocation {allocation.reference}: {rules.money_text(allocation.total)} received; "
+        f"growth {rules.money_text(summary.growth)}, investment "
+        f"{rules.money_text(summary.investment)}, disinvestment "
+        f"{rules.money_text(summary.disinvestment)}; {rules.money_text(allocation.place_total)} "
+        "capitated to places."
+    )
+    common: dict[str, Any] = {
+        "title": f"Allocation {year.label}: {allocation.name}"[:200],
+        "author": (author or actor.label)[:200],
+        "decision_type": ALLOCATION,
+        "commitments": [(org.code, summary.gross_new, None)],
+        "project": allocation.reference,
+    }
+    taker = where.body.name if where.body is not None else str(where.post)
+    consultation = None
+    if where.consulted is not None:
+        consultation = meetings.add_plan_item(
+            actor,
+            org,
+            allocation.system,
+            meetings.PlanIn(
+                kind=where.consulted_kind,
+                summary=f"{text} {where.consulted.name} is "
+                + ("consulted" if where.consulted_kind == ItemKind.CONSULTATION else "to recommend")
+                + f" before {taker} decides.",
+                body=where.consulted,
+                meeting=consult_meeting,
+                due=None if consult_meeting is not None else on,
+                **common,
+            ),
+        )
     plan = meetings.add_plan_item(
         actor,
         org,
         allocation.system,
         meetings.PlanIn(
-            title=f"Allocation {year.label}: {allocation.name}"[:200],
-            author=(author or actor.label)[:200],
             kind=ItemKind.DECISION,
-            summary=(
-                f"Allocation {allocation.reference} ({link}): {pounds(allocation.total)} "
-                f"received; growth {pounds(summary.growth)}, investment "
-                f"{pounds(summary.investment)}, disinvestment {pounds(summary.disinvestment)}; "
-                f"{pounds(allocation.place_total)} capitated to places."
+            summary=text
+            + (
+                f" {where.consulted.name} is "
+                + ("consulted" if where.consulted_kind == ItemKind.CONSULTATION else "recommends")
+                + f" first ({consultation.reference})."
+                if where.consulted is not None and consultation is not None
+                else ""
             ),
-            body=body,
+            body=where.body,
             meeting=meeting,
-            decider=post if body is None else None,
-            due=None if meeting is not None else on,
+            decider=where.post if where.body is None else None,
+            due=None if meeting is not None else decision_due,
             decision_sought=(
                 f"To agree {org.name}'s allocation for {year.label}, committing "
-                f"{pounds(summary.gross_new)} of new money (growth and investment)."
+                f"{rules.money_text(summary.gross_new)} of new money (growth and investment)."
             ),
-            decision_type=ALLOCATION,
-            commitments=[(org.code, summary.gross_new, None)],
-            project=allocation.reference,
+            **common,
         ),
     )
     if worked.capitation is not None:
@@ -451,20 +530,25 @@ def submit_allocation(
         )
     allocation.status = Status.AWAITING
     allocation.plan_item = plan
+    allocation.consultation_item = consultation
     allocation.explanation = worked.capitation.explanation if worked.capitation else ""
-    allocation.save(update_fields=["status", "plan_item", "explanation"])
-    where = (
+    allocation.save(update_fields=["status", "plan_item", "consultation_item", "explanation"])
+    said = (
         f"{meeting.body.name} on {long_date(meetings.local_day(meeting.starts))}"
         if meeting is not None
-        else body.name
-        if body is not None
-        else str(post)
+        else taker
     )
+    if consultation is not None:
+        said += f"; {consultation.reference} at {where.consulted.name} first"  # type: ignore[union-attr]
     actor.record(
         "allocation",
         str(allocation.pk),
-        f"Allocation {allocation.reference} submitted for decision ({plan.reference}, {where})",
-        after={"plan_item": plan.reference, "gross_new": summary.gross_new},
+        f"Allocation {allocation.reference} submitted for decision ({plan.reference}, {said})",
+        after={
+            "plan_item": plan.reference,
+            "consultation_item": consultation.reference if consultation else None,
+            "gross_new": summary.gross_new,
+        },
     )
     return allocation
 
@@ -538,10 +622,11 @@ def decide_allocation(
             title=f"Allocation {year.label}: {allocation.name}"[:200],
             resolution=(
                 f"To agree {org.name}'s allocation {allocation.reference} for {year.label}: "
-                f"{pounds(allocation.total)} received, growth {pounds(summary.growth)}, "
-                f"investment {pounds(summary.investment)}, disinvestment "
-                f"{pounds(summary.disinvestment)}, and {pounds(allocation.place_total)} "
-                "capitated to places as set out."
+                f"{rules.money_text(allocation.total)} received, growth "
+                f"{rules.money_text(summary.growth)}, investment "
+                f"{rules.money_text(summary.investment)}, disinvestment "
+                f"{rules.money_text(summary.disinvestment)}, and "
+                f"{rules.money_text(allocation.place_total)} capitated to places as set out."
             ),
             decision_type=ALLOCATION,
             reasons=reasons,
@@ -631,14 +716,20 @@ def refuse_allocation(actor: Actor, allocation: Allocation, *, reason: str) -> A
 
 
 def plan_item_links(items: Sequence[ForwardPlanItem]) -> dict[int, tuple[str, str]]:
-    """For the meeting pages: each forward plan entry that takes an allocation, with a link
-    to the allocation's page (registered in `meetings.presenters.PLAN_ITEM_LINKS`)."""
-    found = Allocation.objects.filter(plan_item__in=[i.pk for i in items]).select_related("system")
-    return {
-        a.plan_item_id: (
+    """For the meeting pages: each forward plan entry that takes an allocation (its decision,
+    or the ICE's consultation on it), with a link to the allocation's page (registered in
+    `meetings.presenters.PLAN_ITEM_LINKS`)."""
+    pks = [i.pk for i in items]
+    found = Allocation.objects.filter(
+        Q(plan_item__in=pks) | Q(consultation_item__in=pks)
+    ).select_related("system")
+    out: dict[int, tuple[str, str]] = {}
+    for a in found:
+        link = (
             reverse("allocation", args=[a.system.slug, a.pk]),
             f"Allocation {a.reference} ({a.get_status_display().lower()})",
         )
-        for a in found
-        if a.plan_item_id is not None
-    }
+        for pk in (a.plan_item_id, a.consultation_item_id):
+            if pk is not None and pk in pks:
+                out[pk] = link
+    return out

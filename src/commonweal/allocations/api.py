@@ -60,9 +60,33 @@ class AllocationPlace(Schema):
     name: str
     population: int
     weight: str = Field(description="the weighting's factor, as a decimal string (1 when raw)")
+    weighted_population: str = Field(description="population × weight, exactly")
+    share: str = Field(description="weighted population ÷ all places', a fraction 0 to 1")
     share_percent: str
-    amount: AllocationMoney
+    amount: AllocationMoney = Field(description="the capitated budget")
+    place_lines: AllocationMoney = Field(
+        description="the net of the growth, investment and disinvestment at this place"
+    )
+    place_total: AllocationMoney = Field(description="capitated budget + place_lines")
     counted: str = Field(description="how the population was counted")
+
+
+class AllocationUse(Schema):
+    use: str
+    amount: AllocationMoney
+
+
+class AllocationSourcesAndUses(Schema):
+    total: AllocationMoney = Field(description="the recurrent allocation received")
+    uses: list[AllocationUse] = Field(
+        description="capitated to places, growth, investment, disinvestment and what is held at "
+        "system level (not capitated): they add up to the total"
+    )
+    uses_total: AllocationMoney
+    held_at_system_level: AllocationMoney
+    places_total: AllocationMoney = Field(
+        description="the places' totals: capitated budgets plus the lines at a place"
+    )
 
 
 class AllocationProblem(Schema):
@@ -104,11 +128,15 @@ class AllocationOut(AllocationSummaryOut):
     places_stored: bool = Field(
         description="true once submitted (the stored budgets); a draft's are worked out afresh"
     )
+    sources_and_uses: AllocationSourcesAndUses
     explanation: str
     problems: list[AllocationProblem] = Field(
         description="why a draft's place budgets cannot be worked out (a place with no population)"
     )
-    plan_item: str | None
+    plan_item: str | None = Field(description="the forward plan entry for its decision")
+    consultation_item: str | None = Field(
+        description="the forward plan entry for the ICE's consultation (or recommendation)"
+    )
     decision_id: int | None
     refused_reason: str
     corrects: str | None

@@ -58,8 +58,14 @@ class Allocation(models.Model):
     illustrative = models.BooleanField(default=False)
     note = models.TextField(blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    # Set on submission: the forward plan entry it is taken through, and the route's words.
+    # Set on submission: the forward plan entry for its decision (at the deciding body, or by
+    # the deciding officer), the entry for the Integrated Commissioning Executive where the
+    # route consults it or it recommends (the consultation, not the decision), and the
+    # route's words.
     plan_item = models.ForeignKey(
+        ForwardPlanItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    consultation_item = models.ForeignKey(
         ForwardPlanItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     explanation = models.TextField(blank=True, default="")

@@ -62,9 +62,19 @@ class Capitation:
         return sum(p.population for p in self.places)
 
 
-def _pounds(pence: int) -> str:
-    sign = "-" if pence < 0 else ""
-    return f"{sign}£{abs(pence) / 100:,.2f}".removesuffix(".00")
+MINUS = "\u2212"  # a real minus sign, as the finance pages print negatives
+
+
+def money_text(pence: int) -> str:
+    """£1,234.56 (whole pounds without ".00"), a negative with a real minus sign: −£2,000,000."""
+    sign = MINUS if pence < 0 else ""
+    return f"{sign}£{abs(pence) // 100:,}" + (f".{abs(pence) % 100:02d}" if pence % 100 else "")
+
+
+def thousands_text(pence: int) -> str:
+    """£'000, rounded half away from zero from the exact pence, with a real minus sign."""
+    whole = (abs(pence) + 50_000) // 100_000
+    return f"{MINUS if pence < 0 and whole else ''}{whole:,}"
 
 
 def capitate(
@@ -148,7 +158,7 @@ def capitate(
         else f"in proportion to their raw {basis}"
     )
     explanation = (
-        f"{_pounds(total)} is shared among {n} place{'s' if n != 1 else ''} {how} "
+        f"{money_text(total)} is shared among {n} place{'s' if n != 1 else ''} {how} "
         f"({sum(p.population for p in places):,} people in all); each place's share is rounded "
         "down to the penny and the pennies left over go to the largest remainders, so the "
         "place budgets add up to the total exactly."

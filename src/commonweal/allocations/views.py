@@ -126,7 +126,13 @@ def allocations(request: HttpRequest, slug: str) -> HttpResponse:
 def _allocation(slug: str, pk: int) -> Allocation:
     return get_object_or_404(
         Allocation.objects.select_related(
-            "system", "year", "organisation", "plan_item", "decision", "corrects"
+            "system",
+            "year",
+            "organisation",
+            "plan_item",
+            "consultation_item",
+            "decision",
+            "corrects",
         ),
         system__slug=slug,
         pk=pk,
@@ -151,6 +157,14 @@ def _decider(a: Allocation, value: str) -> tuple[Person, Post] | None:
     return (person, post) if person and post else None
 
 
+def decision_day(a: Allocation, today: date) -> date:
+    """The decide form's date to start from: the day the decision is due on the forward plan,
+    when that has come (a 2020/21 allocation was decided in 2020, not on the day it is
+    recorded); otherwise today. A day not yet come is refused (`record_officer_decision`)."""
+    due = a.plan_item.due if a.plan_item is not None else None
+    return due if due is not None and due <= today else today
+
+
 LINE_FIELDS: dict[str, str] = {}
 DECIDE_FIELDS = {"parts[0].deciders": "decider", "parts": "decider", "decider": "decider"}
 
@@ -169,7 +183,7 @@ def allocation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         data if which == "decide" else None,
         officers=officers,
         prefix="decide",
-        initial={"on": date.today()},
+        initial={"on": decision_day(a, date.today())},
     )
     link_form = forms.LinkForm(data if which == "link" else None, prefix="link")
     refuse_form = forms.RefuseForm(data if which == "refuse" else None, prefix="refuse")
@@ -266,6 +280,8 @@ def allocation(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             or any(v.startswith(f"{actor.person.key}|") for v, _ in officers if actor.person),
             "draft": a.status == Status.DRAFT,
             "awaiting": a.status == Status.AWAITING,
+            "money": rules.money_text,
+            "k": rules.thousands_text,
             "section": "systems",
             "crumbs": _crumbs(a.system),
         },

@@ -3,8 +3,14 @@
 The seeds give the CCG's 2020/21 budget (seed 002: £1,835,740k), not its allocation's growth,
 investment and disinvestment, nor any place's budget: every line and weight here is invented
 to show how an allocation is made, routed and decided, and the allocation says so. It is
-submitted, so it waits for a decision on the forward plan at the Integrated Commissioning
-Executive's next meeting (the scheme's illustrative clause D8 consults the ICE).
+submitted, so it is on the forward plan for consultation at the Integrated Commissioning
+Executive's next meeting (the scheme's illustrative clause D8 consults the ICE), and for
+decision by the Governing Body after it (its £13.2m of growth and investment is over the
+Accountable Officer's £5m).
+
+Of its £1,835.74m, £400m is capitated to the four local areas; the growth, investment and
+disinvestment are uses of the rest (North Devon's £3.5m investment shown against North Devon,
+beside its capitated budget), and what remains is held at system level, not capitated.
 
 Place budgets are capitated from the registered population where each of Devon's four local
 areas has member practices with list sizes. The example leaves Devon's PCNs unplaced (nothing

@@ -7,14 +7,17 @@ Plymouth's underspend offered only to non-recurrent items, Torbay on plan. The l
 posted before the demo closes M1 to M9, so the forecasts as at M9 (Q3) and M10 stand.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from commonweal.core.actions import Actor
 from commonweal.core.documents import read_yaml
-from commonweal.core.models import Organisation
+from commonweal.core.models import Organisation, Person
 from commonweal.finance import actions as finance
 from commonweal.finance.models import FinancialYear, Kind
+from commonweal.governance.models import Body, Post
+from commonweal.meetings import actions as meetings
+from commonweal.meetings.models import Meeting
 from commonweal.pools import actions, position
 from commonweal.pools.models import PoolPlan, SpendLine, UnderspendUse
 from commonweal.registry.actions import EXAMPLES_DIR as EXAMPLES
@@ -121,6 +124,14 @@ POOLS: dict[str, tuple] = {
             ),
         ],
     ),
+}
+
+ACTION_PLANS = {
+    "devon": "Overspend on home care and reablement: review packages over £1,000 a week; a joint "
+    "panel for new placements; report to the Health and Wellbeing Board in February.",
+    "plymouth": "Underspend on community rehabilitation (vacancies): recruit to the vacant posts; "
+    "offer the one-off balance to non-recurrent discharge equipment; report in February.",
+    "torbay": "Variance within tolerance: keep under monthly review.",
 }
 
 METRICS = {
@@ -241,19 +252,22 @@ def add_pools(actor: Actor, year: FinancialYear) -> str:
                 narrative="Illustrative return.",
             ),
         )
-        found = position.figures(agreement, year, 10)
-        assert found is not None
-        if found.needs_action_plan:
+        # Q3's forecast (M9) is beyond the threshold for Devon and Plymouth: each records an
+        # action plan, which stands for the months after until a later one replaces it.
+        at_q3 = position.figures(agreement, year, 9)
+        assert at_q3 is not None
+        if at_q3.needs_action_plan:
             actions.record_action_plan(
                 actor,
                 agreement,
                 year,
-                month=10,
+                month=9,
                 owner=f"{agreement.manager.name}, {agreement.manager_title}",
                 due=year_end(year),
-                actions="Review home care packages over £1,000 a week; a joint panel for new "
-                "placements; report to the Health and Wellbeing Board in February.",
+                actions=ACTION_PLANS[ref],
             )
+        found = position.figures(agreement, year, 10)
+        assert found is not None
         if ref == "plymouth" and not UnderspendUse.objects.filter(agreement=agreement).exists():
             one_off = SpendLine.objects.get(scheme__plan=found.plan, reference="C")
             actions.use_underspend(
@@ -274,3 +288,46 @@ def _quarters() -> list[date]:
 
 def year_end(year: FinancialYear) -> date:
     return date(year.start + 1, 3, 31)
+
+
+def add_board_meeting(actor: Actor) -> str:
+    """A meeting of Plymouth's Health and Wellbeing Board, held last week, with the pool's Q3
+    return on its agenda and a quorum present: its clerk can record the board's sign-off."""
+    board = Body.objects.get(system__slug="devon-2019", code="hwb-plymouth")
+    if Meeting.objects.filter(body=board).exists():
+        return ""
+    held = meetings.schedule_meeting(
+        actor,
+        board,
+        meetings.at(date.today() - timedelta(days=7), 14, 0),
+        venue="Council House, Plymouth",
+        status=Meeting.Status.CONFIRMED,
+    )
+    meetings.add_agenda_item(
+        actor,
+        held,
+        meetings.ItemIn(
+            title="Better Care Fund: Q3 2020/21 return (illustrative)",
+            kind="decision",
+            urgency_reason="Added for the example.",
+            chair_agreed=True,
+        ),
+    )
+    for key, (code, post) in {
+        "cllr-uma-kerr": ("E06000026", "cabinet-member-health"),
+        "rae-young": ("E06000026", "dass"),
+        "alex-morgan": ("15N", "accountable-officer"),
+    }.items():
+        meetings.record_attendance(
+            actor,
+            held,
+            meetings.AttendanceIn(
+                person=Person.objects.get(key=key),
+                capacity="member",
+                post=Post.objects.get(organisation__code=code, code=post),
+            ),
+        )
+    return (
+        "held a meeting of Plymouth's Health and Wellbeing Board with the pool's Q3 return on "
+        "its agenda"
+    )

@@ -121,7 +121,9 @@ class PoolLine(Schema):
     actual_to_date: FinanceMoney
     forecast_outturn: FinanceMoney
     variance: FinanceMoney = Field(description="forecast outturn less budget: positive overspends")
-    forecast_made: bool = Field(description="false: no forecast this month, taken at budget")
+    forecast_made: bool = Field(
+        description="false: no forecast this month (taken as the actual to date and the budget for the months to come)"
+    )
     risk_share: str
     formula: str
     shares: list[PoolShare]

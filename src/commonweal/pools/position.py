@@ -23,7 +23,8 @@ class LineFigures:
     line: SpendLine
     scheme: str
     rule: rules.Line
-    forecast_made: bool  # False: no ledger line or no forecast this month; taken at budget
+    # False: no ledger line, or no forecast this month (actuals to date and budget after them)
+    forecast_made: bool
     actual_to_date: int
     shares: dict[str, Decimal]  # percent, for showing
 
@@ -84,10 +85,12 @@ def figures(agreement: Agreement, year: FinancialYear, month: int) -> Found | No
     out = []
     for s in spend:
         f = sums.get(s.ledger_line_id) if s.ledger_line_id else None
-        made = f is not None and f.unforecast_lines == 0 and f.lines > 0
-        # The ledger's forecast variance, against the pool line's budget: a line without a
-        # forecast this month is taken at budget, as the ledger takes it.
-        forecast = s.budget + (f.forecast_variance if made and f is not None else 0)
+        # At M12 every month is an actual: no forecast is wanted.
+        made = f is not None and f.lines > 0 and (f.unforecast_lines == 0 or month == 12)
+        # The ledger's forecast variance, against the pool line's budget. A line without a
+        # forecast this month is taken as the ledger takes it: its actuals to date and its
+        # budget for the months to come (so a variance to date still shows).
+        forecast = s.budget + (f.forecast_variance if f is not None else 0)
         rule = rule_line(s, forecast)
         try:
             share = rules.shares(rule, contributions)
@@ -126,11 +129,17 @@ def figures(agreement: Agreement, year: FinancialYear, month: int) -> Found | No
         or 0
     )
     total = sum(contributions.values())
-    needs = rules.needs_action_plan(resolution.net_variance, total, agreement.action_plan_threshold)
-    # The plan answering this month's variance: one recorded as at this month or later
-    # months' forecasts carry it only when recorded for them.
+    # Underspend already committed to non-recurrent items is spending: the variance the
+    # threshold judges is net of it.
+    needs = rules.needs_action_plan(
+        resolution.net_variance + used, total, agreement.action_plan_threshold
+    )
+    # The action plan answering this month's forecast: the latest recorded as at this month
+    # or before it (a plan stands until a later forecast asks for a new one).
     action_plan = (
-        ActionPlan.objects.filter(agreement=agreement, year=year, month=month).first()
+        ActionPlan.objects.filter(agreement=agreement, year=year, month__lte=month)
+        .order_by("-month", "-id")
+        .first()
         if needs
         else None
     )

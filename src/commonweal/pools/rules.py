@@ -261,11 +261,15 @@ def resolve(
             if s.used and s.source != Source.PARTNERS
         )
         own = ", ".join(f"{name(p)} {pounds(v)}" for p, v in borne.items() if v)
-        summary = (
-            f"A gross overspend of {pounds(gross_over)} is met from "
-            + (met or "nothing within the pool")
-            + (f"; the partners' own funds meet the rest: {own}." if own else ".")
-        )
+        if not met:
+            summary = (
+                f"A gross overspend of {pounds(gross_over)} falls wholly on the partners' own "
+                f"funds, the pool having nothing to meet it: {own}."
+            )
+        else:
+            summary = f"A gross overspend of {pounds(gross_over)} is met from {met}" + (
+                f"; the partners' own funds meet the rest: {own}." if own else "."
+            )
     return Resolution(
         gross_overspend=gross_over,
         gross_underspend=gross_under,
@@ -299,7 +303,7 @@ def underspend_use(line: Line, amount: int, underspend_left: int) -> Verdict:
         return Verdict(
             False,
             f"Only {pounds(underspend_left)} of projected underspend is left once overspends "
-            f"are met; {pounds(amount)} asks for more",
+            f"are met and earlier uses are taken; {pounds(amount)} asks for more",
         )
     return Verdict(
         True, f"{pounds(amount)} of projected underspend funds non-recurrent line {line.reference}"

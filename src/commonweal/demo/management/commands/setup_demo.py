@@ -109,10 +109,25 @@ class Command(Base):
                 assign_role(
                     actor, manager.person, Organisation.objects.get(code=code), Role.FINANCE
                 )
+            # ... and, to show the sign-off, the clerk of Plymouth's Health and Wellbeing Board.
+            hwb = Body.objects.get(system__slug="devon-2019", code="hwb-plymouth")
+            assign_role(
+                actor,
+                manager.person,
+                Organisation.objects.get(code="E06000026"),
+                Role.CLERK,
+                scope=hwb,
+            )
             self.stdout.write(
                 "sign in as pools / commonweal-demo (finance lead and pooled fund manager of the "
-                "three councils' Better Care Fund pools)"
+                "three councils' Better Care Fund pools, and clerk of Plymouth's Health and "
+                "Wellbeing Board)"
             )
+        from commonweal.demo.pools import add_board_meeting
+
+        said = add_board_meeting(actor)
+        if said:
+            self.stdout.write(said)
         demo = Person.objects.filter(account__username="demo").first()
         if demo is not None and not demo.role_assignments.filter(role=Role.FINANCE).exists():
             assign_role(actor, demo, Organisation.objects.get(code="15N"), Role.FINANCE)
