@@ -285,12 +285,7 @@ def check_plan(agreement: Agreement, year: FinancialYear, plan: PlanIn) -> list[
                 f"'{s.scheme_type}' is not a scheme type; use one of: "
                 + "; ".join(cfg.scheme_types),
             )
-    ledger_lines = {
-        (b.organisation.code, b.cost_centre): b
-        for b in BudgetLine.objects.filter(
-            system_id=agreement.system_id, organisation__code__in=partners
-        ).select_related("organisation")
-    }
+    ledger_lines = _ledger_lines(agreement, partners, plan.lines)
     refs: dict[str, str] = {}
     for ln in plan.lines:
         where = ln.where or f"lines[{ln.reference}]"
@@ -304,13 +299,13 @@ def check_plan(agreement: Agreement, year: FinancialYear, plan: PlanIn) -> list[
         if not ln.name.strip():
             bad(where, "a line has a name")
         money(where, ln.budget)
-        if ln.cost_centre and _ledger_count(ledger_lines, ln.cost_centre) > 1:
+        if ln.cost_centre and len(ledger_lines.get(ln.cost_centre, ())) > 1:
             bad(
                 where,
                 f"more than one partner has cost centre '{ln.cost_centre}': the line cannot "
                 "say whose ledger it is in",
             )
-        elif ln.cost_centre and not _ledger_line(ledger_lines, ln.cost_centre):
+        elif ln.cost_centre and not ledger_lines.get(ln.cost_centre):
             bad(
                 where,
                 f"no partner has cost centre '{ln.cost_centre}' in the ledger: add the budget "
@@ -365,14 +360,17 @@ def check_plan(agreement: Agreement, year: FinancialYear, plan: PlanIn) -> list[
     return problems
 
 
-def _ledger_count(ledger_lines: dict[tuple[str, str], BudgetLine], cost_centre: str) -> int:
-    return sum(1 for _, cc in ledger_lines if cc == cost_centre)
-
-
-def _ledger_line(
-    ledger_lines: dict[tuple[str, str], BudgetLine], cost_centre: str
-) -> BudgetLine | None:
-    return next((b for (_, cc), b in ledger_lines.items() if cc == cost_centre), None)
+def _ledger_lines(
+    agreement: Agreement, partners: set[str], lines: Sequence["LineIn"]
+) -> dict[str, list[BudgetLine]]:
+    """The partners' ledger lines with the cost centres a plan names, by cost centre."""
+    named = {ln.cost_centre for ln in lines if ln.cost_centre}
+    out: dict[str, list[BudgetLine]] = {}
+    for b in BudgetLine.objects.filter(
+        system_id=agreement.system_id, organisation__code__in=partners, cost_centre__in=named
+    ):
+        out.setdefault(b.cost_centre, []).append(b)
+    return out
 
 
 @action("pools.load_plan", permission=Permission.MANAGE_POOLS)
@@ -410,12 +408,7 @@ def load_plan(actor: Actor, agreement: Agreement, year: FinancialYear, plan: Pla
             Instalment(contribution=contribution, due=i.due, amount=i.amount) for i in c.instalments
         )
     partners = set(agreement.partners.values_list("organisation__code", flat=True))
-    ledger_lines = {
-        (b.organisation.code, b.cost_centre): b
-        for b in BudgetLine.objects.filter(
-            system_id=agreement.system_id, organisation__code__in=partners
-        ).select_related("organisation")
-    }
+    ledger_lines = _ledger_lines(agreement, partners, plan.lines)
     schemes = {
         s.reference: Scheme.objects.create(
             plan=stored, reference=s.reference, name=s.name, scheme_type=s.scheme_type
@@ -429,7 +422,7 @@ def load_plan(actor: Actor, agreement: Agreement, year: FinancialYear, plan: Pla
             name=ln.name,
             budget=ln.budget,
             recurrent=ln.recurrent,
-            ledger_line=_ledger_line(ledger_lines, ln.cost_centre) if ln.cost_centre else None,
+            ledger_line=ledger_lines[ln.cost_centre][0] if ln.cost_centre else None,
             risk_share=ln.risk_share,
             shares={k: str(v) for k, v in ln.shares.items()},
             formula=ln.formula,

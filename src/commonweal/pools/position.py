@@ -81,7 +81,7 @@ def figures(agreement: Agreement, year: FinancialYear, month: int) -> Found | No
         .order_by("scheme_id", "id")
     )
     ledger_ids = [s.ledger_line_id for s in spend if s.ledger_line_id]
-    sums = ledger.sums(year, month, "cost_centre") if ledger_ids else {}
+    sums = ledger.sums(year, month, "cost_centre", lines=ledger_ids) if ledger_ids else {}
     out = []
     for s in spend:
         f = sums.get(s.ledger_line_id) if s.ledger_line_id else None
