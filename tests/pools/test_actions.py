@@ -313,3 +313,39 @@ def test_a_metric_actual_is_a_plain_number_to_two_places(pool, year, value):
     assert not QuarterlyReturn.objects.exists()
     # Trailing zeros are not extra places.
     assert complete_return(pool, year, avoidable_admissions=Decimal("181.200")).pk
+
+
+def test_a_contribution_comes_from_a_funding_stream_the_partner_may_give(
+    agreement, year, ledger_lines
+):
+    plan = plan_in()
+    plan.contributions = [
+        actions.ContributionIn("15N", 5 * M, stream="nhs_minimum"),
+        actions.ContributionIn("15N", 1 * M, stream="nhs_additional"),
+        actions.ContributionIn("E10000008", 1 * M, stream="dfg"),
+        actions.ContributionIn("E10000008", 3 * M, stream="Improved Better Care Fund grant"),
+    ]
+    stored = actions.load_plan(CL(), agreement, year, plan)
+    assert sorted(stored.contributions.values_list("stream", flat=True)) == [
+        "dfg",
+        "ibcf",
+        "nhs_additional",
+        "nhs_minimum",
+    ]
+    # Shares are by partner, all streams together: still 60% / 40%.
+    assert position.figures(agreement, year, MONTH).resolution.borne_by == {
+        "15N": 18_000_000,
+        "E10000008": 12_000_000,
+    }
+    wrong = plan_in()
+    wrong.contributions = [
+        actions.ContributionIn("15N", 6 * M, stream="dfg"),
+        actions.ContributionIn("E10000008", 2 * M, stream="lottery"),
+        actions.ContributionIn("E10000008", 2 * M),
+    ]
+    with pytest.raises(Refused) as exc:
+        actions.load_plan(CL(), agreement, year, wrong)
+    text = " | ".join(p.message for p in exc.value.problems)
+    assert "Disabled Facilities Grant comes from a council, not 15N" in text
+    assert "'lottery' is not a funding stream" in text
+    assert PoolPlan.objects.count() == 1

@@ -131,15 +131,17 @@ def test_the_plan_sheets_are_laid_out_as_the_docstring_says(rich):
     assert [x.value for x in c[1]] == [
         "Partner code",
         "Partner name",
+        "Funding stream",
         "Amount £",
         "Instalment 1 due",
         "Instalment 1 £",
         "Instalment 2 due",
         "Instalment 2 £",
     ]
-    assert c["A2"].value == "15N" and c["C2"].value == 6_000_000
-    assert c["C2"].number_format.startswith("£")
-    assert c["D2"].is_date and c["D2"].value.date() == date(2020, 4, 30)
+    assert c["A2"].value == "15N" and c["C2"].value == "Contribution"
+    assert c["D2"].value == 6_000_000
+    assert c["D2"].number_format.startswith("£")
+    assert c["E2"].is_date and c["E2"].value.date() == date(2020, 4, 30)
     lines = book["Lines"]
     assert [x.value for x in lines[1]] == [
         "Scheme ref",
@@ -190,8 +192,8 @@ def test_the_quarterly_returns_workbook_imports_as_the_plan_it_reported(rich, ag
 
 def test_a_template_filled_in_imports(agreement, year, ledger_lines):
     book = book_of(exports.template_workbook())
-    book["Contributions"].append(["15N", "NHS Devon CCG", 60, "2020-05-01", 60])
-    book["Contributions"].append(["E10000008", None, "£40.00"])
+    book["Contributions"].append(["15N", "NHS Devon CCG", None, 60, "2020-05-01", 60])
+    book["Contributions"].append(["E10000008", None, "Contribution", "£40.00"])
     book["Schemes"].append(["S1", "Community", "Carers services"])
     book["Lines"].append(["S1", "L1", "Carers' breaks", None, 90.5, "yes", None, None, None])
     book["Reserves"].append([9.5, None])
@@ -246,15 +248,15 @@ CASES = {
         ],
     ),
     "a date that does not exist": (
-        lambda b: b["Contributions"].cell(2, 4, "2021-02-30"),
+        lambda b: b["Contributions"].cell(2, 5, "2021-02-30"),
         [
-            "plan.xlsx: Contributions!D2: 2021-02-30 is not a date that exists: check the day and month"
+            "plan.xlsx: Contributions!E2: 2021-02-30 is not a date that exists: check the day and month"
         ],
     ),
     "a date outside the term": (
-        lambda b: b["Contributions"].cell(2, 4, date(2019, 4, 1)),
+        lambda b: b["Contributions"].cell(2, 5, date(2019, 4, 1)),
         [
-            "plan.xlsx: Contributions!D2: 2019-04-01 is outside the agreement's term "
+            "plan.xlsx: Contributions!E2: 2019-04-01 is outside the agreement's term "
             "(2020-04-01 to 2023-03-31): an instalment falls due within it"
         ],
     ),
@@ -277,6 +279,14 @@ CASES = {
             "(its partners: 15N, E10000008)"
         ],
     ),
+    "an unknown funding stream": (
+        lambda b: b["Contributions"].cell(2, 3, "Lottery"),
+        [
+            "plan.xlsx: Contributions!C2: 'Lottery' is not a funding stream; use one of: "
+            "Contribution; Minimum NHS contribution; Additional NHS contribution; Disabled "
+            "Facilities Grant; Improved Better Care Fund grant; Additional council contribution"
+        ],
+    ),
     "an unknown partner contributing": (
         lambda b: b["Contributions"].cell(3, 1, "RA9"),
         [
@@ -285,17 +295,17 @@ CASES = {
         ],
     ),
     "contributions not balancing": (
-        lambda b: b["Contributions"].cell(3, 3, 4_000_000.01).parent.cell(3, 5, 4_000_000.01),
+        lambda b: b["Contributions"].cell(3, 4, 4_000_000.01).parent.cell(3, 6, 4_000_000.01),
         [
-            "plan.xlsx: Contributions!C2:C3: the lines, risk reserve and uncommitted allocations "
+            "plan.xlsx: Contributions!D2:D3: the lines, risk reserve and uncommitted allocations "
             "add up to £10,000,000, but the partners contribute £10,000,000.01: a pool spends "
             "what it holds"
         ],
     ),
     "instalments not adding up": (
-        lambda b: b["Contributions"].cell(2, 7, 2_999_999),
+        lambda b: b["Contributions"].cell(2, 8, 2_999_999),
         [
-            "plan.xlsx: Contributions!C2: the instalments add up to £5,999,999, not the "
+            "plan.xlsx: Contributions!D2: the instalments add up to £5,999,999, not the "
             "contribution of £6,000,000"
         ],
     ),
@@ -356,14 +366,14 @@ def test_each_mistake_is_refused_at_its_sheet_and_cell(rich, agreement, year, ca
 
 def test_every_problem_is_collected_before_the_plan_is_refused(rich, agreement, year):
     def many(b):
-        b["Contributions"].cell(2, 4, "2021-02-30")
+        b["Contributions"].cell(2, 5, "2021-02-30")
         b["Lines"].cell(3, 5, "n/a")
         b["Lines"].cell(3, 8, "15N 60%; E10000008 30%")
         b["Reserves"].cell(2, 1, "lots")
 
     problems = refused(agreement, year, edited(rich, many))
     assert [p.split(": ")[1] for p in problems] == [
-        "Contributions!D2",
+        "Contributions!E2",
         "Lines!E3",
         "Lines!H3",
         "Reserves!A2",
@@ -478,6 +488,7 @@ def test_the_return_workbook_holds_the_issues_figures(pool, agreement, year):
     assert book.sheetnames == [
         "Cover",
         "Checklist",
+        "Income",
         "Expenditure",
         "Risk share",
         "Metrics return",
@@ -524,6 +535,12 @@ def test_the_return_workbook_holds_the_issues_figures(pool, agreement, year):
     assert variance.number_format.startswith("£")
     share = next(c for row in spend.iter_rows() for c in row if c.value == 0.6)
     assert share.number_format.endswith("%")
+    # Income by partner and stream: the year's plan, and the instalments due by Q2's end.
+    income = {r[0]: r for r in rows(book["Income"]) if r and r[0] in ("15N", "E10000008")}
+    assert income["15N"][2:] == ["Contribution", 6_000_000, 0]
+    assert find(book["Income"], "Total")[3] == 10_000_000
+    # The expenditure sheet ties to the pool: lines, reserve and uncommitted.
+    assert find(spend, "Pool total")[4] == 10_000_000
     risk = rows(book["Risk share"])
     steps = [r for r in risk if r and r[0] in (1, 2, 3, 4)]
     assert [r[3] for r in steps] == [100_000, 300_000, 300_000, 300_000]

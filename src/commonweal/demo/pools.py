@@ -192,15 +192,12 @@ def add_pools(actor: Actor, year: FinancialYear) -> str:
         plan = actions.PlanIn(
             contributions=[
                 actions.ContributionIn(
-                    "15N",
-                    ccg_k * K,
-                    [actions.InstalmentIn(d, ccg_k * K // 4) for d in _quarters()],
-                ),
-                actions.ContributionIn(
-                    council,
-                    council_k * K,
-                    [actions.InstalmentIn(d, council_k * K // 4) for d in _quarters()],
-                ),
+                    "15N" if stream.startswith("nhs") else council,
+                    amount * K,
+                    [actions.InstalmentIn(d, amount * K // 4) for d in _quarters()],
+                    stream=stream,
+                )
+                for stream, amount in _streams(ccg_k, council_k)
             ],
             schemes=[
                 actions.SchemeIn(s, n, t)
@@ -280,6 +277,20 @@ def add_pools(actor: Actor, year: FinancialYear) -> str:
                 reason="Illustrative: equipment to support discharge this winter (one-off).",
             )
     return ("loaded the example pooled funds: " + "; ".join(said)) if said else ""
+
+
+def _streams(ccg_k: int, council_k: int) -> list[tuple[str, int]]:
+    """Each partner's contribution by funding stream (£'000): the CCG's minimum contribution
+    and the rest as additional; the council's DFG and iBCF grants and its own addition."""
+    nhs_minimum = ccg_k * 5 // 6
+    dfg, ibcf = council_k // 4, council_k // 2
+    return [
+        ("nhs_minimum", nhs_minimum),
+        ("nhs_additional", ccg_k - nhs_minimum),
+        ("dfg", dfg),
+        ("ibcf", ibcf),
+        ("council_additional", council_k - dfg - ibcf),
+    ]
 
 
 def _quarters() -> list[date]:

@@ -164,6 +164,7 @@ class ContributionIn:
     amount: int
     instalments: list[InstalmentIn] = field(default_factory=list)
     where: str = ""
+    stream: str = "contribution"  # a funding stream's code (pools.yaml)
 
 
 @dataclass
@@ -236,13 +237,36 @@ def check_plan(agreement: Agreement, year: FinancialYear, plan: PlanIn) -> list[
         return True
 
     seen: dict[str, str] = {}
+    given: dict[tuple[str, str], str] = {}
+    kinds = dict(Organisation.objects.filter(code__in=partners).values_list("code", "kind"))
     for c in plan.contributions:
         where = c.where or f"contributions[{c.organisation}]"
         if c.organisation not in partners:
             bad(where, f"{c.organisation} is not a partner of {agreement.name}")
-        if c.organisation in seen:
-            bad(where, f"{c.organisation} contributes twice (also {seen[c.organisation]})")
-        seen[c.organisation] = where
+        stream = cfg.stream(c.stream)
+        if stream is None:
+            bad(
+                where,
+                f"'{c.stream}' is not a funding stream; use one of: "
+                + "; ".join(f.name for f in cfg.funding_streams),
+            )
+        elif c.organisation in kinds and stream.from_ != "any":
+            council = kinds[c.organisation] in COUNCIL_KINDS
+            if council != (stream.from_ == "council"):
+                bad(
+                    where,
+                    f"{stream.name} comes from {'a council' if stream.from_ == 'council' else 'an NHS body'}, "
+                    f"not {c.organisation}",
+                )
+        key = (c.organisation, stream.code if stream else c.stream)
+        if key in given:
+            bad(
+                where,
+                f"{c.organisation} gives {stream.name if stream else c.stream} twice (also "
+                f"{given[key]})",
+            )
+        given[key] = where
+        seen.setdefault(c.organisation, where)
         if money(where, c.amount, positive=True) and c.instalments:
             paid = sum(i.amount for i in c.instalments)
             for i in c.instalments:
@@ -401,8 +425,12 @@ def load_plan(actor: Actor, agreement: Agreement, year: FinancialYear, plan: Pla
         for o in Organisation.objects.filter(code__in=[c.organisation for c in plan.contributions])
     }
     for c in plan.contributions:
+        stream = config.config().stream(c.stream)
         contribution = Contribution.objects.create(
-            plan=stored, organisation=orgs[c.organisation], amount=c.amount
+            plan=stored,
+            organisation=orgs[c.organisation],
+            stream=stream.code if stream else c.stream,
+            amount=c.amount,
         )
         Instalment.objects.bulk_create(
             Instalment(contribution=contribution, due=i.due, amount=i.amount) for i in c.instalments

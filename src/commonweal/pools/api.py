@@ -101,6 +101,7 @@ class PoolAgreement(PoolSummary):
 
 class PoolContribution(Schema):
     organisation: PoolOrganisation
+    stream: str = Field(description="the funding stream, such as Minimum NHS contribution")
     amount: FinanceMoney
     share: str = Field(description='the share of the pool, such as "60%"')
     instalments: list[dict[str, Any]] = Field(description="{due, amount} of each instalment")
@@ -424,6 +425,7 @@ def position(
         "contributions": [
             {
                 "organisation": {"code": c.code, "name": c.name},
+                "stream": c.stream,
                 "amount": money(c.contribution or 0),
                 "share": c.share_text,
                 "instalments": [{"due": d, "amount": money(x)} for d, x in c.instalments],

@@ -28,8 +28,16 @@ class Condition(Strict):
     text: str = Field(min_length=1)
 
 
+class Stream(Strict):
+    code: str = Field(pattern=r"^[a-z0-9_]{1,60}$")
+    name: str = Field(min_length=1, max_length=100)
+    # Which partners may give it: an NHS body, a council, or either.
+    from_: Literal["nhs", "council", "any"] = Field(alias="from")
+
+
 class Config(Strict):
     action_plan_threshold: Decimal = Field(ge=0, le=100)
+    funding_streams: list[Stream] = Field(min_length=1)
     scheme_types: list[str] = Field(min_length=1)
     metrics: list[Metric] = Field(min_length=1)
     conditions: list[Condition] = Field(default_factory=list)
@@ -40,10 +48,16 @@ class Config(Strict):
             ("metric", [m.code for m in self.metrics]),
             ("condition", [c.code for c in self.conditions]),
             ("scheme type", self.scheme_types),
+            ("funding stream", [f.code for f in self.funding_streams]),
         ):
             if len(set(codes)) != len(codes):
                 raise ValueError(f"a {what} is listed twice")
         return self
+
+    def stream(self, code_or_name: str) -> Stream | None:
+        """A funding stream by its code or its name (any case)."""
+        key = code_or_name.strip().casefold()
+        return next((f for f in self.funding_streams if key in (f.code, f.name.casefold())), None)
 
     def metric(self, code: str) -> Metric | None:
         return next((m for m in self.metrics if m.code == code), None)

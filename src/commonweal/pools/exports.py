@@ -18,6 +18,7 @@ percent format, dates as date cells; text is always text (never run as a formula
 `commonweal.finance.exports`, so pools' spreadsheets look like finance's.
 """
 
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
@@ -105,7 +106,9 @@ def plan_sheets(plan: PoolPlan | None) -> list[Sheet]:
         *(h for n in range(1, pairs + 1) for h in instalment_headings(n)),
     )
     for c in given:
+        stream = config.config().stream(c.stream)
         cells: list[CellValue] = [Text(c.organisation.code), Text(c.organisation.name)]
+        cells.append(Text(stream.name if stream else c.stream))
         cells.append(Money(c.amount))
         for i in c.instalments.all():
             cells += [i.due, Money(i.amount)]
@@ -314,7 +317,60 @@ def _expenditure(figures: dict[str, Any] | None, plan: PoolPlan | None) -> Sheet
             Text(line.risk_share.capitalize() if line is not None else ""),
             *(Percent(_percent(shares[c])) if c in shares else None for c in codes),
         )
-    sheet.add(Text("Total", "bold"), None, None, None, *(Money(t) for t in totals), bold=True)
+    sheet.add(Text("Spend lines", "bold"), None, None, None, *(Money(t) for t in totals), bold=True)
+    # The pool's other uses, so that the sheet ties to the contributions.
+    reserve, uncommitted = figures.get("risk_reserve") or 0, figures.get("uncommitted") or 0
+    sheet.add(Text("Risk reserve"), None, None, None, Money(reserve))
+    sheet.add(Text("Uncommitted allocations"), None, None, None, Money(uncommitted))
+    sheet.add(
+        Text("Pool total", "bold"),
+        None,
+        None,
+        None,
+        Money(totals[0] + reserve + uncommitted),
+        bold=True,
+    )
+    return sheet
+
+
+def _quarter_end(ret: QuarterlyReturn) -> date:
+    start = ret.year.start
+    return {
+        1: date(start, 6, 30),
+        2: date(start, 9, 30),
+        3: date(start, 12, 31),
+        4: date(start + 1, 3, 31),
+    }[ret.quarter]
+
+
+def _income(ret: QuarterlyReturn, plan: PoolPlan | None) -> Sheet:
+    """The pool's income by partner and funding stream: planned for the year, and what the
+    instalments make due by the quarter's end."""
+    sheet = Sheet("Income", "pounds")
+    sheet.add(Text("Income by partner and funding stream", "title"))
+    if plan is None:
+        sheet.add(Text("No plan is loaded for the year: nothing to report."))
+        return sheet
+    end = _quarter_end(ret)
+    sheet.add(Text(f"Figures in £; instalments due on or before {end:%d/%m/%Y}."))
+    sheet.blank()
+    sheet.freeze_after = sheet.header(
+        "Partner code", "Partner", "Funding stream", "Planned for the year", "Due to date"
+    )
+    cfg = config.config()
+    planned = due = 0
+    for c in plan.contributions.select_related("organisation").prefetch_related("instalments"):
+        stream = cfg.stream(c.stream)
+        owed = sum(i.amount for i in c.instalments.all() if i.due <= end)
+        planned, due = planned + c.amount, due + owed
+        sheet.add(
+            Text(c.organisation.code),
+            Text(c.organisation.name),
+            Text(stream.name if stream else c.stream),
+            Money(c.amount),
+            Money(owed),
+        )
+    sheet.add(Text("Total", "bold"), None, None, Money(planned), Money(due), bold=True)
     return sheet
 
 
@@ -432,6 +488,7 @@ def return_workbook(ret: QuarterlyReturn) -> bytes:
         [
             _cover(ret, figures, plan),
             _checklist(ret),
+            _income(ret, plan),
             _expenditure(figures, plan),
             _risk_share(figures),
             _metrics(ret, figures),

@@ -105,8 +105,11 @@ class PoolPlan(Immutable):
 
 
 class Contribution(Immutable):
+    """A partner's contribution to the year's pool, from one funding stream (`pools.yaml`)."""
+
     plan = models.ForeignKey(PoolPlan, on_delete=models.PROTECT, related_name="contributions")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    stream = models.CharField(max_length=60, default="contribution")
     amount = models.BigIntegerField()  # pence
 
     class Meta:

@@ -73,7 +73,10 @@ def figures(agreement: Agreement, year: FinancialYear, month: int) -> Found | No
     if plan is None:
         return None
     given = list(plan.contributions.select_related("organisation"))
-    contributions = {c.organisation.code: c.amount for c in given}
+    # A partner's share of the pool: all its funding streams together.
+    contributions: dict[str, int] = {}
+    for c in given:
+        contributions[c.organisation.code] = contributions.get(c.organisation.code, 0) + c.amount
     names = {c.organisation.code: c.organisation.name for c in given}
     spend = list(
         SpendLine.objects.filter(scheme__plan=plan)

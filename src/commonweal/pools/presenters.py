@@ -75,6 +75,7 @@ class PartnerRow:
     contribution: int | None = None  # pence, in the year's plan
     share: Fraction | None = None  # of the pool's contributions
     instalments: tuple[tuple[date, int], ...] = ()
+    stream: str = ""  # the funding stream's name
 
     @property
     def share_text(self) -> str:
@@ -439,6 +440,7 @@ def year_position(
             c.amount,
             Fraction(c.amount, total) if total else None,
             tuple((i.due, i.amount) for i in c.instalments.all()),
+            _stream_name(c.stream),
         )
         for c in plan.contributions.select_related("organisation").prefetch_related("instalments")
     ]
@@ -627,3 +629,8 @@ def plan_metrics(plan: PoolPlan) -> dict[str, dict[int, Decimal]]:
     for m in MetricPlan.objects.filter(plan=plan):
         out.setdefault(m.metric, {})[m.quarter] = m.value
     return out
+
+
+def _stream_name(code: str) -> str:
+    stream = config.config().stream(code)
+    return stream.name if stream else code

@@ -10,9 +10,10 @@ so "Amount", "Amount £" and "Amount (£)" are one column) and the rows follow f
 with nothing in them are skipped. A heading that is not one of the sheet's is refused, so a
 misspelt column is not silently lost. * marks a column that must be there.
 
-**Contributions**, a partner a row: Partner code * (the organisation's ODS or GSS code: a
-partner of the agreement), Partner name (for the reader; not read), Amount £ * (the year's
-contribution), then its instalments in pairs of columns, Instalment 1 due / Instalment 1 £,
+**Contributions**, a partner's funding stream a row: Partner code * (the organisation's ODS or
+GSS code: a partner of the agreement), Partner name (for the reader; not read), Funding stream
+(a stream's name or code in pools.yaml, such as Minimum NHS contribution or Disabled Facilities
+Grant; blank: Contribution), Amount £ * (the year's contribution), then its instalments in pairs of columns, Instalment 1 due / Instalment 1 £,
 Instalment 2 due / Instalment 2 £, and so on (none: the contribution has no schedule). The
 instalments add up to the contribution and fall due within the agreement's term.
 
@@ -97,6 +98,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     CONTRIBUTIONS: (
         Column("partner", "Partner code", True, 20),
         Column("partner_name", "Partner name"),
+        Column("stream", "Funding stream", False, 100),
         Column("amount", "Amount £", True),
     ),
     SCHEMES: (
@@ -424,11 +426,25 @@ class _Reader:
                     f"{', '.join(sorted(self.partners))})",
                 )
                 usable = False
-            elif code in seen:
-                self.bad(at("partner"), f"{code} contributes twice (also {seen[code]})")
+            stream_text = v.get("stream", "").strip()
+            stream = self.cfg.stream(stream_text or "contribution")
+            if stream is None:
+                self.bad(
+                    at("stream"),
+                    f"'{stream_text[:60]}' is not a funding stream; use one of: "
+                    + "; ".join(f.name for f in self.cfg.funding_streams),
+                )
+                usable = False
+            key = f"{code} {stream.code if stream else stream_text}"
+            if code and key in seen:
+                self.bad(
+                    at("partner"),
+                    f"{code} gives {stream.name if stream else stream_text} twice "
+                    f"(also {seen[key]})",
+                )
                 usable = False
             if code:
-                seen.setdefault(code, at("partner"))
+                seen.setdefault(key, at("partner"))
             amount = self.money(v["amount"], at("amount"), positive=True)
             instalments: list[actions.InstalmentIn] = []
             complete = True
@@ -467,7 +483,15 @@ class _Reader:
                         f"{pounds(amount)}",
                     )
             if usable and amount:
-                out.append(actions.ContributionIn(code, amount, instalments, where=at("partner")))
+                out.append(
+                    actions.ContributionIn(
+                        code,
+                        amount,
+                        instalments,
+                        where=at("partner"),
+                        stream=stream.code if stream else "contribution",
+                    )
+                )
             else:
                 # A contribution left out: the plan's balance cannot be checked.
                 self.amounts_read = False
