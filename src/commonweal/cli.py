@@ -30,6 +30,12 @@ OUR_COMMANDS = {
     "finance-example": "Write the example finance return (NHS Devon CCG, 2020/21, M10)",
     "load-pool-agreement": "Check and load a pooled fund agreement (YAML)",
     "import-pool-plan": "Import a pooled fund's plan for a year (.xlsx)",
+    "load-indicators": "Check and load indicator definitions (YAML)",
+    "load-framework": "Check and load a system's outcomes framework (YAML)",
+    "import-outcomes": "Import QOF prevalence, populations, deprivation and A&E series",
+    "import-fingertips": "Import indicator values from a Fingertips CSV file",
+    "export-fingertips": "Write an indicator's values as a Fingertips CSV file",
+    "assign-pcns": "Assign a system's primary care networks to its places (YAML)",
 }
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "commonweal.finance",
     "commonweal.pools",
     "commonweal.allocations",
+    "commonweal.outcomes",
     "commonweal.public",
     "commonweal.demo",
 ]
@@ -177,8 +178,11 @@ UPLOAD_PATHS = [
     r"^/meetings/\d+/items/\d+/$",
     r"^/systems/[^/]+/finance/\d+/returns/$",
     r"^/systems/[^/]+/pools/[^/]+/\d+/plan/$",
+    r"^/systems/[^/]+/outcomes/import/$",
 ]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
+# Outcomes: counts below this are withheld on public pages, downloads and the public API.
+OUTCOMES_SMALL_NUMBER = int(os.environ.get("COMMONWEAL_SMALL_NUMBER", "5"))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_000
 
 # Sign-in: Django's password rules, and django-axes locking out repeated failures for an

@@ -284,6 +284,7 @@ def _page_args(universe: Any) -> dict[str, list[str]]:
         "interest": str(b["interest"].pk),
         "allocation": str(_allocation_for_pages()),
         "pool": _pool_for_pages(),
+        "series": _outcomes_for_pages(),
     }
     return {name: [a.format(**ids) for a in args] for name, args in PAGES.items()}
 
@@ -479,6 +480,70 @@ API_WRITES[("post", "/api/systems/{slug}/pools/{ref}/{start}/underspend-uses")] 
     _pool_body({"month": 6, "line": "C", "amount": "1000", "reason": "Equipment"}),
     allowed="finance-devon",
     refused=NOT_HOSTS,
+)
+
+
+# Outcomes (issue 16): the import page's form calls outcomes.import_fingertips and the series
+# page's form outcomes.record_rebase, each refused by its own check (cases below); both views
+# also refuse a POST from one who may not manage the system's outcomes before calling them.
+OUTCOMES = ["devon-2019"]
+PAGES |= {
+    "outcomes": OUTCOMES,
+    "outcomes-import": OUTCOMES,
+    "outcomes-indicator": [*OUTCOMES, "qof-af-prevalence"],
+    "outcomes-profile": [*OUTCOMES, "E92000001"],
+    "outcomes-series-list": OUTCOMES,
+    "outcomes-series": [*OUTCOMES, "{series}"],
+    "public-outcomes": OUTCOMES,
+    "public-outcomes-indicator": [*OUTCOMES, "qof-af-prevalence"],
+    "public-outcomes-profile": [*OUTCOMES, "E92000001"],
+    "public-outcomes-series-list": OUTCOMES,
+    "public-outcomes-series": [*OUTCOMES, "{series}"],
+}
+# The public pages need no sign-in.
+OPEN |= {name for name in PAGES if name.startswith("public-")}
+PAGE_WRITES |= {"outcomes-import", "outcomes-series"}
+# The series a rebase is recorded on: the {code} of the API's path.
+METATEST_SERIES = "metatest-attendances"
+AREA_CODES["/api/systems/{slug}/outcomes/series/{code}/rebases"] = METATEST_SERIES
+
+
+def _series() -> Any:
+    """Four months of a trust's attendances: a rebase may start at any month but the first."""
+    from datetime import date
+
+    from commonweal.outcomes.models import Series, SeriesPoint
+
+    series, created = Series.objects.get_or_create(
+        code=METATEST_SERIES,
+        defaults={
+            "name": "Metatest trust: A&E attendances",
+            "organisation_code": "RH8",
+            "measure": "attendances",
+            "unit": "attendances",
+            "improvement": "neutral",
+            "source": "the metatest",
+        },
+    )
+    if created:
+        for month, value in zip((1, 2, 3, 4), (100, 104, 98, 130), strict=True):
+            SeriesPoint.objects.create(series=series, period=date(2020, month, 1), value=value)
+    return series
+
+
+def _rebase_body(u: Any) -> dict[str, str]:
+    _series()
+    return {"period": "2020-03-01", "reason": "A new streaming model"}
+
+
+# A rebase is recorded by one who keeps outcomes (manage_outcomes) in an organisation that
+# looks after the system.
+API_WRITES[("post", "/api/systems/{slug}/outcomes/series/{code}/rebases")] = Write(
+    "post",
+    "/api/systems/{slug}/outcomes/series/{code}/rebases",
+    _rebase_body,
+    allowed="analyst-15n",
+    refused=("nobody", "admin-sel", "commissioner-15n"),
 )
 
 
@@ -685,6 +750,7 @@ def _cases(universe: Any, tmp: Path) -> dict[str, Case]:
         **_finance_cases(u),
         **_allocation_cases(u),
         **_pool_cases(u),
+        **_outcome_cases(u, tmp),
     }
 
 
@@ -1535,4 +1601,216 @@ def _pool_cases(u: Any) -> dict[str, Case]:
             "clerk-hwb-devon",
             ("nobody", "analyst-15n", "finance-devon", "clerk-ice", "admin-sel"),
         ),
+    }
+
+
+# Outcomes (issue 16) ------------------------------------------------------------------------
+
+
+def _qof_catalogue() -> None:
+    """The national QOF prevalence catalogue and Devon's example framework (which defines two
+    indicators of NHS Devon CCG's own), loaded from the command line."""
+    from commonweal.outcomes import actions as outcomes
+    from commonweal.outcomes import data
+
+    cl = Actor.command_line()
+    outcomes.load_indicators(
+        cl, *outcomes.read_document(data.DEFINITIONS_DIR / "qof-2020-21-prevalence.yaml")
+    )
+    outcomes.load_framework(cl, *outcomes.read_document(EXAMPLES / "devon-2019-outcomes.yaml"))
+
+
+def _outcomes_for_pages() -> str:
+    """The catalogue and framework, England's value of one indicator (for its page and
+    England's profile) and a series; the series' code."""
+    from commonweal.outcomes.models import Indicator, Value
+
+    _qof_catalogue()
+    Value.objects.create(
+        indicator=Indicator.objects.get(code="qof-af-prevalence"),
+        area_code="E92000001",
+        area_name="England",
+        area_type="England",
+        period="2020/21",
+        period_sortable="20200000",
+        value=2.0,
+        lower95=1.9,
+        upper95=2.1,
+        lower998=1.8,
+        upper998=2.2,
+        count=1_200_000,
+        denominator=60_000_000,
+        source="the metatest",
+    )
+    return str(_series().code)
+
+
+# Catalogues of an organisation's own, frameworks and Fingertips files of its indicators are
+# kept by its analysts (manage_outcomes in the owner); a rebase by one of an organisation that
+# looks after the system; networks are placed by an administrator of one (add_networks).
+NOT_ANALYSTS = ("nobody", "admin-sel", "commissioner-15n", "admin-torbay")
+OWN_CATALOGUE = """\
+indicators:
+  name: NHS Devon CCG local indicators
+  provenance: {written_by: A. Analyst, checked_by: B. Checker, review_date: 2027-03-31}
+  owner: 15N
+  definitions:
+    - code: metatest-flu-uptake-65
+      name: Flu vaccine uptake in people aged 65 and over
+      definition: Vaccinated people aged 65 and over over those eligible.
+      polarity: high_is_good
+      unit: "%"
+      method: proportion
+      source: Local immunisation returns
+      frequency: annual
+      significance: 95
+"""
+
+
+def _fingertips_file() -> bytes:
+    """Two values of smoking prevalence (Fingertips 92443, the framework's own indicator)."""
+    from commonweal.outcomes import fingertips
+
+    def row(area_code: str, area_type: str, value: float) -> Any:
+        return fingertips.Row(
+            indicator_id="92443",
+            indicator_name="Smoking prevalence in adults",
+            parent_code="E12000009",
+            parent_name="South West region",
+            area_code=area_code,
+            area_name=f"Area {area_code}",
+            area_type=area_type,
+            sex="Persons",
+            age="18+ yrs",
+            category_type="",
+            category="",
+            time_period="2019",
+            value=value,
+            lower95=value - 1,
+            upper95=value + 1,
+            lower998=value - 2,
+            upper998=value + 2,
+            count=None,
+            denominator=None,
+            value_note="",
+            recent_trend="",
+            compared_to_england="Similar",
+            compared_to_parent="Similar",
+            time_period_sortable="20190000",
+            new_data="",
+            compared_to_goal="",
+        )
+
+    rows = (
+        row("E92000001", "England", 13.9),
+        row("E10000008", "Counties & UAs (from Apr 2021)", 12.5),
+    )
+    return fingertips.write(fingertips.Table(rows, "Region", False))
+
+
+def _qof_files(tmp: Path) -> Path:
+    """A data directory with QOF 2020/21's two files: one practice's atrial fibrillation."""
+    from commonweal.outcomes import compute
+
+    (tmp / compute.PREVALENCE).parent.mkdir(parents=True, exist_ok=True)
+    write_csv(
+        tmp / compute.PREVALENCE,
+        [["L83001", "AF", "TOTAL", "150", "8000"]],
+        ["PRACTICE_CODE", "GROUP_CODE", "PATIENT_LIST_TYPE", "REGISTER", "PRACTICE_LIST_SIZE"],
+    )
+    write_csv(
+        tmp / compute.MAPPING,
+        [
+            [
+                *("L83001", "Riverside", "U50322", "Barnstaple Alliance PCN", "15N"),
+                *("NHS Devon CCG", "QJK", "Devon", "Y58", "South West", "E92000001", "England"),
+            ]
+        ],
+        [
+            *("PRACTICE_CODE", "PRACTICE_NAME", "PCN_ODS_CODE", "PCN_NAME", "CCG_ODS_CODE"),
+            *("CCG_NAME", "STP_ODS_CODE", "STP_NAME", "REGION_ODS_CODE", "REGION_NAME"),
+            *("NAT_ONS_CODE", "COUNTRY"),
+        ],
+    )
+    return tmp
+
+
+def _outcome_cases(u: Any, tmp: Path) -> dict[str, Case]:
+    from datetime import date
+
+    from commonweal.outcomes import actions as outcomes
+    from commonweal.outcomes import importers as national
+    from commonweal.registry import actions as registry
+
+    _qof_catalogue()
+    devon = registry_system("devon-2019")
+    series = _series()
+    catalogue = outcomes.read_document("catalogue.yaml", OWN_CATALOGUE)
+    framework = outcomes.read_document(
+        "framework.yaml",
+        (EXAMPLES / "devon-2019-outcomes.yaml")
+        .read_text()
+        .replace(
+            "name: Wider Devon strategic outcomes framework",
+            "name: Wider Devon strategic outcomes framework (revised)",
+        ),
+    )
+    smoking = _fingertips_file()
+    data_dir = _qof_files(tmp / "outcomes")
+    population = write_csv(
+        tmp / "population.csv",
+        [["1", "Adur", "E07000223", "District", "Female", "0-4 years", "5 years", 2018, 1553, "E"]],
+        [
+            *("", "Area_Name", "Area_Code", "Area_Type", "Sex", "Age_group", "Age_band_type"),
+            *("Year", "Population", "Data_type"),
+        ],
+    )
+    deprivation = write_csv(
+        tmp / "pcn_imd.csv",
+        [["U50322", "BARNSTAPLE ALLIANCE PCN", 21.5, 4]],
+        ["pcn_code", "pcn_name", "imd_score", "imd_decile"],
+    )
+    ae = write_csv(
+        tmp / "ae.csv",
+        [["2019-01-01", "RH8", "1", 9000, 1200], ["2019-02-01", "RH8", "1", 8500, 900]],
+        ["period", "org_code", "type", "attendances", "breaches"],
+    )
+    internal = ("nobody", "analyst-15n", "admin-15n", "admin-sel")
+    return {
+        "outcomes.load_indicators": Case(
+            lambda a: outcomes.load_indicators(a, *catalogue), "analyst-15n", NOT_ANALYSTS
+        ),
+        "outcomes.load_framework": Case(
+            lambda a: outcomes.load_framework(a, *framework), "analyst-15n", NOT_ANALYSTS
+        ),
+        "outcomes.import_fingertips": Case(
+            lambda a: outcomes.import_fingertips(a, "smoking.csv", smoking),
+            "analyst-15n",
+            NOT_ANALYSTS,
+        ),
+        "outcomes.record_rebase": Case(
+            lambda a: outcomes.record_rebase(a, devon, series, date(2020, 3, 1), "A new model"),
+            "analyst-15n",
+            ("nobody", "admin-sel", "commissioner-15n"),
+        ),
+        "registry.assign_networks": Case(
+            lambda a: registry.assign_networks(
+                a, "networks.yaml", "networks: {system: devon-2019, places: {}}\n"
+            ),
+            "admin-15n",
+            ("nobody", "analyst-15n", "commissioner-15n", "admin-sel"),
+        ),
+        # National files: from the command line and the task worker only.
+        "outcomes.compute_qof": Case(
+            lambda a: outcomes.compute_qof(a, data_dir), "command line", internal
+        ),
+        "outcomes.import_population": Case(
+            lambda a: national.import_population(a, population), "command line", internal
+        ),
+        "outcomes.import_deprivation": Case(
+            lambda a: national.import_deprivation(a, deprivation, "pcn_code"),
+            "command line",
+            internal,
+        ),
+        "outcomes.import_ae": Case(lambda a: national.import_ae(a, ae), "command line", internal),
     }

@@ -49,6 +49,9 @@ class Permission(StrEnum):
     # Pooled funds: agreements, their plans, in-year management and quarterly returns (the
     # host partner's pooled fund manager and finance leads).
     MANAGE_POOLS = "manage_pools"
+    # Outcomes: a system's outcomes framework, the data of indicators an organisation keeps
+    # (Fingertips files), and rebase points on SPC charts (a public-health analyst's).
+    MANAGE_OUTCOMES = "manage_outcomes"
 
     @property
     def label(self) -> str:
@@ -72,6 +75,7 @@ LABELS = {
     Permission.REVALIDATE: "validate the register of decisions again",
     Permission.MANAGE_FINANCE: "keep the ledger: budget lines, returns, closed months and virements",
     Permission.MANAGE_POOLS: "manage pooled funds: agreements, plans, action plans and quarterly returns",
+    Permission.MANAGE_OUTCOMES: "keep outcomes: frameworks, indicator data and SPC rebase points",
 }
 
 # What each role grants in the organisation it is held for. Roles with nothing yet gain
@@ -93,6 +97,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REVALIDATE,
             Permission.MANAGE_FINANCE,
             Permission.MANAGE_POOLS,
+            Permission.MANAGE_OUTCOMES,
         }
     ),
     # Commissioners and executives plan the decisions they will bring or take.
@@ -101,7 +106,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.PLAN_BUSINESS, Permission.RECORD_OFFICER_DECISIONS, Permission.MANAGE_POOLS}
     ),
     Role.FINANCE: frozenset({Permission.MANAGE_FINANCE, Permission.MANAGE_POOLS}),
-    Role.ANALYST: frozenset(),
+    Role.ANALYST: frozenset({Permission.MANAGE_OUTCOMES}),
     Role.EXECUTIVE: frozenset(
         {
             Permission.PLAN_BUSINESS,

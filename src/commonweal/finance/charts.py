@@ -12,15 +12,14 @@ process, about 0.6 seconds), so drawings are kept by their figures: the same fig
 once per process.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import altair as alt
-import vl_convert as vlc
-from markupsafe import escape
+
+from commonweal.core import charts as drawing
 
 from . import presenters, rules
 
@@ -123,14 +122,7 @@ def spec(shown: Sequence[Point]) -> dict[str, Any]:
 
 @lru_cache(maxsize=512)
 def _render(shown: tuple[Point, ...]) -> str:
-    return str(vlc.vegalite_to_svg(spec(shown)))
-
-
-_ROOT = re.compile(r"<svg\b([^>]*)>")
-_INNER_ROLES = re.compile(r' (?:role|aria-roledescription|aria-label)="[^"]*"')
-_UNSAFE = re.compile(
-    r"(?:https?:)?//(?!www\.w3\.org/)|@import|@font-face|<script|<image\b|<a\b", re.I
-)
+    return drawing.render(spec(shown))
 
 
 def cumulative_svg(
@@ -139,25 +131,10 @@ def cumulative_svg(
     """The cumulative chart of plan, actual and forecast as an SVG string, for a page (inline)
     or a PDF. `title` names what it is of ("NHS Devon CCG, 2020/21 as at M10")."""
     shown = points(months)
-    svg = _render(shown)
-    if _UNSAFE.search(svg):  # the SVG namespaces name w3.org; nothing else may be named
-        raise ValueError("the chart refers to something outside itself")
     label = f"Chart: cumulative plan, actual and forecast, {title}"
-    described = summary(shown)
-    match = _ROOT.search(svg)
-    if match is None:
-        raise ValueError("vl-convert did not draw an SVG")
-    attributes = match.group(1)
-    # Inside an image, Vega's own roles for its marks mean nothing to a screen reader.
-    inner = _INNER_ROLES.sub("", svg[match.end() :])
-    root = (
-        f'<svg{attributes} role="img" focusable="false" '
-        f'aria-labelledby="{element_id}-title {element_id}-desc">'
-        f'<title id="{element_id}-title">{escape(label)}</title>'
-        f'<desc id="{element_id}-desc">{escape(described)}</desc>'
-    )
-    return svg[: match.start()] + root + inner
+    return drawing.accessible_svg(_render(shown), label, summary(shown), element_id)
 
 
 def cache_clear() -> None:
     _render.cache_clear()
+    drawing.cache_clear()

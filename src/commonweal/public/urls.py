@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("commonweal.public.views_meetings")),
     path("", include("commonweal.public.views_registers")),
     path("", include("commonweal.public.views_finance")),
+    path("", include("commonweal.public.views_outcomes")),
 ]

@@ -14,7 +14,13 @@ from django.db.models.functions import Upper
 from commonweal.core.actions import Actor, action
 from commonweal.core.dates import in_force as in_force_on
 from commonweal.core.db import by_field, in_chunks, serialise
-from commonweal.core.documents import MAX_ORGANISATIONS_NAMED, DocumentError, read_yaml, validate
+from commonweal.core.documents import (
+    MAX_ORGANISATIONS_NAMED,
+    DocumentError,
+    Strict,
+    read_yaml,
+    validate,
+)
 from commonweal.core.errors import NotFound, NotPermitted, Problem, Refused
 from commonweal.core.formatting import long_date
 from commonweal.core.models import Organisation, OrganisationKind, in_force
@@ -752,3 +758,84 @@ def _latest_population(
     latest = max(dates)
     found = [sizes[p][latest] for p in practice_ids if latest in sizes.get(p, {})]
     return latest, sum(n for n, _ in found), f"registered patients, {found[0][1]}"
+
+
+class _NetworkPlaces(Strict):
+    system: str
+    illustrative: bool = False
+    note: str = ""
+    places: dict[str, list[str]]
+
+
+class _NetworkPlacesDocument(Strict):
+    networks: _NetworkPlaces
+
+
+@dataclass
+class Assigned:
+    system: System
+    assigned: int
+    unchanged: int
+    illustrative: bool
+
+
+@action("registry.assign_networks", permission=Permission.ADD_NETWORKS)
+def assign_networks(actor: Actor, source: str | Path, text: str | bytes | None = None) -> Assigned:
+    """Place each named primary care network (a neighbourhood area) under the place it serves.
+
+    The document lists, for each place, the codes of its networks. Networks it does not name
+    keep their parent, and the structure check goes on listing those without a place. Every
+    code is checked before anything changes.
+
+    Permission: in one of the organisations that look after the system.
+    """
+    located = read_yaml(source, text)
+    doc = validate(located, _NetworkPlacesDocument).networks
+    system = System.objects.filter(slug=doc.system).first()
+    if system is None:
+        raise DocumentError([located.problem(("networks", "system"), f"no system '{doc.system}'")])
+    actor.require_any(stewards(system), because=f"the places of {system.name}")
+    areas = {a.code: a for a in system.areas.filter(ends__isnull=True)}
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for place, codes in doc.places.items():
+        where = ("networks", "places", place)
+        area = areas.get(place)
+        if area is None or area.level != Level.PLACE.value:
+            problems.append(located.problem(where, f"'{place}' is not a place of {system.name}"))
+        for i, code in enumerate(codes):
+            network = areas.get(code)
+            if network is None or network.level != Level.NEIGHBOURHOOD.value:
+                problems.append(
+                    located.problem(
+                        (*where, i),
+                        f"'{code}' is not a primary care network of {system.name} (add them "
+                        "first with add-pcns)",
+                    )
+                )
+            elif code in seen:
+                problems.append(
+                    located.problem((*where, i), f"'{code}' is already placed in {seen[code]}")
+                )
+            else:
+                seen[code] = place
+    if problems:
+        raise DocumentError(problems)
+    serialise(f"system:{system.slug}")
+    assigned = unchanged = 0
+    for code, place in seen.items():
+        network, parent = areas[code], areas[place]
+        if network.parent_id == parent.pk:
+            unchanged += 1
+            continue
+        network.parent = parent
+        network.save(update_fields=["parent"])
+        assigned += 1
+    actor.record(
+        "system",
+        system.slug,
+        f"Assigned {assigned} primary care networks to places"
+        + (" (an illustrative assignment)" if doc.illustrative else "")
+        + (f": {doc.note}" if doc.note else ""),
+    )
+    return Assigned(system, assigned, unchanged, doc.illustrative)

@@ -12,6 +12,7 @@ from commonweal.core.people import add_person, assign_role
 from commonweal.demo.business import add_business
 from commonweal.governance.models import Body
 from commonweal.registry import importers
+from commonweal.registry.actions import EXAMPLES_DIR as EXAMPLES
 from commonweal.registry.actions import add_pcns, example_path, load_system
 
 
@@ -48,6 +49,12 @@ class Command(Base):
                 actor, System.objects.get(slug="devon-2019"), "15N", parent="wider-devon"
             )
             self.stdout.write(f"added {pcns.networks} primary care networks to devon-2019")
+            from commonweal.registry.actions import assign_networks
+
+            placed = assign_networks(actor, EXAMPLES / "devon-2019-pcn-places.yaml")
+            self.stdout.write(
+                f"placed {placed.assigned} networks in Devon's four local areas (illustrative)"
+            )
         from commonweal.governance.actions import load_governance, load_scheme
         from commonweal.registry.actions import EXAMPLES_DIR
 
@@ -128,7 +135,21 @@ class Command(Base):
         said = add_board_meeting(actor)
         if said:
             self.stdout.write(said)
+        from commonweal.outcomes import actions as outcomes
+        from commonweal.outcomes import data as outcomes_data
+
+        for line in outcomes_data.load_shipped(actor):
+            self.stdout.write(line)
+        located, text = outcomes.read_document(EXAMPLES / "devon-2019-outcomes.yaml")
+        outcomes.load_framework(actor, located, text)
+        self.stdout.write("loaded Devon's outcomes framework (illustrative)")
+        if data_dir and not options["no_data"]:
+            for line in outcomes_data.import_all(actor, data_dir):
+                self.stdout.write(line)
         demo = Person.objects.filter(account__username="demo").first()
+        if demo is not None and not demo.role_assignments.filter(role=Role.ANALYST).exists():
+            assign_role(actor, demo, Organisation.objects.get(code="15N"), Role.ANALYST)
+            self.stdout.write("demo is also an analyst of NHS Devon CCG (outcomes)")
         if demo is not None and not demo.role_assignments.filter(role=Role.FINANCE).exists():
             assign_role(actor, demo, Organisation.objects.get(code="15N"), Role.FINANCE)
             self.stdout.write("demo also keeps NHS Devon CCG's ledger (the finance role)")
