@@ -35,6 +35,7 @@ OUR_COMMANDS = {
     "import-outcomes": "Import QOF prevalence, populations, deprivation and A&E series",
     "import-fingertips": "Import indicator values from a Fingertips CSV file",
     "export-fingertips": "Write an indicator's values as a Fingertips CSV file",
+    "withhold-small-numbers": "Work out again which public figures are withheld (after a new threshold)",
     "assign-pcns": "Assign a system's primary care networks to its places (YAML)",
 }
 

@@ -1740,6 +1740,7 @@ def _outcome_cases(u: Any, tmp: Path) -> dict[str, Case]:
 
     from commonweal.outcomes import actions as outcomes
     from commonweal.outcomes import importers as national
+    from commonweal.outcomes import suppression
     from commonweal.registry import actions as registry
 
     _qof_catalogue()
@@ -1813,4 +1814,7 @@ def _outcome_cases(u: Any, tmp: Path) -> dict[str, Case]:
             internal,
         ),
         "outcomes.import_ae": Case(lambda a: national.import_ae(a, ae), "command line", internal),
+        "outcomes.withhold_small_numbers": Case(
+            lambda a: suppression.withhold_small_numbers(a), "command line", internal
+        ),
     }

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from commonweal import stats
 from commonweal.core.actions import Actor
-from commonweal.outcomes import actions, data, fingertips, presenters
+from commonweal.outcomes import actions, data, fingertips, presenters, rules, suppression
 from commonweal.outcomes.models import Rebase, Series, Value
 from commonweal.registry.actions import add_pcns, assign_networks
 from commonweal.registry.models import System
@@ -463,3 +463,113 @@ def test_the_public_api_withholds_a_small_count(client, universe, small, openapi
         25.0,
         2,
     )
+
+
+def test_no_published_total_gives_a_withheld_qof_count_away(loaded):
+    """On the real QOF registers: within every total and its parts (a PCN and its practices, a
+    place or the system and the practices it sums) that a page could show, none is left with
+    exactly one figure withheld, for every indicator."""
+    limit = presenters.threshold()
+    groups_checked = with_withheld = 0
+    for indicator_id, method, multiplier in (
+        Value.objects.filter(indicator__qof_register__gt="")
+        .values_list("indicator_id", "indicator__method", "indicator__multiplier")
+        .order_by()
+        .distinct()
+    ):
+        rows = list(
+            Value.objects.filter(indicator_id=indicator_id).values(
+                "id",
+                "area_code",
+                "area_type",
+                "parent_code",
+                "sex",
+                "age",
+                "category_type",
+                "category",
+                "count",
+                "value",
+                "denominator",
+                "practices",
+                "withheld_as_complement",
+            )
+        )
+        hidden = {
+            r["id"]
+            for r in rows
+            if r["withheld_as_complement"]
+            or rules.suppressed(
+                rules.effective_count(r["count"], r["value"], r["denominator"], method, multiplier),
+                limit,
+            )
+        }
+        for group in suppression.totals(rows):
+            groups_checked += 1
+            withheld_here = sum(k in hidden for k in group)
+            with_withheld += withheld_here > 0
+            assert withheld_here != 1, group
+    # The registers do have small counts (rare conditions in small practices) to protect.
+    assert groups_checked > 1000 and with_withheld > 0
+
+
+def test_the_public_api_withholds_a_practice_that_would_give_a_small_one_away(
+    client, universe, loaded
+):
+    practices = list(
+        Value.objects.filter(parent_code=PCN, area_type="GP practice", indicator__code=HYP)
+        .order_by("area_code")
+        .values_list("area_code", flat=True)[:3]
+    )
+
+    def row(code: str, area_type: str, count: float, n: float) -> fingertips.Row:
+        return fingertips.Row(
+            indicator_id="92443",
+            indicator_name="Smoking Prevalence in adults (18+) - current smokers (APS)",
+            parent_code=PCN if area_type == "GPs" else "E38000230",
+            parent_name="",
+            area_code=code,
+            area_name=code,
+            area_type=area_type,
+            sex="Persons",
+            age="18+ yrs",
+            category_type="",
+            category="",
+            time_period="2019",
+            value=100 * count / n,
+            lower95=None,
+            upper95=None,
+            lower998=None,
+            upper998=None,
+            count=count,
+            denominator=n,
+            value_note="",
+            recent_trend="",
+            compared_to_england="",
+            compared_to_parent="",
+            time_period_sortable="20190000",
+            new_data="",
+            compared_to_goal="",
+        )
+
+    rows = (
+        row(PCN, "PCNs", 3 + 40 + 90, 1000),
+        row(practices[0], "GPs", 3, 300),
+        row(practices[1], "GPs", 40, 300),
+        row(practices[2], "GPs", 90, 400),
+    )
+    body = fingertips.write(fingertips.Table(rows, "CCGs", False))
+    actions.import_fingertips(Actor.command_line(), "pcn.csv", body)
+    presenters._spread.cache_clear()
+    values = {
+        v["area_code"]: v
+        for v in client.get(f"{PUBLIC}/indicators/{SMOKING}", {"area_type": "GP practice"}).json()[
+            "values"
+        ]
+    }
+    assert values[practices[0]]["count"] is None and values[practices[0]]["suppressed"]
+    # 133 - 3 - 90 would be 40: the next smallest is withheld, and says why.
+    assert values[practices[1]]["count"] is None and values[practices[1]]["value"] is None
+    assert values[practices[1]]["note"] == rules.COMPLEMENT_NOTE
+    assert values[practices[2]]["count"] == 90
+    pcn = client.get(f"{PUBLIC}/indicators/{SMOKING}", {"area_type": "PCN"}).json()["values"]
+    assert next(v for v in pcn if v["area_code"] == PCN)["count"] == 133

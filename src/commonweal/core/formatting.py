@@ -71,3 +71,14 @@ STATUTORY_ROLE_LABELS = {
 def role_label(role: str) -> str:
     """A statutory role as the field writes it: DASS, DPH, Accountable Officer."""
     return STATUTORY_ROLE_LABELS.get(role, role.replace("_", " "))
+
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV or formula injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet shows rather than runs: a leading apostrophe before a formula-like
+    start ("=HYPERLINK(...)" becomes "'=HYPERLINK(...)"); any other text as it is. For text
+    cells only: a number such as -1.5 is written as a number, not through this."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

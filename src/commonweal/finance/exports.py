@@ -24,6 +24,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from commonweal.core.formatting import FORMULA_STARTS, spreadsheet_safe
+
 from . import presenters, rules
 from .models import MONTHS, FinancialYear, year_label
 
@@ -46,12 +48,6 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 RAG_FILLS = {"green": "C6EFCE", "amber": "FFEB9C", "red": "FFC7CE"}
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Text for a CSV cell that a spreadsheet will not run as a formula."""
-    return "'" + text if text.startswith(_RISKY) else text
 
 
 def csv_bytes(text: str) -> bytes:
@@ -160,7 +156,7 @@ def _write_cell(cell: Cell, value: CellValue, units: str) -> None:
     elif isinstance(shown, str):
         # Text, always: never a formula, whatever it begins with.
         cell.data_type = "s"
-        if shown.startswith(_RISKY):
+        if shown.startswith(FORMULA_STARTS):
             cell.quotePrefix = True
     if isinstance(value, Text):
         if value.style == "title":

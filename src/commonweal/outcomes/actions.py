@@ -416,11 +416,19 @@ def _problem(filename: str, line: int, column: str, message: str) -> Problem:
 
 
 @action("outcomes.import_fingertips", permission=Permission.MANAGE_OUTCOMES)
-def import_fingertips(actor: Actor, filename: str, data: bytes) -> Imported:
+def import_fingertips(
+    actor: Actor, filename: str, data: bytes, *, max_rows: int = fingertips.MAX_ROWS
+) -> Imported:
     """Read a Fingertips file whole, then replace the values of each (indicator, area type,
-    period) it gives. Every Indicator ID must be an indicator's Fingertips ID."""
+    period) it gives. Every Indicator ID must be an indicator's Fingertips ID (or, for one of
+    ours, its code); a file of more than `max_rows` rows is refused.
+
+    Beyond what `fingertips.read` checks: no two rows give the same value of one indicator
+    (named by its Fingertips ID on one and its code on another); a proportion's count is not
+    above its denominator; and codes of a system's own areas (`area_key`) are loaded only by
+    those who look after the system."""
     try:
-        table = fingertips.read(data, filename)
+        table = fingertips.read(data, filename, max_rows=max_rows)
     except fingertips.FingertipsError as exc:
         raise DocumentError(
             [_problem(filename, p.line, p.column, p.message) for p in exc.problems]
@@ -457,6 +465,7 @@ def import_fingertips(actor: Actor, filename: str, data: bytes) -> Imported:
             )
     if problems:
         raise DocumentError(problems)
+    _check_values(filename, table, indicators)
     owners = {i.owner for i in indicators.values()}
     if None in owners and not actor.internal:
         national = sorted(i.code for i in indicators.values() if i.owner is None)
@@ -469,6 +478,7 @@ def import_fingertips(actor: Actor, filename: str, data: bytes) -> Imported:
             actor.require_any([], because="national indicators")
         else:
             actor.require(owner, because="indicators it keeps")
+    _check_system_areas(actor, filename, table)
     serialise("outcomes:values")
     rows = []
     for r in table.rows:
@@ -528,10 +538,100 @@ def import_fingertips(actor: Actor, filename: str, data: bytes) -> Imported:
     codes = sorted(i.code for i in indicators.values())
     actor.record(
         "values",
-        filename,
+        filename[:100],  # an uploaded file's name may be up to 255 characters
         f"Imported {written:,} values of {', '.join(codes)} from the Fingertips file {filename}",
     )
     return Imported(written, codes)
+
+
+def _check_values(filename: str, table: fingertips.Table, indicators: dict[str, Indicator]) -> None:
+    """No two rows are the same value of one indicator (which the database would refuse
+    half-way), and no proportion counts more than its denominator."""
+    problems: list[Problem] = []
+    first: dict[tuple[Any, ...], tuple[int, str]] = {}
+    for line, r in zip(table.lines, table.rows, strict=True):
+        indicator = indicators[r.indicator_id]
+        # The fields of the database's unique constraint one_value.
+        key = (indicator.pk, r.area_code, r.sex, r.age, r.category_type, r.category, r.time_period)
+        if key in first:
+            earlier, named = first[key]
+            names = (
+                f"{indicator.code}, named {named} there and {r.indicator_id} here"
+                if named != r.indicator_id
+                else indicator.code
+            )
+            problems.append(
+                _problem(
+                    filename,
+                    line,
+                    "Indicator ID",
+                    f"line {line} repeats line {earlier}: the same indicator ({names}), area, "
+                    "sex, age, category and time period",
+                )
+            )
+        else:
+            first[key] = (line, r.indicator_id)
+        if (
+            indicator.method == "proportion"
+            and r.count is not None
+            and r.denominator is not None
+            and r.count > r.denominator
+        ):
+            problems.append(
+                _problem(
+                    filename,
+                    line,
+                    "Count",
+                    f"{fingertips.format_number(r.count)} is more than the denominator "
+                    f"{fingertips.format_number(r.denominator)}, which a proportion's count "
+                    f"cannot be ({indicator.code} is a proportion)",
+                )
+            )
+        if len(problems) >= fingertips.MAX_PROBLEMS:
+            break
+    if problems:
+        raise DocumentError(problems)
+
+
+def _check_system_areas(actor: Actor, filename: str, table: fingertips.Table) -> None:
+    """A code of a system's own area ("<system slug>.<area code>", as `area_key` makes them)
+    only from those who may steward the system, or the command line: anyone else's values
+    would show on that system's pages as its own."""
+    if actor.internal:
+        return
+    columns = (("Area Code", "area_code"), ("Parent Code", "parent_code"))
+    prefixes = {
+        code.partition(".")[0].lower()
+        for r in table.rows
+        for _, attribute in columns
+        if "." in (code := getattr(r, attribute))
+    }
+    if not prefixes:
+        return
+    barred = {
+        s.slug.lower(): s
+        for s in System.objects.filter(slug__in=prefixes)
+        if not any(actor.holds(Permission.MANAGE_OUTCOMES, org) for org in stewards(s))
+    }
+    problems: list[Problem] = []
+    for line, r in zip(table.lines, table.rows, strict=True):
+        for column, attribute in columns:
+            code = getattr(r, attribute)
+            system = barred.get(code.partition(".")[0].lower()) if "." in code else None
+            if system is not None:
+                problems.append(
+                    _problem(
+                        filename,
+                        line,
+                        column,
+                        f"{code} is an area of {system.name}: only analysts of the "
+                        "organisations that look after it may load values for its areas",
+                    )
+                )
+        if len(problems) >= fingertips.MAX_PROBLEMS:
+            break
+    if problems:
+        raise DocumentError(problems)
 
 
 # Which Fingertips column each stored text comes from, to name it when it is too long.

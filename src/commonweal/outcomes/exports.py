@@ -1,5 +1,7 @@
 """Outcomes out as files: an indicator's values in the Fingertips layout, and every page's table
-as CSV. Public downloads go through the same presenters, so small counts are withheld there."""
+as CSV. Public downloads go through the same presenters, so small counts are withheld there.
+Text cells that a spreadsheet would run as formulas are written with a leading apostrophe
+(`core.formatting.spreadsheet_safe`); numbers are written as numbers."""
 
 import csv
 import io
@@ -8,6 +10,8 @@ from collections.abc import Sequence
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
+
+from commonweal.core.formatting import spreadsheet_safe
 
 from . import fingertips, presenters, rules
 from .models import Indicator, Value
@@ -38,7 +42,8 @@ def fingertips_csv(
 
 
 def _row(indicator: Indicator, v: Value, public: bool, limit: int) -> fingertips.Row:
-    hide = public and rules.suppressed(v.count, limit)
+    reason = presenters.withheld(v, indicator) if public else ""
+    hide = bool(reason)
     england = v.compared_england or rules.reading(
         rules.comparison_at(indicator.significance, v.compared95, v.compared998),
         indicator.polarity,
@@ -63,7 +68,7 @@ def _row(indicator: Indicator, v: Value, public: bool, limit: int) -> fingertips
         upper998=None if hide else v.upper998,
         count=None if hide else v.count,
         denominator=v.denominator,
-        value_note=rules.suppression_note(limit) if hide else v.value_note,
+        value_note=reason or v.value_note,
         recent_trend=v.recent_trend,
         compared_to_england="Not compared" if hide else england,
         compared_to_parent="" if hide else v.compared_parent,
@@ -78,10 +83,16 @@ def _csv(name: str, header: list[str], rows: list[list[object]]) -> HttpResponse
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_cell(c) for c in row] for row in rows)
     response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
+
+
+def _cell(value: object) -> object:
+    """Text a spreadsheet will not run as a formula (an imported area name "=HYPERLINK(...)"
+    gets a leading apostrophe); numbers as they are, so -1.5 stays -1.5."""
+    return spreadsheet_safe(value) if isinstance(value, str) else value
 
 
 def _n(value: float | None) -> object:

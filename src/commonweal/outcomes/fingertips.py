@@ -6,8 +6,11 @@ name depends on the parent area type ("Compared to Region value or percentiles",
 by position; newer downloads add a trailing "Time period range" column.
 
 `read` checks the whole file and either returns every row or raises `FingertipsError` listing
-the problems found, each with its CSV line number; it never returns part of a file. `write`
-produces the same layout, so that `read(write(table)) == table`.
+the problems found, each with its CSV line number; it never returns part of a file. Besides the
+layout it refuses what would break the pages later: NUL characters, numbers that are not finite
+or beyond `MAX_MAGNITUDE`, a negative count, a denominator not above zero, and area codes that
+are not `AREA_CODE` (they go into addresses). `write` produces the same layout, so that
+`read(write(table)) == table` for every table `read` accepts.
 
 Pure: no Django and nothing from the rest of Commonweal.
 """
@@ -21,6 +24,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from typing import NoReturn
+
+from commonweal.core.formatting import spreadsheet_safe
 
 PARENT_COLUMN = "Compared to {parent} value or percentiles"
 RANGE_COLUMN = "Time period range"
@@ -72,15 +77,23 @@ MAX_FIELD_CHARS = 100_000
 # refused before the csv module builds fields from it.
 MAX_LINE_CHARS = 1_000_000
 MAX_NUMBER_CHARS = 40
+# No count, denominator, value or limit is anywhere near this; beyond it is a mistake or an
+# attack (a sum of such values could overflow, a chart's scale would be meaningless).
+MAX_MAGNITUDE = 1e12
+MAX_ROWS = 2_000_000
 MAX_PROBLEMS = 1000
 SHOWN_PROBLEMS = 20
 
 _PARENT_PATTERN = re.compile(r"^Compared to (.+) value or percentiles$")
 _ENGLAND_COLUMN = "Compared to England value or percentiles"
-# Plain decimals, optionally with an exponent. float() alone would also take "nan", "inf",
-# "1_000" and surrounding junk.
-_NUMBER_PATTERN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_DIGITS = re.compile(r"\d+")
+# Plain decimals, optionally with an exponent, in ASCII digits. float() alone would also take
+# "nan", "inf", "1_000", Arabic-Indic or full-width digits, and surrounding junk.
+_NUMBER_PATTERN = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_DIGITS = re.compile(r"[0-9]+")
+# An area's code goes into addresses (/profiles/<code>/): letters, digits, '.', '_' and '-'.
+# Not starting with "-": a download would write such a code as text ("'-…"), not as itself.
+AREA_CODE = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._-]{0,79}")
+_CODE_COLUMNS = ("Area Code", "Parent Code")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
@@ -205,7 +218,16 @@ def _bounded_lines(text: str, problems: _Problems) -> Iterator[str]:
     for number, match in enumerate(_LINE.finditer(text), start=1):
         if match.end() - match.start() > MAX_LINE_CHARS:
             problems.fatal(number, "", f"the line is longer than {MAX_LINE_CHARS:,} characters")
-        yield match.group()
+        line = match.group()
+        if "\x00" in line:
+            # The csv module passes NUL through, and PostgreSQL cannot store it.
+            problems.add(number, "", "contains a NUL character (byte 0), which text may not")
+        yield line
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """A field's text for a message: quoted, and cut short if long."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
 
 
 def _parse_number(text: str) -> float | str | None:
@@ -216,10 +238,12 @@ def _parse_number(text: str) -> float | str | None:
     if len(text) > MAX_NUMBER_CHARS:
         return f"is {len(text):,} characters long, too long for a number"
     if not _NUMBER_PATTERN.fullmatch(text):
+        if not text.isascii():
+            return f"{text!r} is not a number (write digits as 0 to 9)"
         return f"{text!r} is not a number"
     number = float(text)
-    if not math.isfinite(number):
-        return f"{text!r} is too large"
+    if not math.isfinite(number) or abs(number) > MAX_MAGNITUDE:
+        return f"{text!r} is too large (numbers are at most {MAX_MAGNITUDE:,.0f} either way)"
     return number
 
 
@@ -260,12 +284,13 @@ def _check_header(header: list[str], problems: _Problems) -> tuple[str, bool, li
     return parent_label, RANGE_COLUMN in seen, attributes
 
 
-def read(data: bytes, filename: str, *, max_rows: int = 2_000_000) -> Table:
+def read(data: bytes, filename: str, *, max_rows: int = MAX_ROWS) -> Table:
     """Every row of a Fingertips download, or `FingertipsError` with all the problems found.
 
     Accepts UTF-8 with or without a byte order mark and either line ending. Reading stops
     after `MAX_PROBLEMS` problems, at the first line the csv module cannot parse, or at a file
-    of more than `max_rows` data rows; time and memory are bounded by the file's size.
+    of more than `max_rows` data rows; time and memory are bounded by the file's size. A file
+    with a header but no rows is a problem: there is nothing to load.
     """
     problems = _Problems()
     try:
@@ -339,6 +364,8 @@ def _read(data: bytes, max_rows: int, problems: _Problems) -> Table:
         if not problems.items:  # once the file is refused, its rows are not needed
             rows.append(row)
             lines.append(line)
+    if data_rows == 0:
+        problems.add(2, "", "the file has no rows: it has a header and nothing under it")
     return Table(
         rows=tuple(rows), parent_label=parent_label, has_range=has_range, lines=tuple(lines)
     )
@@ -378,11 +405,22 @@ def _check_row(
         if not str(values.get(_FIELD_OF[name], "x")).strip():
             problems.add(line, name, "is required")
             ok = False
+    for name in _CODE_COLUMNS:
+        code = values.get(_FIELD_OF[name])
+        if isinstance(code, str) and code.strip() and not AREA_CODE.fullmatch(code):
+            problems.add(
+                line,
+                name,
+                f"{_shown(code)} is not an area code: use 1 to 80 letters, digits, '.', '_' or '-'",
+            )
+            ok = False
     sortable = values.get("time_period_sortable")
     if isinstance(sortable, str) and sortable and not _DIGITS.fullmatch(sortable):
-        problems.add(line, "Time period Sortable", f"{sortable!r} is not all digits")
+        problems.add(line, "Time period Sortable", f"{_shown(sortable)} is not all digits")
         ok = False
     if not _limits_bracket_value(numbers, line, problems):
+        ok = False
+    if not _count_and_denominator(numbers, line, problems):
         ok = False
     if not ok:
         return None
@@ -418,6 +456,27 @@ def _limits_bracket_value(numbers: dict[str, float | None], line: int, problems:
     return ok
 
 
+def _count_and_denominator(
+    numbers: dict[str, float | None], line: int, problems: _Problems
+) -> bool:
+    """A count is not negative and a denominator is above zero (a rate divides by it). Whether
+    the count may exceed the denominator depends on the indicator's method, which the file
+    does not say: the import checks that."""
+    ok = True
+    count, denominator = numbers.get("Count"), numbers.get("Denominator")
+    if count is not None and count < 0:
+        problems.add(line, "Count", f"{format_number(count)} is negative: a count cannot be")
+        ok = False
+    if denominator is not None and denominator <= 0:
+        problems.add(
+            line,
+            "Denominator",
+            f"{format_number(denominator)} is not above zero: a denominator must be",
+        )
+        ok = False
+    return ok
+
+
 def format_number(number: float | None) -> str:
     """The shortest text that reads back as exactly `number`: 123 rather than 123.0."""
     if number is None:
@@ -431,6 +490,10 @@ def write(table: Table) -> bytes:
     """The table as a Fingertips download: UTF-8 without a byte order mark, LF line endings.
 
     Does not check the rows (`read` does); refuses only what would not read back as written.
+    One exception to `read(write(table)) == table`: a text field that a spreadsheet would run
+    as a formula (one starting with "=", "+", "-", "@", a tab or a carriage return, such as an
+    area name "=HYPERLINK(...)") is written with a leading apostrophe, and reads back with it.
+    Numbers are written as numbers: a value of -1.5 is "-1.5".
     """
     label = table.parent_label
     if not label or label == "England" or "\r" in label or "\n" in label:
@@ -454,4 +517,4 @@ def write(table: Table) -> bytes:
 
 
 def _field_text(value: str | float | None) -> str:
-    return value if isinstance(value, str) else format_number(value)
+    return spreadsheet_safe(value) if isinstance(value, str) else format_number(value)

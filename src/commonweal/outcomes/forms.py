@@ -9,7 +9,11 @@ from commonweal.core.forms import Form
 
 from .presenters import SeriesView
 
+# The page's bounds on a Fingertips file (the command line, import-fingertips, takes larger
+# ones). The request guard lets an upload to the page through up to UPLOAD_MAX_BYTES (51 MB),
+# so the form sees every file up to this size and can name it.
 MAX_BYTES = 50_000_000
+MAX_ROWS = 200_000
 
 
 class RebaseForm(Form):
@@ -51,7 +55,10 @@ def _month(text: str) -> Any:
 class FingertipsForm(Form):
     file = forms.FileField(
         label="Fingertips file",
-        help_text="A CSV file in the Fingertips download layout, up to 50 MB",
+        help_text=(
+            f"A CSV file in the Fingertips download layout, up to {MAX_BYTES // 1_000_000} MB "
+            f"and {MAX_ROWS:,} rows"
+        ),
         error_messages={
             "required": "Select the Fingertips file to upload",
             "empty": "The selected file is empty",
@@ -67,8 +74,10 @@ class FingertipsForm(Form):
         upload = self.cleaned_data["file"]
         if upload is not None and upload.size > MAX_BYTES:
             raise ValidationError(
-                f"The selected file must be smaller than {MAX_BYTES // 1_000_000} MB"
+                f"{upload.name} is larger than {MAX_BYTES // 1_000_000} MB: the page takes "
+                f"files up to {MAX_BYTES // 1_000_000} MB (the command line, "
+                "import-fingertips, takes larger ones)"
             )
         if upload is not None and not upload.name.lower().endswith(".csv"):
-            raise ValidationError("The selected file must be a CSV file (.csv)")
+            raise ValidationError(f"{upload.name} must be a CSV file (.csv)")
         return upload

@@ -202,6 +202,9 @@ class Value(models.Model):
     compared_to_goal = models.CharField(max_length=100, blank=True, default="")
     # For an area aggregated from its member practices: the practices used.
     practices: Any = models.JSONField(default=list, blank=True)
+    # Withheld on public pages though its own count is not small: shown, it would let a
+    # suppressed count be worked out from a total (see suppression.py).
+    withheld_as_complement = models.BooleanField(default=False)
     source = models.CharField(max_length=100)
     loaded_at = models.DateTimeField(auto_now=True)
 

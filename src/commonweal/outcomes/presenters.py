@@ -3,7 +3,8 @@ areas (with its funnel plot and inequality by deprivation), an area's profile (s
 deprivation, population pyramid) and an SPC series.
 
 `public=True` gives what the public may see: a count below the small-number threshold is
-withheld, with its value and intervals (from which it could be worked out), and a note says so.
+withheld, with its value and intervals (from which it could be worked out), and so is a figure
+that would let a withheld count be worked out from a total (suppression.py); a note says which.
 Everything public is built here and nowhere else.
 """
 
@@ -15,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db.models import Max, Q
 
 from commonweal import stats
@@ -23,7 +23,7 @@ from commonweal.core.formatting import long_date
 from commonweal.registry.models import AreaResponsibility, System
 from commonweal.registry.rules import Level
 
-from . import rules
+from . import rules, suppression
 from .models import (
     Deprivation,
     Framework,
@@ -39,8 +39,27 @@ AREA_TYPES = ("System", "Place", "PCN", "GP practice")
 TREND_ARROWS = {"increasing": "up", "decreasing": "down", "no significant change": "none"}
 
 
-def threshold() -> int:
-    return int(getattr(settings, "OUTCOMES_SMALL_NUMBER", rules.DEFAULT_SMALL_NUMBER))
+threshold = suppression.threshold
+
+
+def withheld(v: Value, indicator: Indicator) -> str:
+    """Why the public may not see this figure ("" if they may): the note to show instead."""
+    return _withheld(
+        (v.count, v.value, v.denominator, v.withheld_as_complement),
+        indicator.method,
+        indicator.multiplier,
+    )
+
+
+def _withheld(
+    figures: tuple[float | None, float | None, float | None, bool], method: str, multiplier: float
+) -> str:
+    count, value, denominator, complement = figures
+    if rules.suppressed(
+        rules.effective_count(count, value, denominator, method, multiplier), threshold()
+    ):
+        return rules.suppression_note(threshold())
+    return rules.COMPLEMENT_NOTE if complement else ""
 
 
 # One figure -------------------------------------------------------------------------------------
@@ -72,7 +91,8 @@ class Figure:
 
 
 def figure(v: Value, indicator: Indicator, *, public: bool) -> Figure:
-    small = public and rules.suppressed(v.count, threshold())
+    reason = withheld(v, indicator) if public else ""
+    small = bool(reason)
     level99 = indicator.significance == "99.8"
     compared = rules.comparison_at(indicator.significance, v.compared95, v.compared998)
     hide = small
@@ -92,7 +112,7 @@ def figure(v: Value, indicator: Indicator, *, public: bool) -> Figure:
         count=None if hide else v.count,
         denominator=v.denominator,
         comparison="Not compared" if hide else rules.reading(compared, indicator.polarity),
-        note=rules.suppression_note(threshold()) if small else v.value_note,
+        note=reason or v.value_note,
         trend=v.recent_trend or v.computed_trend,
         suppressed=small,
         practices=tuple(v.practices or ()),
@@ -318,10 +338,11 @@ def _spread(
     period: str,
     polarity: str,
     stamp: str,
-    below: int | None = None,
+    public: bool = False,
 ) -> rules.Spread | None:
-    """The spread of the areas' values; with `below` (the public view), leaving out the values
-    withheld for a count below it, which the worst or best would otherwise show."""
+    """The spread of the areas' values; for the public, leaving out the values withheld, which
+    the worst or best would otherwise show."""
+    indicator = Indicator.objects.get(pk=indicator_id)
     rows = Value.objects.filter(
         indicator_id=indicator_id,
         area_type=area_type,
@@ -330,9 +351,12 @@ def _spread(
         sex="Persons",
         value__isnull=False,
     )
-    if below is not None:
-        rows = rows.exclude(count__lt=below)
-    values = list(rows.values_list("value", flat=True))
+    found = rows.values_list("count", "value", "denominator", "withheld_as_complement")
+    values = [
+        row[1]
+        for row in found
+        if not (public and _withheld(row, indicator.method, indicator.multiplier))
+    ]
     if not values:
         return None
     return rules.spread(values, polarity)
@@ -430,8 +454,8 @@ def profile(system: System, code: str, *, public: bool) -> ProfileView | None:
                 area_type,
                 v.period,
                 indicator.polarity,
-                stamp,
-                threshold() if public else None,
+                f"{stamp} {threshold()}",
+                public,
             )
             if v
             else None
@@ -587,7 +611,15 @@ def funnel(
 ) -> FunnelView | None:
     """The areas against England's funnel limits (proportions only: Wilson-based limits need a
     denominator; a DSR's funnel needs its own method)."""
-    usable = [f for f in figures if f.count is not None and f.denominator and f.value is not None]
+    usable = [
+        f
+        for f in figures
+        if f.count is not None
+        and f.denominator is not None
+        and f.value is not None
+        and 0 <= f.count <= f.denominator
+        and f.denominator > 0
+    ]
     if indicator.method != "proportion" or england is None or england.value is None or not usable:
         return None
     scale = indicator.multiplier
@@ -601,26 +633,44 @@ def funnel(
             "value": [f.value for f in usable],
         }
     )
-    frame = stats.funnel_significance(
-        frame, "count", "denominator", "proportion", baseline=baseline
-    )
+    if not 0 < baseline < 1:
+        return None  # no funnel around a proportion of none or all
     top = float(frame["denominator"].max())
     xs = np.unique(np.concatenate([np.geomspace(max(10.0, top / 200), top * 1.05, 60)]))
-    limits = stats.funnel_limits("proportion", xs.tolist(), baseline=baseline, multiplier=scale)
+    try:
+        frame = stats.funnel_significance(
+            frame, "count", "denominator", "proportion", baseline=baseline
+        )
+        limits = stats.funnel_limits("proportion", xs.tolist(), baseline=baseline, multiplier=scale)
+    except stats.StatsInputError:
+        return None
     outliers = tuple(frame.loc[frame["significance"].str.endswith("(0.001)"), "area_name"].tolist())
     return FunnelView(frame, limits, england.value, outliers)
 
 
-def inequality(indicator: Indicator, period: str) -> InequalityView | None:
+def inequality(indicator: Indicator, period: str, *, public: bool) -> InequalityView | None:
     """England's practices in fifths by their IMD 2019 score (1 = most deprived): each fifth's
-    value from summed counts, and the slope index of inequality across them."""
+    value from summed counts, and the slope index of inequality across them.
+
+    Each fifth sums hundreds of practices, so its count is never one practice's; a fifth's
+    count below the threshold is still withheld from the public. Practices whose count and
+    denominator cannot be a proportion (more counted than in the denominator) are left out."""
     if not rules.summable(indicator.method):
         return None
     rows = list(
         Value.objects.filter(
-            indicator=indicator, area_type="GP practice", period=period, value__isnull=False
+            indicator=indicator,
+            area_type="GP practice",
+            period=period,
+            sex="Persons",
+            category_type="",
+            value__isnull=False,
+            count__gte=0,
+            denominator__gt=0,
         ).values_list("area_code", "count", "denominator")
     )
+    if indicator.method == "proportion":
+        rows = [r for r in rows if r[1] is not None and r[2] is not None and r[1] <= r[2]]
     if not rows:
         return None
     scores = dict(
@@ -634,19 +684,25 @@ def inequality(indicator: Indicator, period: str) -> InequalityView | None:
     )
     if len(frame) < 10:
         return None
-    frame = stats.quantiles(frame, "score", nquantiles=5)
-    method = stats.proportion if indicator.method == "proportion" else stats.rate
-    by = method(
-        frame,
-        "count",
-        "denominator",
-        group_by="quantile",
-        multiplier=indicator.multiplier,
-        confidence=0.95,
-        type="standard",
-    )
+    try:
+        frame = stats.quantiles(frame, "score", nquantiles=5)
+        method = stats.proportion if indicator.method == "proportion" else stats.rate
+        by = method(
+            frame,
+            "count",
+            "denominator",
+            group_by="quantile",
+            multiplier=indicator.multiplier,
+            confidence=0.95,
+            type="standard",
+        )
+        index = stats.sii(by, "quantile", "value", "denominator")
+    except stats.StatsInputError:
+        return None  # e.g. fewer fifths than the index needs: no table rather than a wrong one
     sizes = frame.groupby("quantile").size()
-    index = stats.sii(by, "quantile", "value", "denominator")
+    hidden = public and any(rules.suppressed(float(c), threshold()) for c in by["count"])
+    if hidden:
+        return None
     return InequalityView(
         tuple(
             QuintileRow(
@@ -700,7 +756,7 @@ def indicator_view(
         tuple(figures),
         england,
         funnel(indicator, practices, england),
-        inequality(indicator, eng_v.period) if eng_v else None,
+        inequality(indicator, eng_v.period, public=public) if eng_v else None,
         history,
         doc.written_by if doc else "",
         doc.checked_by if doc else "",

@@ -2,11 +2,13 @@
 
 - how a comparison with the benchmark reads under the indicator's polarity;
 - the spine chart's spread (worst, 25th and 75th percentiles, best) among areas of one type;
-- small-number suppression on public pages and downloads;
+- small-number suppression on public pages and downloads, and the further figures withheld so
+  that a suppressed count cannot be worked out from a total and the figures beside it;
 - which methods can be summed from member practices' counts.
 """
 
-from collections.abc import Sequence
+from collections import defaultdict, deque
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from math import floor, isfinite
 
@@ -19,6 +21,10 @@ SUMMABLE = ("proportion", "crude_rate")
 COMPARISONS = ("Higher", "Similar", "Lower", "Not compared")
 DEFAULT_SMALL_NUMBER = 5
 SUPPRESSED_NOTE = "Value suppressed for disclosure control: the count is below {threshold}"
+COMPLEMENT_NOTE = (
+    "Value withheld for disclosure control: with it, a suppressed count could be worked out "
+    "from a total"
+)
 
 
 class OutcomeRuleError(ValueError):
@@ -92,6 +98,65 @@ def suppressed(count: float | None, threshold: int = DEFAULT_SMALL_NUMBER) -> bo
 
 def suppression_note(threshold: int) -> str:
     return SUPPRESSED_NOTE.format(threshold=threshold)
+
+
+def effective_count(
+    count: float | None,
+    value: float | None,
+    denominator: float | None,
+    method: str,
+    multiplier: float,
+) -> float | None:
+    """The count a figure gives away: its own, or, where a file left it out, the one its value
+    and denominator imply for a proportion or crude rate (value = count / denominator ×
+    multiplier). Other methods' counts cannot be worked back from what is shown.
+
+    >>> effective_count(None, 2.0, 150.0, "proportion", 100)
+    3.0
+    """
+    if count is not None:
+        return count
+    if method not in SUMMABLE or value is None or denominator is None or not multiplier:
+        return None
+    implied = value * denominator / multiplier
+    return round(implied, 6) if isfinite(implied) else None
+
+
+def withhold[K: Hashable](
+    counts: Mapping[K, float | None], totals: Iterable[Sequence[K]], threshold: int
+) -> set[K]:
+    """The figures to withhold, beyond those suppressed for a small count, so that no
+    suppressed count can be worked out by subtraction (complementary suppression).
+
+    Each of `totals` is a total followed by its parts (a PCN and its practices; persons, males
+    and females): the total is the sum of the parts, so if exactly one of them is withheld,
+    it is the total less the others. In every such group where exactly one is withheld, the
+    next smallest count is withheld too, until no group has exactly one. A group with a count
+    nobody knows (None) cannot be subtracted and is passed over.
+
+    >>> sorted(withhold({"pcn": 40, "a": 3, "b": 12, "c": 25}, [("pcn", "a", "b", "c")], 5))
+    ['b']
+    """
+    withheld = {k for k, c in counts.items() if suppressed(c, threshold)}
+    groups = [
+        tuple(dict.fromkeys(g))
+        for g in totals
+        if len(g) > 1 and all(k in counts and counts[k] is not None for k in g)
+    ]
+    containing: dict[K, list[int]] = defaultdict(list)
+    for i, g in enumerate(groups):
+        for k in g:
+            containing[k].append(i)
+    queue = deque(range(len(groups)))
+    while queue:
+        group = groups[queue.popleft()]
+        shown = [k for k in group if k not in withheld]
+        if len(group) - len(shown) != 1 or not shown:
+            continue
+        pick = min(shown, key=lambda k: (counts[k], str(k)))
+        withheld.add(pick)
+        queue.extend(containing[pick])
+    return withheld - {k for k, c in counts.items() if suppressed(c, threshold)}
 
 
 def summable(method: str) -> bool:

@@ -3,13 +3,14 @@ inside the caller's transaction.
 
 A QOF release is about 170,000 rows. The ORM's bulk_create builds a model instance per row; here
 rows go straight to the database: PostgreSQL's COPY, SQLite's executemany of one prepared
-INSERT. Both are several times faster and keep the write to a few seconds.
+INSERT. Both are several times faster and keep the write to a few seconds. After the write, the
+figures withheld on public pages to protect a suppressed count are marked again (suppression.py).
 """
 
 import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ import pandas as pd
 from django.db import connection
 from django.utils import timezone
 
+from . import suppression
 from .models import Value
 
 # Columns written, in order; every one has a default for rows that do not give it.
@@ -54,6 +56,7 @@ COLUMNS: tuple[str, ...] = (
     "new_data",
     "compared_to_goal",
     "practices",
+    "withheld_as_complement",
     "source",
     "loaded_at",
 )
@@ -62,6 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "sex": "Persons",
     "age": "All ages",
     "practices": [],
+    "withheld_as_complement": False,
 }
 
 
@@ -121,6 +125,16 @@ def _write(
     indicator_ids: Sequence[int], records: Iterable[tuple[Any, ...]], where: Mapping[str, Any]
 ) -> int:
     Value.objects.filter(indicator_id__in=list(indicator_ids), **where).delete()
+    # Which (indicator, period) each record belongs to: their complements are marked again.
+    written_for: set[tuple[int, str]] = set()
+    key = (COLUMNS.index("indicator_id"), COLUMNS.index("period"))
+
+    def noting(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+        for row in rows:
+            written_for.add((row[key[0]], row[key[1]]))
+            yield row
+
+    records = noting(records)
     table = Value._meta.db_table
     quoted = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
     written = 0
@@ -144,4 +158,5 @@ def _write(
             if batch:
                 cursor.executemany(sql, batch)
                 written += len(batch)
+    suppression.refresh(written_for)
     return written

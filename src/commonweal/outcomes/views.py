@@ -251,7 +251,9 @@ def fingertips_import(request: HttpRequest, slug: str) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                done = actions.import_fingertips(actor, upload.name, upload.read())
+                done = actions.import_fingertips(
+                    actor, upload.name, upload.read(), max_rows=forms.MAX_ROWS
+                )
             except NotPermitted:
                 raise
             except Refused as refused:

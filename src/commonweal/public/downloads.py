@@ -7,10 +7,7 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 
-
-def spreadsheet_safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula (a gift's description "=HYPERLINK(...)")."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+from commonweal.core.formatting import spreadsheet_safe
 
 
 class _Echo:

@@ -1,0 +1,130 @@
+"""Which figures the public pages withhold.
+
+A figure whose count is below the small-number threshold is suppressed where it is shown
+(presenters.figure): that needs nothing stored, and follows the threshold in force. Suppressing it
+alone is not enough when a total and the figures beside it are shown too: a practice's count is
+its PCN's count less its neighbours', and males' is persons' less females'. So after every write
+of values, each (indicator, period) written is gone through whole and the figures that would give
+a suppressed count away are marked `withheld_as_complement` (rules.withhold says which).
+
+The totals are those that can be subtracted from what is published: an area and the areas whose
+parent it is, of one area type (a PCN and its practices); a system's or place's sum and the
+practices it lists; persons and the two sexes; an area's figure and its breakdown by one category
+type (deprivation deciles, say). Each within one sex, age and category.
+
+The marks are made with the threshold in force when the values were written: after changing
+COMMONWEAL_SMALL_NUMBER, run `commonweal withhold-small-numbers` (import-outcomes does it too).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+
+from commonweal.core.actions import Actor, action
+from commonweal.core.db import serialise
+
+from . import rules
+from .models import Indicator, Value
+
+CHUNK = 900  # ids per UPDATE: under SQLite's limit on a statement's parameters
+
+
+def threshold() -> int:
+    return int(getattr(settings, "OUTCOMES_SMALL_NUMBER", rules.DEFAULT_SMALL_NUMBER))
+
+
+def totals(rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, ...]]:
+    """The groups (a total's id, then its parts') among one indicator's values for one period."""
+    at: dict[tuple[str, ...], int] = {}
+    for r in rows:
+        at[(r["area_code"], r["sex"], r["age"], r["category_type"], r["category"])] = r["id"]
+    children: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    sexes: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    categories: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    groups: list[tuple[int, ...]] = []
+    for r in rows:
+        where = (r["sex"], r["age"], r["category_type"], r["category"])
+        if r["parent_code"]:
+            children[(r["parent_code"], r["area_type"], *where)].append(r["id"])
+        if r["sex"] != "Persons":
+            sexes[(r["area_code"], r["age"], r["category_type"], r["category"])].append(r["id"])
+        if r["category_type"]:
+            categories[(r["area_code"], r["sex"], r["age"], r["category_type"])].append(r["id"])
+        if r["practices"]:
+            parts = [at.get((p, *where)) for p in r["practices"]]
+            groups.append((r["id"], *(p for p in parts if p is not None)))
+    for key, ids in children.items():
+        total = at.get((key[0], *key[2:]))
+        if total is not None:
+            groups.append((total, *ids))
+    for (area, age, ctype, category), ids in sexes.items():
+        total = at.get((area, "Persons", age, ctype, category))
+        if total is not None:
+            groups.append((total, *ids))
+    for (area, sex, age, _), ids in categories.items():
+        total = at.get((area, sex, age, "", ""))
+        if total is not None:
+            groups.append((total, *ids))
+    return groups
+
+
+def refresh(pairs: Iterable[tuple[int, str]]) -> int:
+    """Mark again the figures withheld as complements among the values of each (indicator id,
+    period). Returns how many are marked. Call inside the writing transaction."""
+    by_indicator: dict[int, set[str]] = defaultdict(set)
+    for indicator_id, period in pairs:
+        by_indicator[indicator_id].add(period)
+    limit = threshold()
+    marked = 0
+    for indicator in Indicator.objects.filter(pk__in=list(by_indicator)):
+        for period in sorted(by_indicator[indicator.pk]):
+            values = Value.objects.filter(indicator=indicator, period=period)
+            rows = list(
+                values.values(
+                    "id",
+                    "area_code",
+                    "area_type",
+                    "parent_code",
+                    "sex",
+                    "age",
+                    "category_type",
+                    "category",
+                    "count",
+                    "value",
+                    "denominator",
+                    "practices",
+                    "withheld_as_complement",
+                )
+            )
+            counts = {
+                r["id"]: rules.effective_count(
+                    r["count"], r["value"], r["denominator"], indicator.method, indicator.multiplier
+                )
+                for r in rows
+            }
+            withheld = rules.withhold(counts, totals(rows), limit)
+            now = {r["id"] for r in rows if r["withheld_as_complement"]}
+            for ids, flag in ((sorted(now - withheld), False), (sorted(withheld - now), True)):
+                for start in range(0, len(ids), CHUNK):
+                    Value.objects.filter(pk__in=ids[start : start + CHUNK]).update(
+                        withheld_as_complement=flag
+                    )
+            marked += len(withheld)
+    return marked
+
+
+@action("outcomes.withhold_small_numbers", internal_only=True)
+def withhold_small_numbers(actor: Actor) -> int:
+    """Mark again every indicator's values, with the threshold now in force."""
+    serialise("outcomes:values")
+    marked = refresh(
+        list(Value.objects.values_list("indicator_id", "period").order_by().distinct())
+    )
+    actor.record(
+        "values",
+        "",
+        f"Withheld {marked:,} further figures from the public, below a count of {threshold()}",
+    )
+    return marked
