@@ -89,6 +89,10 @@ bench: install
 	$(BIN)/python benchmarks/revalidate_decisions.py
 	$(BIN)/python benchmarks/board_pack.py
 	$(BIN)/python benchmarks/public_register.py --allow-sqlite --database-url "$(PUBLIC_REGISTER_DATABASE_URL)"
+	$(BIN)/python benchmarks/finance_import.py
+	$(BIN)/python benchmarks/finance_monitoring.py
+	$(BIN)/python benchmarks/pools.py
+	$(BIN)/python benchmarks/outcomes.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock:
