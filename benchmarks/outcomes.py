@@ -185,7 +185,7 @@ def measure_compute(data_dir: Path, runs: int) -> None:
     from django.utils import timezone
 
     from commonweal.core.actions import Actor
-    from commonweal.outcomes import actions, compute, store
+    from commonweal.outcomes import actions, compute, store, suppression
     from commonweal.outcomes.models import Value
 
     spent: dict[str, float] = {}
@@ -200,8 +200,9 @@ def measure_compute(data_dir: Path, runs: int) -> None:
                 result = original(*args, **kwargs)
             finally:
                 spent[part] = spent.get(part, 0.0) + time.perf_counter() - t
-            if name == "replace":
-                seen["rows"] = args[1] if len(args) > 1 else kwargs["rows"]
+            if name == "replace_frame":
+                frame, constants = args[1], args[2]
+                seen["rows"] = [{**constants, **r} for r in frame.to_dict("records")]
             if name == "practice_counts":
                 seen["registers"] = args[1] if len(args) > 1 else kwargs["registers"]
             if name == "qof_values":
@@ -215,9 +216,16 @@ def measure_compute(data_dir: Path, runs: int) -> None:
         clocked(compute, "practice_counts", "read"),
         clocked(actions, "system_areas", "compute"),
         clocked(compute, "qof_values", "compute"),
-        clocked(store, "replace", "write"),
+        clocked(store, "replace_frame", "write"),
+        clocked(suppression, "refresh", "withhold"),
     ]
-    parts: dict[str, list[float]] = {"read": [], "compute": [], "write": [], "total": []}
+    parts: dict[str, list[float]] = {
+        "read": [],
+        "compute": [],
+        "write": [],
+        "withhold": [],
+        "total": [],
+    }
     rows = 0
     try:
         for _ in range(runs):
@@ -225,7 +233,7 @@ def measure_compute(data_dir: Path, runs: int) -> None:
             t = time.perf_counter()
             computed = actions.compute_qof(Actor.command_line(), data_dir)
             parts["total"].append(time.perf_counter() - t)
-            for part in ("read", "compute", "write"):
+            for part in ("read", "compute", "write", "withhold"):
                 parts[part].append(spent.get(part, 0.0))
             rows = computed.rows
     finally:
@@ -266,11 +274,12 @@ def measure_compute(data_dir: Path, runs: int) -> None:
         f"GROUPING SETS ({scan_rows:,} rows): {scan:.2f} s, ratio {read_compute / scan:.1f}"
     )
     print(
-        f"   write (store.replace: delete + insert): {med['write']:6.2f} s, "
+        f"   write (store.replace_frame: delete + insert): {med['write']:6.2f} s, "
         f"{rows / med['write']:,.0f} rows/s   baseline {kind} of the same rows into a scratch "
         f"table without indexes (committed): {write_base:.2f} s, {rows / write_base:,.0f} rows/s, "
         f"ratio {med['write'] / write_base:.1f}"
     )
+    print(f"   of which the complements marked (suppression.refresh): {med['withhold']:6.2f} s")
     print(f"   the rest (records, audit, commit): {med['rest']:6.2f} s")
     total = med["total"]
     print(
