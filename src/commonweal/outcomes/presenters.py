@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import Max, Q
+from django.db.models import F, Max, Q
 
 from commonweal import stats
 from commonweal.core.formatting import long_date
@@ -351,12 +351,15 @@ def _spread(
         sex="Persons",
         value__isnull=False,
     )
-    found = rows.values_list("count", "value", "denominator", "withheld_as_complement")
-    values = [
-        row[1]
-        for row in found
-        if not (public and _withheld(row, indicator.method, indicator.multiplier))
-    ]
+    if public:
+        # As `withheld`, in SQL: a spread is taken over every practice in England.
+        limit = threshold()
+        rows = rows.exclude(withheld_as_complement=True).exclude(count__lt=limit)
+        if rules.summable(indicator.method) and indicator.multiplier:
+            rows = rows.annotate(
+                implied=F("value") * F("denominator") / indicator.multiplier
+            ).exclude(count__isnull=True, implied__lt=limit - 1e-6)
+    values = list(rows.values_list("value", flat=True))
     if not values:
         return None
     return rules.spread(values, polarity)
