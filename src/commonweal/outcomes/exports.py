@@ -32,16 +32,15 @@ def fingertips_csv(
         rows = rows.filter(area_code__in=[*list(area_codes), presenters.ENGLAND])
     values = list(rows.order_by("id"))
     labels = Counter(v.parent_label for v in values if v.parent_label)
-    limit = presenters.threshold()
     table = fingertips.Table(
-        rows=tuple(_row(indicator, v, public, limit) for v in values),
+        rows=tuple(_row(indicator, v, public) for v in values),
         parent_label=labels.most_common(1)[0][0] if labels else "parent",
         has_range=any(v.period_range for v in values),
     )
     return fingertips.write(table)
 
 
-def _row(indicator: Indicator, v: Value, public: bool, limit: int) -> fingertips.Row:
+def _row(indicator: Indicator, v: Value, public: bool) -> fingertips.Row:
     reason = presenters.withheld(v, indicator) if public else ""
     hide = bool(reason)
     england = v.compared_england or rules.reading(

@@ -43,23 +43,14 @@ threshold = suppression.threshold
 
 
 def withheld(v: Value, indicator: Indicator) -> str:
-    """Why the public may not see this figure ("" if they may): the note to show instead."""
-    return _withheld(
-        (v.count, v.value, v.denominator, v.withheld_as_complement),
-        indicator.method,
-        indicator.multiplier,
+    """Why the public may not see this figure ("" if they may): the note to show instead. The
+    public spine spread (`_spread`) applies the same test in SQL."""
+    count = rules.effective_count(
+        v.count, v.value, v.denominator, indicator.method, indicator.multiplier
     )
-
-
-def _withheld(
-    figures: tuple[float | None, float | None, float | None, bool], method: str, multiplier: float
-) -> str:
-    count, value, denominator, complement = figures
-    if rules.suppressed(
-        rules.effective_count(count, value, denominator, method, multiplier), threshold()
-    ):
+    if rules.suppressed(count, threshold()):
         return rules.suppression_note(threshold())
-    return rules.COMPLEMENT_NOTE if complement else ""
+    return rules.COMPLEMENT_NOTE if v.withheld_as_complement else ""
 
 
 # One figure -------------------------------------------------------------------------------------
