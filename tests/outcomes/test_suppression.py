@@ -158,3 +158,20 @@ def test_a_new_threshold_is_applied_by_working_the_marks_out_again(imported, set
     assert not values[("A00003", "Persons")].withheld_as_complement
     assert presenters.figure(values[("A00002", "Persons")], indicator, public=True).suppressed
     assert presenters.figure(values[("A00003", "Persons")], indicator, public=True).count == 25
+
+
+@pytest.mark.django_db
+def test_the_marks_are_the_same_when_a_release_comes_in_two_files(framework, devon):
+    # The first file's values are marked as they are written (nothing else of the period is
+    # stored); the second's find the first's beside them and the period is read back whole.
+    for name, rows in (
+        ("practices.csv", ROWS[1:4] + ROWS[6:]),
+        ("pcns.csv", [ROWS[0], *ROWS[4:6]]),
+    ):
+        data = fingertips.write(fingertips.Table(tuple(rows), "CCGs", False))
+        actions.import_fingertips(Actor.command_line(), name, data)
+    marked = {
+        (v.area_code, v.sex)
+        for v in Value.objects.filter(indicator__code=SMOKING, withheld_as_complement=True)
+    }
+    assert marked == {("A00002", "Persons"), ("U00001", "Female")}

@@ -185,8 +185,10 @@ def qof_values(counts: pd.DataFrame, system_areas: Iterable[SystemArea] = ()) ->
     # Each parent's name, by its code (the mode above picks a code, not its name).
     names: dict[str, str] = {}
     for _, code_col, name_col, _ in LEVELS:
-        names.update(zip(counts[code_col], counts[name_col], strict=True))
-    sums["parent_name"] = [names.get(c, "") if c else "" for c in sums["parent_code"]]
+        # Distinct pairs first: iterating a whole arrow-backed column a value at a time is slow.
+        pairs = counts[[code_col, name_col]].drop_duplicates()
+        names.update(zip(pairs[code_col].tolist(), pairs[name_col].tolist(), strict=True))
+    sums["parent_name"] = [names.get(c, "") if c else "" for c in sums["parent_code"].tolist()]
     sums["practices"] = [[] for _ in range(len(sums))]
     areas = list(system_areas)
     if areas:

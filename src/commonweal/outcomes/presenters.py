@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Prefetch, Q
 
 from commonweal import stats
 from commonweal.core.formatting import long_date
@@ -28,6 +28,7 @@ from .models import (
     Deprivation,
     Framework,
     Indicator,
+    OutcomeIndicator,
     PopulationEstimate,
     Rebase,
     Series,
@@ -182,8 +183,9 @@ def framework_indicators(framework: Framework | None) -> list[tuple[str, Indicat
     if framework is None or framework.version is None:
         return [("", i, i.target) for i in Indicator.objects.order_by("name")]
     rows = []
-    for outcome in framework.version.outcomes.all():
-        for m in outcome.measures.select_related("indicator").all():
+    measures = Prefetch("measures", queryset=OutcomeIndicator.objects.select_related("indicator"))
+    for outcome in framework.version.outcomes.prefetch_related(measures):
+        for m in outcome.measures.all():
             target = m.target if m.target is not None else m.indicator.target
             rows.append((outcome.name, m.indicator, target))
     return rows

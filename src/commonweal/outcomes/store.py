@@ -10,7 +10,7 @@ figures withheld on public pages to protect a suppressed count are marked again 
 import itertools
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -77,7 +77,7 @@ def _cell(column: str, row: Mapping[str, Any]) -> Any:
         number = float(value)
         return None if math.isnan(number) else number
     if column == "practices":
-        return json.dumps(list(value or []))
+        return json.dumps(list(value)) if value else "[]"
     return value
 
 
@@ -86,7 +86,7 @@ def replace(
 ) -> int:
     """Delete the indicators' values matching `where` (e.g. {"source": "QOF 2020/21"}), then
     write `rows`. Returns the number written. Call inside a transaction."""
-    now = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # once, not per row
     records = (tuple(now if c == "loaded_at" else _cell(c, row) for c in COLUMNS) for row in rows)
     return _write(indicator_ids, records, where)
 
@@ -100,7 +100,7 @@ def replace_frame(
 ) -> int:
     """As `replace`, from a frame's columns (and constants for columns it lacks): a whole
     column is converted at once, not a cell at a time."""
-    now = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())  # once, not per row
     columns: list[Any] = []
     for c in COLUMNS:
         if c == "loaded_at":
@@ -111,7 +111,7 @@ def replace_frame(
                 numbers = values.to_numpy(dtype=float, na_value=np.nan)
                 columns.append([None if math.isnan(x) else x for x in numbers.tolist()])
             elif c == "practices":
-                columns.append([json.dumps(list(p)) for p in values])
+                columns.append([json.dumps(list(p)) if len(p) else "[]" for p in values])
             else:
                 columns.append(values.astype(object).tolist())
         else:
@@ -125,38 +125,54 @@ def _write(
     indicator_ids: Sequence[int], records: Iterable[tuple[Any, ...]], where: Mapping[str, Any]
 ) -> int:
     Value.objects.filter(indicator_id__in=list(indicator_ids), **where).delete()
-    # Which (indicator, period) each record belongs to: their complements are marked again.
-    written_for: set[tuple[int, str]] = set()
-    key = (COLUMNS.index("indicator_id"), COLUMNS.index("period"))
-
-    def noting(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
-        for row in rows:
-            written_for.add((row[key[0]], row[key[1]]))
-            yield row
-
-    records = noting(records)
+    rows = list(records)
+    # Each (indicator, period) written is gone through whole for the figures that would give a
+    # suppressed count away. Where the rows written are all of it (a QOF release, a first
+    # import), that is worked out from them before they are written, and the marks go in with
+    # them; otherwise it is read back afterwards, with the values already there.
+    pairs = {(row[AT["indicator_id"]], row[AT["period"]]) for row in rows}
+    beside = Value.objects.filter(
+        indicator_id__in={i for i, _ in pairs}, period__in={p for _, p in pairs}
+    ).exists()
+    if not beside:
+        rows = _marked(rows)
     table = Value._meta.db_table
     quoted = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
-    written = 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # psycopg's own cursor, for COPY
             with raw.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-                for record in records:
+                for record in rows:
                     copy.write_row(record)
-                    written += 1
         else:
             marks = ", ".join(["%s"] * len(COLUMNS))
             sql = f"INSERT INTO {table} ({quoted}) VALUES ({marks})"
-            batch: list[tuple[Any, ...]] = []
-            for record in records:
-                batch.append(record)
-                if len(batch) == 10_000:
-                    cursor.executemany(sql, batch)
-                    written += len(batch)
-                    batch = []
-            if batch:
-                cursor.executemany(sql, batch)
-                written += len(batch)
-    suppression.refresh(written_for)
-    return written
+            for start in range(0, len(rows), 10_000):
+                cursor.executemany(sql, rows[start : start + 10_000])
+    if beside:
+        suppression.refresh(pairs)
+    return len(rows)
+
+
+AT = {c: i for i, c in enumerate(COLUMNS)}
+
+
+def _marked(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows, those to be withheld as complements marked so (suppression.withheld)."""
+    fields = [f for f in suppression.FIELDS if f not in ("id", "withheld_as_complement")]
+    at = [AT[f] for f in fields]
+    plain = []
+    for n, row in enumerate(rows):
+        values = dict(zip(fields, (row[i] for i in at), strict=True))
+        practices = values["practices"]
+        values["practices"] = json.loads(practices) if practices != "[]" else []
+        values["id"] = n
+        values["indicator_id"] = row[AT["indicator_id"]]
+        values["period"] = row[AT["period"]]
+        plain.append(values)
+    flag = AT["withheld_as_complement"]
+    withheld = suppression.withheld(plain)
+    return [
+        (*row[:flag], n in withheld, *row[flag + 1 :]) if row[flag] != (n in withheld) else row
+        for n, row in enumerate(rows)
+    ]

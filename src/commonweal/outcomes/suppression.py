@@ -3,7 +3,7 @@
 A figure whose count is below the small-number threshold is suppressed where it is shown
 (presenters.figure): that needs nothing stored, and follows the threshold in force. Suppressing it
 alone is not enough when a total and the figures beside it are shown too: a practice's count is
-its PCN's count less its neighbours', and males' is persons' less females'. So after every write
+its PCN's count less its neighbours', and males' is persons' less females'. So with every write
 of values, each (indicator, period) written is gone through whole and the figures that would give
 a suppressed count away are marked `withheld_as_complement` (rules.withhold says which).
 
@@ -107,9 +107,34 @@ def _rows(indicator_id: int, period: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _withheld_in(rows: Sequence[Mapping[str, Any]], indicator: Indicator, limit: int) -> set[Any]:
+    """The ids among one (indicator, period)'s rows to withhold as complements."""
+    counts = {
+        r["id"]: rules.effective_count(
+            r["count"], r["value"], r["denominator"], indicator.method, indicator.multiplier
+        )
+        for r in rows
+    }
+    return rules.withhold(counts, totals(rows), limit)
+
+
+def withheld(rows: Iterable[Mapping[str, Any]]) -> set[Any]:
+    """The ids to withhold as complements among rows (of FIELDS, with indicator_id and period)
+    that are every value of each (indicator, period) they give: a release not yet written."""
+    by_pair: dict[tuple[int, str], list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_pair[(row["indicator_id"], row["period"])].append(row)
+    indicators = Indicator.objects.in_bulk({i for i, _ in by_pair})
+    limit = threshold()
+    found: set[Any] = set()
+    for (indicator_id, _), group in by_pair.items():
+        found |= _withheld_in(group, indicators[indicator_id], limit)
+    return found
+
+
 def refresh(pairs: Iterable[tuple[int, str]]) -> int:
     """Mark again the figures withheld as complements among the values of each (indicator id,
-    period). Returns how many are marked. Call inside the writing transaction."""
+    period) stored. Returns how many are marked. Call inside the writing transaction."""
     by_indicator: dict[int, set[str]] = defaultdict(set)
     for indicator_id, period in pairs:
         by_indicator[indicator_id].add(period)
@@ -118,13 +143,7 @@ def refresh(pairs: Iterable[tuple[int, str]]) -> int:
     for indicator in Indicator.objects.filter(pk__in=list(by_indicator)):
         for period in sorted(by_indicator[indicator.pk]):
             rows = _rows(indicator.pk, period)
-            counts = {
-                r["id"]: rules.effective_count(
-                    r["count"], r["value"], r["denominator"], indicator.method, indicator.multiplier
-                )
-                for r in rows
-            }
-            withheld = rules.withhold(counts, totals(rows), limit)
+            withheld = _withheld_in(rows, indicator, limit)
             now = {r["id"] for r in rows if r["withheld_as_complement"]}
             for ids, flag in ((sorted(now - withheld), False), (sorted(withheld - now), True)):
                 for start in range(0, len(ids), CHUNK):
