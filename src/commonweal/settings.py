@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "commonweal.pools",
     "commonweal.allocations",
     "commonweal.outcomes",
+    "commonweal.assurance",
     "commonweal.public",
     "commonweal.demo",
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("commonweal.pools.urls")),
     path("", include("commonweal.allocations.urls")),
     path("", include("commonweal.outcomes.urls")),
+    path("", include("commonweal.assurance.urls")),
     path("", include("commonweal.interests.urls")),
 ]
 handler400 = "commonweal.core.views.bad_request"

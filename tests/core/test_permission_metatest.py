@@ -285,6 +285,8 @@ def _page_args(universe: Any) -> dict[str, list[str]]:
         "allocation": str(_allocation_for_pages()),
         "pool": _pool_for_pages(),
         "series": _outcomes_for_pages(),
+        "concern": _assurance()[2].reference,
+        "exception": str(_assurance()[1].pk),
     }
     return {name: [a.format(**ids) for a in args] for name, args in PAGES.items()}
 
@@ -304,7 +306,7 @@ def test_every_page_is_protected_and_only_declared_pages_take_writes(client, uni
     client.force_login(universe.accounts["nobody"])
     for name, args in pages.items():
         url = reverse(name, args=args)
-        if name in MANAGERS_ONLY | KEEPERS_ONLY | PLANNERS_ONLY:
+        if name in MANAGERS_ONLY | KEEPERS_ONLY | PLANNERS_ONLY | ASSURERS_ONLY:
             assert client.get(url).status_code == 403, name
             continue
         assert client.get(url).status_code in (200, 302), name
@@ -321,6 +323,9 @@ def test_every_page_is_protected_and_only_declared_pages_take_writes(client, uni
         assert client.get(reverse(name, args=pages[name])).status_code == 200, name
     client.force_login(universe.accounts["alex-morgan"])
     for name in KEEPERS_ONLY:
+        assert client.get(reverse(name, args=pages[name])).status_code == 200, name
+    client.force_login(universe.accounts["analyst-15n"])
+    for name in ASSURERS_ONLY:
         assert client.get(reverse(name, args=pages[name])).status_code == 200, name
 
 
@@ -547,6 +552,95 @@ API_WRITES[("post", "/api/systems/{slug}/outcomes/series/{code}/rebases")] = Wri
 )
 
 
+# Assurance (issue 17): the framework page's form calls assurance.assess, the response page
+# assurance.respond, the concerns pages record_concern and close_concern, and the report's
+# button puts it on the forward plan (meetings.add_plan_item); each view also refuses a POST
+# from one who may not before calling them.
+ASSURANCE = ["devon-2019"]
+PAGES |= {
+    "assurance": ASSURANCE,
+    "assurance-concerns": ASSURANCE,
+    "assurance-concern-close": [*ASSURANCE, "{concern}"],
+    "assurance-respond": [*ASSURANCE, "{exception}"],
+    "assurance-report": [*ASSURANCE, "2020-21-q4"],
+    "assurance-report-pdf": [*ASSURANCE, "2020-21-q4"],
+    "assurance-plan": [*ASSURANCE, "2020-21-q4"],
+    "assurance-place-report": [*ASSURANCE, "2020-21-q4", "north"],
+    "assurance-place-report-pdf": [*ASSURANCE, "2020-21-q4", "north"],
+}
+PAGE_WRITES |= {
+    "assurance",
+    "assurance-concerns",
+    "assurance-concern-close",
+    "assurance-respond",
+    "assurance-plan",
+}
+NOT_ASSURANCE = ("nobody", "admin-sel", "jo-evans")
+# The response page's form is shown only to those who may respond (manage_assurance).
+ASSURERS_ONLY = {"assurance-respond"}
+
+
+def _assurance() -> tuple[Any, Any, Any]:
+    """Devon's example framework (without the pools it names), one exception of it and one
+    quality concern in North Devon; made once."""
+    from datetime import date
+
+    from commonweal.assurance import actions as assurance
+    from commonweal.assurance import presenters as assured
+    from commonweal.assurance import rules as periods
+    from commonweal.assurance.models import AssuranceException, QualityConcern
+    from commonweal.outcomes.actions import read_document
+    from commonweal.registry.models import Area
+
+    devon = registry_system("devon-2019")
+    framework = assured.framework_of(devon)
+    if framework is None:
+        text = re.sub(
+            r", pools: \[[^\]]*\]", "", (EXAMPLES / "devon-2019-assurance.yaml").read_text()
+        )
+        assurance.load_framework(Actor.command_line(), *read_document("a.yaml", text))
+        framework = assured.framework_of(devon)
+        assurance.assess(Actor.command_line(), framework, periods.parse("2020-21-q4"))
+    north = Area.objects.get(system=devon, code="north")
+    exception, _ = AssuranceException.objects.get_or_create(
+        framework=framework,
+        scope=north,
+        line="ae-four-hour",
+        subject="RBZ",
+        defaults={
+            "subject_label": "Northern Devon Healthcare NHS Trust",
+            "domain": "standards",
+            "opened": "2020-21-q4",
+            "opened_end": date(2021, 3, 31),
+            "last": "2020-21-q4",
+            "last_end": date(2021, 3, 31),
+        },
+    )
+    concern = QualityConcern.objects.filter(system=devon).first() or assurance.record_concern(
+        Actor.command_line(),
+        north,
+        assurance.ConcernIn("RBZ", "Handover delays", "QSG", "high", "Waits", date(2021, 1, 5)),
+    )
+    return framework, exception, concern
+
+
+def _response_body(u: Any) -> dict[str, Any]:
+    return {
+        "owner": "Director of Commissioning",
+        "response": "The A&E delivery board meets weekly.",
+        "actions": [{"action": "Open the unit", "owner": "The trust", "due": "2021-04-30"}],
+    }
+
+
+API_WRITES[("post", "/api/systems/{slug}/assurance/exceptions/{exception_id}/responses")] = Write(
+    "post",
+    "/api/systems/{slug}/assurance/exceptions/{exception_id}/responses",
+    _response_body,
+    allowed="analyst-15n",
+    refused=NOT_ASSURANCE,
+)
+
+
 def test_every_api_operation_is_protected(client, universe):
     schema = api.get_openapi_schema()
     for path, operations in schema["paths"].items():
@@ -557,7 +651,13 @@ def test_every_api_operation_is_protected(client, universe):
                 url = re.sub(r"\{[^}]+\}", "x", path)
                 assert client.get(url).status_code in (200, 404), path
                 continue
-            params = {**PATH_PARAMS, "token_id": _analyst_token(universe)}
+            params = {
+                **PATH_PARAMS,
+                "token_id": _analyst_token(universe),
+                "exception_id": str(_assurance()[1].pk),
+                "period": "2020-21-q4",
+                "place": "north",
+            }
             if path in AREA_CODES:
                 params["code"] = AREA_CODES[path]
             url = path.format(**params)
@@ -751,6 +851,7 @@ def _cases(universe: Any, tmp: Path) -> dict[str, Case]:
         **_allocation_cases(u),
         **_pool_cases(u),
         **_outcome_cases(u, tmp),
+        **_assurance_cases(u),
     }
 
 
@@ -1733,6 +1834,52 @@ def _qof_files(tmp: Path) -> Path:
         ],
     )
     return tmp
+
+
+def _assurance_cases(u: Any) -> dict[str, Case]:
+    from datetime import date
+
+    from commonweal.assurance import actions as assurance
+    from commonweal.assurance import rules as periods
+    from commonweal.outcomes.actions import read_document
+    from commonweal.registry.models import Area
+
+    framework, exception, concern = _assurance()
+    revised = read_document(
+        "a.yaml",
+        re.sub(
+            r", pools: \[[^\]]*\]", "", (EXAMPLES / "devon-2019-assurance.yaml").read_text()
+        ).replace("after_days: 60", "after_days: 45"),
+    )
+    east = Area.objects.get(system=framework.system, code="east")
+    concern_in = assurance.ConcernIn(
+        "RH8", "Falls on wards", "Incidents", "moderate", "Falls", date(2021, 2, 1)
+    )
+    return {
+        "assurance.load_framework": Case(
+            lambda a: assurance.load_framework(a, *revised), "analyst-15n", NOT_ASSURANCE
+        ),
+        "assurance.assess": Case(
+            lambda a: assurance.assess(a, framework, periods.parse("2020-21-q4")),
+            "analyst-15n",
+            NOT_ASSURANCE,
+        ),
+        "assurance.respond": Case(
+            lambda a: assurance.respond(a, exception, owner="A director", response="In hand"),
+            "analyst-15n",
+            NOT_ASSURANCE,
+        ),
+        "assurance.record_concern": Case(
+            lambda a: assurance.record_concern(a, east, concern_in),
+            "commissioner-15n",
+            NOT_ASSURANCE,
+        ),
+        "assurance.close_concern": Case(
+            lambda a: assurance.close_concern(a, concern, date(2021, 3, 1), "Resolved"),
+            "commissioner-15n",
+            NOT_ASSURANCE,
+        ),
+    }
 
 
 def _outcome_cases(u: Any, tmp: Path) -> dict[str, Case]:

@@ -52,6 +52,9 @@ class Permission(StrEnum):
     # Outcomes: a system's outcomes framework, the data of indicators an organisation keeps
     # (Fingertips files), and rebase points on SPC charts (a public-health analyst's).
     MANAGE_OUTCOMES = "manage_outcomes"
+    # Assurance: a system's assurance framework, assessing a period, responding to exceptions
+    # and recording quality concerns about providers (commissioners, executives, analysts).
+    MANAGE_ASSURANCE = "manage_assurance"
 
     @property
     def label(self) -> str:
@@ -76,6 +79,7 @@ LABELS = {
     Permission.MANAGE_FINANCE: "keep the ledger: budget lines, returns, closed months and virements",
     Permission.MANAGE_POOLS: "manage pooled funds: agreements, plans, action plans and quarterly returns",
     Permission.MANAGE_OUTCOMES: "keep outcomes: frameworks, indicator data and SPC rebase points",
+    Permission.MANAGE_ASSURANCE: "run assurance: the framework, assessments, responses to exceptions and quality concerns",
 }
 
 # What each role grants in the organisation it is held for. Roles with nothing yet gain
@@ -98,20 +102,27 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_FINANCE,
             Permission.MANAGE_POOLS,
             Permission.MANAGE_OUTCOMES,
+            Permission.MANAGE_ASSURANCE,
         }
     ),
     # Commissioners and executives plan the decisions they will bring or take.
     # The integrated commissioning team at place includes the pooled fund manager.
     Role.COMMISSIONER: frozenset(
-        {Permission.PLAN_BUSINESS, Permission.RECORD_OFFICER_DECISIONS, Permission.MANAGE_POOLS}
+        {
+            Permission.PLAN_BUSINESS,
+            Permission.RECORD_OFFICER_DECISIONS,
+            Permission.MANAGE_POOLS,
+            Permission.MANAGE_ASSURANCE,
+        }
     ),
     Role.FINANCE: frozenset({Permission.MANAGE_FINANCE, Permission.MANAGE_POOLS}),
-    Role.ANALYST: frozenset({Permission.MANAGE_OUTCOMES}),
+    Role.ANALYST: frozenset({Permission.MANAGE_OUTCOMES, Permission.MANAGE_ASSURANCE}),
     Role.EXECUTIVE: frozenset(
         {
             Permission.PLAN_BUSINESS,
             Permission.APPROVE_HOSPITALITY,
             Permission.RECORD_OFFICER_DECISIONS,
+            Permission.MANAGE_ASSURANCE,
         }
     ),
     # A clerk's role is held for a body: its meetings, and the forward plan of its business.

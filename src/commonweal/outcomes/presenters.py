@@ -787,11 +787,14 @@ class SeriesView:
     warnings: tuple[str, ...]
 
 
-def series_view(series: Series, system: System) -> SeriesView:
+def series_view(series: Series, system: System, until: date | None = None) -> SeriesView:
     """The series' XmR chart by the Making Data Count rules. Gaps are left out of the
     calculation (a missing month never signals) and stay gaps on the chart; limits start again
-    at each recorded rebase."""
-    points = list(series.points.order_by("period"))
+    at each recorded rebase. `until`: only the points up to that day (as a period's report saw
+    them)."""
+    points = list(
+        series.points.filter(period__lte=until) if until else series.points.order_by("period")
+    )
     rebases = tuple(Rebase.objects.filter(series=series, system=system).order_by("period"))
     present = [p for p in points if p.value is not None]
     if len(present) < 2:

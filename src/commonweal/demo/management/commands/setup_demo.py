@@ -146,6 +146,10 @@ class Command(Base):
         if data_dir and not options["no_data"]:
             for line in outcomes_data.import_all(actor, data_dir):
                 self.stdout.write(line)
+        from commonweal.demo.assurance import add_assurance
+
+        for line in add_assurance(actor):
+            self.stdout.write(line)
         demo = Person.objects.filter(account__username="demo").first()
         if demo is not None and not demo.role_assignments.filter(role=Role.ANALYST).exists():
             assign_role(actor, demo, Organisation.objects.get(code="15N"), Role.ANALYST)
