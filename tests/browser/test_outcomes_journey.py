@@ -86,7 +86,14 @@ def sideways(page) -> dict[str, int] | None:
     )
 
 
-def test_the_public_outcomes_pages_in_the_browser(page, browser, outcomes):
+def test_the_public_outcomes_pages_then_an_analysts_forms(page, browser, outcomes):
+    # One test, so that the data (every outcomes file, QOF computed) is loaded once: a
+    # transactional test's database is flushed after it.
+    public_pages(page, browser)
+    an_analyst_meets_the_forms(page)
+
+
+def public_pages(page, browser) -> None:
     main = page.locator("main")
     page.goto(page.base + PAGES["framework"])
     assert page.locator("h1").inner_text() == "Outcomes"
@@ -156,7 +163,7 @@ def test_the_public_outcomes_pages_in_the_browser(page, browser, outcomes):
         phone.close()
 
 
-def test_an_analyst_meets_the_forms(page, outcomes):
+def an_analyst_meets_the_forms(page) -> None:
     sign_in(page, "analyst-15n", f"{BASE}series/{SERIES}/")
     chart(page, "spc-chart")
     assert axe_violations(page) == [], "series with the rebase form"
