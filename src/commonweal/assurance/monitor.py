@@ -247,10 +247,8 @@ def indicator_rows(scope: Scope, line: dict[str, Any], period: rules.Period) -> 
 
 
 def ledger_month(year: FinancialYear, period: rules.Period) -> int | None:
-    """The month of the year the ledger is read at for a period: its last month, or the latest
-    month with actuals before it (None: nothing yet)."""
-    if year.start != period.year_start:
-        return period.last_month if year.start < period.year_start else None
+    """The month of the period's financial year the ledger is read at: the latest month with
+    actuals up to the period's last (None: none yet)."""
     latest = Entry.objects.filter(
         year=year, kind=Kind.ACTUAL, month__lte=period.last_month
     ).aggregate(m=Max("month"))["m"]

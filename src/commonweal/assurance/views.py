@@ -21,6 +21,8 @@ from commonweal.core.actions import Actor
 from commonweal.core.errors import NotPermitted, Refused
 from commonweal.core.forms import Form
 from commonweal.core.permissions import Permission
+from commonweal.meetings.models import ForwardPlanItem
+from commonweal.registry.actions import stewards
 from commonweal.registry.models import Area, System
 from commonweal.registry.rules import Level
 
@@ -70,6 +72,16 @@ def _attempt(form: Form, do: Callable[[], Any]) -> Any:
 
 def _may(request: HttpRequest, framework: Framework) -> bool:
     return Actor.from_user(request.user).holds(Permission.MANAGE_ASSURANCE, framework.owner)
+
+
+def _may_respond(request: HttpRequest, framework: Framework) -> bool:
+    """As assurance.respond allows: in the framework's owner or one that looks after the
+    system."""
+    actor = Actor.from_user(request.user)
+    return any(
+        actor.holds(Permission.MANAGE_ASSURANCE, o)
+        for o in [framework.owner, *stewards(framework.system)]
+    )
 
 
 @GET_POST
@@ -133,7 +145,14 @@ def report(request: HttpRequest, slug: str, period: str, place: str | None = Non
     context = {
         **_report_context(r),
         "pdf": False,
-        "may_respond": _may(request, r.framework),
+        "may_respond": _may_respond(request, r.framework),
+        "may_plan": Actor.from_user(request.user).holds(
+            Permission.PLAN_BUSINESS, r.framework.owner
+        ),
+        "plan_item": ForwardPlanItem.objects.filter(
+            organisation=r.framework.owner,
+            project=f"assurance:{r.framework.code}:{r.period.slug}"[:100],
+        ).first(),
         "crumbs": _crumbs(r.system),
     }
     return render(request, "assurance/report.jinja", context)
@@ -206,9 +225,9 @@ def respond(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 )
                 name = "assurance-place-report" if len(args) == 3 else "assurance-report"
                 return HttpResponseRedirect(reverse(name, args=args) + f"#exception-{e.pk}")
-        elif not _may(request, e.framework):
+        elif not _may_respond(request, e.framework):
             raise NotPermitted(f"Only {e.framework.owner.name} responds to these exceptions.")
-    elif not _may(request, e.framework):
+    elif not _may_respond(request, e.framework):
         raise NotPermitted(f"Only {e.framework.owner.name} responds to these exceptions.")
     context = {
         "system": system,
