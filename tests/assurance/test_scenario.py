@@ -142,7 +142,7 @@ def test_exceptions_carry_their_response_and_leave_when_the_data_no_longer_trigg
     text = page.content.decode()
     assert "Summary of exceptions" in text and "Special cause concern" in text
     assert "Devon County Council" in text and "Significantly worse than England" in text
-    assert f"forward plan as <a href=\"/organisations/15N/forward-plan/{item.reference}/\">" in text
+    assert f'forward plan as <a href="/organisations/15N/forward-plan/{item.reference}/">' in text
     pdf = client.get(f"/systems/devon-2019/assurance/{q.slug}/places/north/report.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(pdf.content))
