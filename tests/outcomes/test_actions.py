@@ -160,7 +160,11 @@ def test_the_devon_framework_is_loaded_by_an_analyst_of_the_ccg(qof_catalogue, d
     ]
     assert stored == listed
     own = Indicator.objects.filter(code__in=result.indicators.created)
-    assert {i.code for i in own} == {"falls-admissions-65-plus", "smoking-prevalence-adults"}
+    assert {i.code for i in own} == {
+        "falls-admissions-65-plus",
+        "smoking-prevalence-adults",
+        "adult-obesity-burden",
+    }
     assert {i.owner.code for i in own} == {"15N"}
     assert result.version.document.illustrative
 

@@ -146,7 +146,7 @@ def test_the_framework(get, openapi, loaded):
         "mental-health",
         "live-well",
     ]
-    assert sum(len(o["indicators"]) for o in body["outcomes"]) == 23
+    assert sum(len(o["indicators"]) for o in body["outcomes"]) == 24
     hyp = body["outcomes"][0]["indicators"][0]
     assert hyp["code"] == HYP
     # The system's value: its practices' registers summed, from the file, here.
@@ -197,7 +197,7 @@ def test_a_profile(get, openapi, loaded):
         "Barnstaple Alliance PCN",
         "PCN",
     )
-    assert len(body["lines"]) == 23
+    assert len(body["lines"]) == 24
     with (loaded / "deprivation" / "pcn_imd2019.csv").open(newline="") as f:
         score = next(float(r["imd_score"]) for r in csv.DictReader(f) if r["pcn_code"] == PCN)
     assert math.isclose(body["imd_score"], score)
