@@ -15,25 +15,32 @@ from commonweal.assurance import actions, presenters, rules
 from commonweal.assurance.models import AssuranceException, Response
 from commonweal.core.actions import Actor
 from commonweal.core.errors import Refused
+from commonweal.core.models import Organisation
 from commonweal.demo.finance import add_finance
 from commonweal.meetings.models import ForwardPlanItem
 from commonweal.outcomes import actions as outcomes
 from commonweal.outcomes import data, importers
 from commonweal.registry.actions import add_pcns, assign_networks
+from commonweal.registry.importers import import_all
 from commonweal.registry.models import Area
 
-from ..factories import EXAMPLES
+from ..factories import EXAMPLES, data_dir, needs_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, needs_data]
 CL = Actor.command_line
 
 
 @pytest.fixture
-def devon_assured(real_data, devon):
-    """Devon as the demo builds it: PCNs placed, the QOF catalogue and the framework (with its
-    own obesity reading), the A&E series and QOF prevalence, the finance example and its pools,
-    the assurance framework and a high-severity quality concern in North Devon."""
+def devon_assured(devon):
+    """Devon as the demo builds it: the registry's real data, PCNs placed, the QOF catalogue
+    and the framework (with its own obesity reading), the A&E series and QOF prevalence, the
+    finance example and its pools, the assurance framework and a high-severity quality concern
+    in North Devon. All inside the test's transaction (the session's `real_data` would leave the
+    national organisations behind for the tests that run after this one)."""
     cl = CL()
+    real_data = data_dir()
+    if not Organisation.objects.filter(code="U41591").exists():
+        import_all(cl, real_data)
     add_pcns(cl, devon, "15N", parent="wider-devon")
     assign_networks(cl, EXAMPLES / "devon-2019-pcn-places.yaml")
     data.load_shipped(cl)
