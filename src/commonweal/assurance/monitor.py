@@ -205,9 +205,9 @@ def indicator_rows(scope: Scope, line: dict[str, Any], period: rules.Period) -> 
     rows = []
     for _, indicator, target in listed:
         v = values.get(indicator.pk)
-        href = reverse("outcomes-indicator", args=[scope.system.slug, indicator.code])
         if v is None:
             continue
+        href = reverse("outcomes-indicator", args=[scope.system.slug, indicator.code])
         comparison = outcome_rules.comparison_at(
             indicator.significance, v.compared95, v.compared998
         )

@@ -42,7 +42,9 @@ def periods(framework: Framework) -> list[PeriodRow]:
     """The periods assessed, newest first, with each scope's exceptions in the latest
     assessment."""
     latest: dict[tuple[str, str], Assessment] = {}
-    for a in Assessment.objects.filter(framework=framework).select_related("scope").order_by("id"):
+    # The list needs no assessment's rows: leave their JSON in the database.
+    found = Assessment.objects.filter(framework=framework).defer("content")
+    for a in found.select_related("scope").order_by("id"):
         latest[(a.period, a.scope.code)] = a
     by_period: dict[str, dict[str, int]] = {}
     when: dict[str, Any] = {}
@@ -132,7 +134,9 @@ def report(framework: Framework, scope: Area, period: rules.Period) -> Report:
     )
     assessed = {
         a.period: a
-        for a in Assessment.objects.filter(framework=framework, scope=scope).order_by("id")
+        for a in Assessment.objects.filter(framework=framework, scope=scope)
+        .defer("content")
+        .order_by("id")
     }
     before, after = rules.previous(period), rules.following(period)
     common: dict[str, Any] = {
@@ -144,9 +148,9 @@ def report(framework: Framework, scope: Area, period: rules.Period) -> Report:
         "previous": before if before.slug in assessed else None,
         "following": after if after.slug in assessed else None,
     }
-    assessment = assessed.get(period.slug)
-    if assessment is None:
+    if period.slug not in assessed:
         return Report(assessment=None, **common)
+    assessment = Assessment.objects.select_related("version").get(pk=assessed[period.slug].pk)
     lines = {ln["code"]: ln for ln in assessment.version.content["lines"]}
     rows = assessment.content["rows"]
     by_key = {(r["line"], r["subject"]): r for r in rows}
