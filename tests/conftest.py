@@ -5,6 +5,15 @@ from commonweal.core.actions import Actor
 from .factories import Universe, build_universe, data_dir, universe_present
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: ids repeat after a rolled-back test, so a key made
+    of them could otherwise find what an earlier test kept."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def actor() -> Actor:
     """The command line: an internal actor, for arranging a test's data."""

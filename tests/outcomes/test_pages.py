@@ -865,3 +865,21 @@ def test_a_withheld_value_is_not_the_worst_or_best_of_the_public_spine(client, s
     doc = page(client.get(f"{BASE}profiles/{code}/"))
     row = next(r for r in table(doc, "spine-caption") if r[0].startswith("Smoking"))
     assert row[6:8] == [f"{100 * SMALL[0] / SMALL[1]:.1f}", "25.0"], row
+
+
+def test_a_kept_profile_shows_new_values_once_they_arrive(client, loaded):
+    """The profile's body is kept per data stamp: a release of values shows at once, without
+    waiting for the kept page to lapse."""
+    (a, a_name), (b, b_name) = barnstaple(loaded)
+    address = f"{PUBLIC}profiles/{a}/"
+
+    def smoking_row_of(doc):
+        return next(r for r in table(doc, "spine-caption") if r[0].startswith("Smoking"))
+
+    assert smoking_row_of(page(client.get(address)))[1] == "No data"
+    assert page(client.get(address)).text() == page(client.get(address)).text()
+    body = smoking_file(
+        [smoking_row(a, a_name, PCN, 250, 1000), smoking_row(b, b_name, PCN, 120, 800)]
+    )
+    actions.import_fingertips(Actor.command_line(), "smoking.csv", body)
+    assert smoking_row_of(page(client.get(address)))[2:4] == ["250", "25.0%"]

@@ -324,6 +324,12 @@ def _stamp() -> str:
     return str(Value.objects.aggregate(m=Max("id"))["m"])
 
 
+def profile_stamp(system: System) -> str:
+    """Which values and which framework version a system's profiles were drawn from."""
+    version = Framework.objects.filter(system=system).aggregate(m=Max("version_id"))["m"]
+    return f"{_stamp()}-{version}-{threshold()}"
+
+
 @lru_cache(maxsize=4096)
 def _spread(
     indicator_id: int,

@@ -10,11 +10,14 @@ that cannot be read is a 400 naming it), call one presenter or action and render
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
+from markupsafe import Markup
 
 from commonweal.core.actions import Actor
 from commonweal.core.errors import NotPermitted, Refused
@@ -28,6 +31,8 @@ from . import actions, drawings, exports, forms, presenters
 from .models import Indicator, Series
 
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
+# How long a drawn profile is kept at most (a registry rename shows within this).
+PROFILE_SECONDS = 600
 
 
 def system_of(slug: str) -> System:
@@ -141,15 +146,31 @@ def indicator(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 
 def profile_page(request: HttpRequest, slug: str, code: str, public: bool) -> HttpResponse:
     system = system_of(slug)
-    view = presenters.profile(system, code[:80], public=public)
-    if view is None:
-        raise Http404("No area of that code has indicator values")
+    code = code[:80]
     if request.GET.get("format") == "csv":
+        view = presenters.profile(system, code, public=public)
+        if view is None:
+            raise Http404("No area of that code has indicator values")
         return exports.profile_csv(view, f"profile-{view.code}.csv")
+    # The page's body is the same for everyone who sees it (public or signed in) until the data
+    # or the framework changes, and its spine chart is costly to draw: kept per data stamp.
+    key = f"outcomes-profile:{system.pk}:{code}:{public}:{presenters.profile_stamp(system)}"
+    cached = cache.get(key)
+    if cached is None:
+        view = presenters.profile(system, code, public=public)
+        if view is None:
+            raise Http404("No area of that code has indicator values")
+        body = render_to_string(
+            "outcomes/_profile.jinja",
+            _context(request, system, public, p=view, charts=drawings.profile_charts(view)),
+        )
+        cached = (view.name, body)
+        cache.set(key, cached, timeout=PROFILE_SECONDS)
+    name, body = cached
     return render(
         request,
         "outcomes/profile.jinja",
-        _context(request, system, public, p=view, charts=drawings.profile_charts(view)),
+        _context(request, system, public, name=name, body=Markup(body)),
     )
 
 
