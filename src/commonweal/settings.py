@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "commonweal.allocations",
     "commonweal.outcomes",
     "commonweal.assurance",
+    "commonweal.proposals",
     "commonweal.public",
     "commonweal.demo",
 ]
@@ -180,6 +181,7 @@ UPLOAD_PATHS = [
     r"^/systems/[^/]+/finance/\d+/returns/$",
     r"^/systems/[^/]+/pools/[^/]+/\d+/plan/$",
     r"^/systems/[^/]+/outcomes/import/$",
+    r"^/systems/[^/]+/proposals/\d+/documents/$",
 ]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5_000_000
 # Outcomes: counts below this are withheld on public pages, downloads and the public API.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("commonweal.allocations.urls")),
     path("", include("commonweal.outcomes.urls")),
     path("", include("commonweal.assurance.urls")),
+    path("", include("commonweal.proposals.urls")),
     path("", include("commonweal.interests.urls")),
 ]
 handler400 = "commonweal.core.views.bad_request"

@@ -15,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -287,6 +287,9 @@ def _page_args(universe: Any) -> dict[str, list[str]]:
         "series": _outcomes_for_pages(),
         "concern": _assurance()[2].reference,
         "exception": str(_assurance()[1].pk),
+        "proposal": str(_proposals()["draft"].number),
+        "public_proposal": str(_proposals()["public"].number),
+        "document": str(_proposals()["document"].pk),
     }
     return {name: [a.format(**ids) for a in args] for name, args in PAGES.items()}
 
@@ -306,7 +309,7 @@ def test_every_page_is_protected_and_only_declared_pages_take_writes(client, uni
     client.force_login(universe.accounts["nobody"])
     for name, args in pages.items():
         url = reverse(name, args=args)
-        if name in MANAGERS_ONLY | KEEPERS_ONLY | PLANNERS_ONLY | ASSURERS_ONLY:
+        if name in MANAGERS_ONLY | KEEPERS_ONLY | PLANNERS_ONLY | ASSURERS_ONLY | PROPOSERS_ONLY:
             assert client.get(url).status_code == 403, name
             continue
         assert client.get(url).status_code in (200, 302), name
@@ -319,7 +322,7 @@ def test_every_page_is_protected_and_only_declared_pages_take_writes(client, uni
     for name in MANAGERS_ONLY:
         assert client.get(reverse(name, args=pages[name])).status_code == 200, name
     client.force_login(universe.accounts["commissioner-15n"])
-    for name in PLANNERS_ONLY:
+    for name in PLANNERS_ONLY | PROPOSERS_ONLY:
         assert client.get(reverse(name, args=pages[name])).status_code == 200, name
     client.force_login(universe.accounts["alex-morgan"])
     for name in KEEPERS_ONLY:
@@ -641,6 +644,116 @@ API_WRITES[("post", "/api/systems/{slug}/assurance/exceptions/{exception_id}/res
 )
 
 
+# Proposals (issue 18): the board and a proposal read; new and edit pages are the lead's
+# (manage_proposals); the proposal page's forms post to advance, forward, approval and
+# documents (each GET goes back to the proposal), calling proposals.advance, put_forward,
+# seek_approval and keep_document, which check the permission.
+PROPOSALS = ["devon-2019"]
+PAGES |= {
+    "proposals": PROPOSALS,
+    "proposal-new": PROPOSALS,
+    "proposals-work-plan": PROPOSALS,
+    "proposals-programme": [*PROPOSALS, "specialist-services"],
+    "proposal": [*PROPOSALS, "{proposal}"],
+    "proposal-edit": [*PROPOSALS, "{proposal}"],
+    "proposal-advance": [*PROPOSALS, "{proposal}"],
+    "proposal-forward": [*PROPOSALS, "{proposal}"],
+    "proposal-approval": [*PROPOSALS, "{proposal}"],
+    "proposal-document": [*PROPOSALS, "{proposal}"],
+    "proposal-document-file": [*PROPOSALS, "{proposal}", "{document}"],
+    "public-proposals": PROPOSALS,
+    "public-proposals-programme": [*PROPOSALS, "specialist-services"],
+    "public-proposal": [*PROPOSALS, "{public_proposal}"],
+}
+OPEN |= {"public-proposals", "public-proposals-programme", "public-proposal"}
+PAGE_WRITES |= {
+    "proposal-new",
+    "proposal-edit",
+    "proposal-advance",
+    "proposal-forward",
+    "proposal-approval",
+    "proposal-document",
+}
+PROPOSERS_ONLY = {"proposal-new", "proposal-edit"}
+NOT_PROPOSERS = ("nobody", "admin-sel", "analyst-15n", "jo-evans", "clerk-ice")
+
+
+def _proposals() -> dict[str, Any]:
+    """Devon's proposals set-up, a draft proposal with a document, one at stage 1, and one that
+    has reached stage 4 (so public): made once, arranged directly (the flow is tests/proposals')."""
+    from commonweal.proposals import actions as proposals
+    from commonweal.proposals.models import Proposal
+    from commonweal.registry.actions import example_path
+
+    from ..meetings.papers import pdf
+
+    devon = registry_system("devon-2019")
+    found = {p.title: p for p in Proposal.objects.filter(system=devon, title__startswith="Meta ")}
+    if len(found) < 3:
+        cl = Actor.command_line()
+        proposals.read_setup(cl, example_path("devon-2019-proposals"))
+
+        def new(title: str, state: str, stage: int | None) -> Any:
+            p = proposals.create(
+                cl,
+                devon,
+                proposals.ProposalIn(
+                    title=title,
+                    service="Specialist services",
+                    footprint="wider-devon",
+                    lead="15N",
+                    programme="specialist-services",
+                ),
+            )
+            Proposal.objects.filter(pk=p.pk).update(
+                state=state, stage=stage, public=state == "stage-4"
+            )
+            p.refresh_from_db()
+            return p
+
+        found = {
+            "Meta draft": new("Meta draft", "draft", None),
+            "Meta stage 1": new("Meta stage 1", "stage-1", 1),
+            "Meta stage 4": new("Meta stage 4", "stage-4", 4),
+        }
+        proposals.keep_document(cl, found["Meta draft"], "business-case", "case.pdf", pdf())
+    draft = found["Meta draft"]
+    return {
+        "draft": draft,
+        "stage1": found["Meta stage 1"],
+        "public": found["Meta stage 4"],
+        "document": draft.documents.first(),
+    }
+
+
+def _proposal_body(u: Any) -> dict[str, Any]:
+    return {"title": "Stroke", "service": "Stroke care", "footprint": "north", "lead": "15N"}
+
+
+LATER = (date.today() + timedelta(days=40)).isoformat()
+# Which of _proposals() each write acts on: one whose next step the write takes.
+PROPOSAL_AT = {
+    "/api/systems/{slug}/proposals/{number}/advance": "draft",
+    "/api/systems/{slug}/proposals/{number}/forward": "stage1",
+    "/api/systems/{slug}/proposals/{number}/approval": "public",
+}
+for _path, _body in (
+    ("/api/systems/{slug}/proposals", _proposal_body),
+    ("/api/systems/{slug}/proposals/{number}/advance", lambda u: {"transition": "start"}),
+    (
+        "/api/systems/{slug}/proposals/{number}/forward",
+        lambda u: {"transition": "developed", "due": LATER},
+    ),
+    (
+        "/api/systems/{slug}/proposals/{number}/approval",
+        lambda u: {"transition": "approve", "decision_type": "policy", "due": LATER},
+    ),
+):
+    API_WRITES[("post", _path)] = Write(
+        "post", _path, _body, allowed="commissioner-15n", refused=NOT_PROPOSERS
+    )
+
+
 def test_every_api_operation_is_protected(client, universe):
     schema = api.get_openapi_schema()
     for path, operations in schema["paths"].items():
@@ -655,11 +768,14 @@ def test_every_api_operation_is_protected(client, universe):
                 **PATH_PARAMS,
                 "token_id": _analyst_token(universe),
                 "exception_id": str(_assurance()[1].pk),
+                "number": str(_proposals()["draft"].number),
                 "period": "2020-21-q4",
                 "place": "north",
             }
             if path in AREA_CODES:
                 params["code"] = AREA_CODES[path]
+            if path in PROPOSAL_AT:
+                params["number"] = str(_proposals()[PROPOSAL_AT[path]].number)
             url = path.format(**params)
             call = getattr(client, method)
             # Signed out: 401 from every operation, reads and writes alike.
@@ -852,6 +968,7 @@ def _cases(universe: Any, tmp: Path) -> dict[str, Case]:
         **_pool_cases(u),
         **_outcome_cases(u, tmp),
         **_assurance_cases(u),
+        **_proposal_cases(u),
     }
 
 
@@ -1963,5 +2080,71 @@ def _outcome_cases(u: Any, tmp: Path) -> dict[str, Case]:
         "outcomes.import_ae": Case(lambda a: national.import_ae(a, ae), "command line", internal),
         "outcomes.withhold_small_numbers": Case(
             lambda a: suppression.withhold_small_numbers(a), "command line", internal
+        ),
+    }
+
+
+def _proposal_cases(u: Any) -> dict[str, Case]:
+    from datetime import date, timedelta
+
+    from commonweal.proposals import actions as proposals
+    from commonweal.proposals.documents import shipped
+    from commonweal.registry.actions import example_path
+
+    from ..meetings.papers import pdf
+
+    made = _proposals()
+    devon = made["draft"].system
+    later = date.today() + timedelta(days=40)
+    workflow = (
+        shipped("four-stages")
+        .read_text()
+        .replace("name: Four stages of ICS governance", "name: Four stages (revised)")
+    )
+    text = {"title": "Changed", "service": "Specialist services", "footprint": "wider-devon"}
+    return {
+        "proposals.load_workflow": Case(
+            lambda a: proposals.read_workflow(a, "four-stages.yaml", workflow),
+            "command line",
+            ("nobody", "admin-15n", "commissioner-15n", "admin-sel"),
+        ),
+        "proposals.load_setup": Case(
+            lambda a: proposals.read_setup(a, example_path("devon-2019-proposals")),
+            "admin-15n",
+            ("nobody", "commissioner-15n", "analyst-15n", "admin-sel"),
+        ),
+        "proposals.create": Case(
+            lambda a: proposals.create(
+                a, devon, proposals.ProposalIn(lead="15N", **{**text, "title": "New"})
+            ),
+            "commissioner-15n",
+            NOT_PROPOSERS,
+        ),
+        "proposals.revise": Case(
+            lambda a: proposals.revise(a, made["draft"], proposals.ProposalIn(lead="15N", **text)),
+            "commissioner-15n",
+            NOT_PROPOSERS,
+        ),
+        "proposals.keep_document": Case(
+            lambda a: proposals.keep_document(a, made["draft"], "other", "note.pdf", pdf(1)),
+            "commissioner-15n",
+            NOT_PROPOSERS,
+        ),
+        "proposals.put_forward": Case(
+            lambda a: proposals.put_forward(a, made["stage1"], "developed", due=later),
+            "commissioner-15n",
+            NOT_PROPOSERS,
+        ),
+        "proposals.seek_approval": Case(
+            lambda a: proposals.seek_approval(
+                a, made["public"], "approve", decision_type="policy", due=later
+            ),
+            "commissioner-15n",
+            NOT_PROPOSERS,
+        ),
+        "proposals.advance": Case(
+            lambda a: proposals.advance(a, made["draft"], "start"),
+            "commissioner-15n",
+            NOT_PROPOSERS,
         ),
     }

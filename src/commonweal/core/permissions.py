@@ -55,6 +55,9 @@ class Permission(StrEnum):
     # Assurance: a system's assurance framework, assessing a period, responding to exceptions
     # and recording quality concerns about providers (commissioners, executives, analysts).
     MANAGE_ASSURANCE = "manage_assurance"
+    # Proposals: commissioning proposals led by the organisation, their documents, their
+    # place on bodies' forward plans and their route to approval (commissioners, executives).
+    MANAGE_PROPOSALS = "manage_proposals"
 
     @property
     def label(self) -> str:
@@ -80,6 +83,7 @@ LABELS = {
     Permission.MANAGE_POOLS: "manage pooled funds: agreements, plans, action plans and quarterly returns",
     Permission.MANAGE_OUTCOMES: "keep outcomes: frameworks, indicator data and SPC rebase points",
     Permission.MANAGE_ASSURANCE: "run assurance: the framework, assessments, responses to exceptions and quality concerns",
+    Permission.MANAGE_PROPOSALS: "manage commissioning proposals: their content, documents, forward plan entries and stages",
 }
 
 # What each role grants in the organisation it is held for. Roles with nothing yet gain
@@ -103,6 +107,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_POOLS,
             Permission.MANAGE_OUTCOMES,
             Permission.MANAGE_ASSURANCE,
+            Permission.MANAGE_PROPOSALS,
         }
     ),
     # Commissioners and executives plan the decisions they will bring or take.
@@ -113,6 +118,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RECORD_OFFICER_DECISIONS,
             Permission.MANAGE_POOLS,
             Permission.MANAGE_ASSURANCE,
+            Permission.MANAGE_PROPOSALS,
         }
     ),
     Role.FINANCE: frozenset({Permission.MANAGE_FINANCE, Permission.MANAGE_POOLS}),
@@ -123,6 +129,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVE_HOSPITALITY,
             Permission.RECORD_OFFICER_DECISIONS,
             Permission.MANAGE_ASSURANCE,
+            Permission.MANAGE_PROPOSALS,
         }
     ),
     # A clerk's role is held for a body: its meetings, and the forward plan of its business.

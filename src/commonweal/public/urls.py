@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("commonweal.public.views_registers")),
     path("", include("commonweal.public.views_finance")),
     path("", include("commonweal.public.views_outcomes")),
+    path("", include("commonweal.public.views_proposals")),
 ]

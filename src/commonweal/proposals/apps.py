@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ProposalsConfig(AppConfig):
+    name = "commonweal.proposals"
+    label = "proposals"
+    verbose_name = "Commissioning proposals"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        import commonweal.proposals.actions  # noqa: F401
+        from commonweal.meetings.presenters import PLAN_ITEM_LINKS
+
+        from .presenters import plan_links
+
+        PLAN_ITEM_LINKS.append(plan_links)

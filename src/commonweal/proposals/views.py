@@ -1,0 +1,462 @@
+"""Proposal pages: the pipeline board (by state, filtered by programme, place or
+organisation), a new proposal, a proposal (its stages, what the next step needs, its forward
+plan entries, route, decisions, documents, money, indicators and history) with the forms that
+move it on, a programme's work plan and the executive's forward work plan.
+
+The same views serve the public register (`public=True`): only proposals that have reached a
+state the workflow makes public (stage 4 in the shipped default), without money, documents,
+risks or history, and no forms.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from commonweal.core.actions import Actor
+from commonweal.core.errors import NotPermitted, Refused
+from commonweal.core.forms import Form
+from commonweal.core.models import Organisation
+from commonweal.core.permissions import Permission
+from commonweal.core.views import error_page
+from commonweal.governance.models import Body
+from commonweal.meetings.views import CONTENT_TYPES
+from commonweal.outcomes.presenters import framework_indicators, framework_of
+from commonweal.registry.models import Area, System
+
+from . import actions, forms, presenters
+from .models import Document, Programme, Proposal, Setup
+
+GET_POST = require_http_methods(["GET", "HEAD", "POST"])
+
+
+def _system(slug: str) -> System:
+    return get_object_or_404(System, slug=slug)
+
+
+def _proposal(system: System, number: int, public: bool = False) -> Proposal:
+    found = Proposal.objects.select_related(
+        "programme", "footprint", "lead", "workflow", "system"
+    ).filter(system=system, number=number)
+    if public:
+        found = found.filter(public=True)
+    return get_object_or_404(found)
+
+
+def _names(public: bool) -> dict[str, str]:
+    p = "public-" if public else ""
+    return {
+        "board": f"{p}proposals",
+        "proposal": f"{p}proposal",
+        "programme": f"{p}proposals-programme",
+        "system": "public-system" if public else "system",
+    }
+
+
+def _may(request: HttpRequest, organisation: Organisation) -> bool:
+    return Actor.from_user(request.user).holds(Permission.MANAGE_PROPOSALS, organisation)
+
+
+def _attempt(form: Form, do: Callable[[], Any], fields: dict[str, str] | None = None) -> Any:
+    try:
+        return do()
+    except NotPermitted:
+        raise
+    except Refused as refused:
+        form.refuse(refused, fields)
+        if not form.errors:
+            form.add_error(None, str(refused))
+        return None
+
+
+# The board ----------------------------------------------------------------------------------
+
+
+def board_page(request: HttpRequest, slug: str, public: bool) -> HttpResponse:
+    system = _system(slug)
+    f = presenters.Filters(
+        programme=request.GET.get("programme", "")[:60],
+        place=request.GET.get("place", "")[:40],
+        organisation=request.GET.get("organisation", "")[:20],
+    )
+    checks = (
+        ("programme", f.programme, Programme.objects.filter(system=system, code=f.programme)),
+        ("place", f.place, Area.objects.filter(system=system, code=f.place, level="place")),
+        ("organisation", f.organisation, Organisation.objects.filter(code=f.organisation)),
+    )
+    for name, value, found in checks:
+        if value and not found.exists():
+            return error_page(
+                request,
+                400,
+                "There is a problem with the request",
+                f"{name}: {system.name} has no {name} '{value}'.",
+            )
+    view = presenters.board(system, f, public=public)
+    actor = Actor.from_user(request.user)
+    may_create = not public and any(
+        actor.holds(Permission.MANAGE_PROPOSALS, o) for o in _leads(system)
+    )
+    return render(
+        request,
+        "proposals/board.jinja",
+        {
+            "system": system,
+            "b": view,
+            "public": public,
+            "names": _names(public),
+            "may_create": may_create,
+            "setup": Setup.objects.filter(system=system).select_related("workflow").first(),
+        },
+    )
+
+
+@require_safe
+def board(request: HttpRequest, slug: str) -> HttpResponse:
+    return board_page(request, slug, public=False)
+
+
+def _leads(system: System) -> list[Organisation]:
+    """Organisations that may lead a system's proposal: those responsible for its areas."""
+    return list(
+        Organisation.objects.filter(
+            responsibilities__area__system=system,
+            responsibilities__role__in=("nhs_commissioner", "local_authority"),
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+# A new proposal, and revising one -----------------------------------------------------------
+
+
+def _proposal_form(
+    request: HttpRequest, system: System, initial: dict[str, Any] | None = None
+) -> forms.ProposalForm:
+    form = forms.ProposalForm(request.POST if request.method == "POST" else None, initial=initial)
+    actor = Actor.from_user(request.user)
+    leads = _leads(system)
+    mine = [o for o in leads if actor.holds(Permission.MANAGE_PROPOSALS, o)]
+    form.set_choices("lead", [(o.code, o.name) for o in mine or leads], "Choose")
+    form.set_choices(
+        "programme",
+        [(p.code, p.name) for p in Programme.objects.filter(system=system).order_by("position")],
+        "None",
+    )
+    form.set_choices(
+        "footprint",
+        [
+            (a.code, f"{a.name} ({a.get_level_display().lower()})")
+            for a in Area.objects.filter(
+                system=system, level__in=("system", "place", "local_authority")
+            ).order_by("level", "name")
+        ],
+        "Choose",
+    )
+    form.set_choices("sponsors", [(o.code, o.name) for o in leads])
+    form.set_choices(
+        "indicators", [(i.code, i.name) for _, i, _ in framework_indicators(framework_of(system))]
+    )
+    for n in range(1, forms.MONEY_ROWS + 1):
+        form.set_choices(f"money_{n}_organisation", [(o.code, o.name) for o in leads], "None")
+    return form
+
+
+def _proposal_in(form: forms.ProposalForm) -> actions.ProposalIn:
+    d = form.cleaned_data
+    return actions.ProposalIn(
+        title=d["title"],
+        service=d["service"],
+        care_group=d.get("care_group", ""),
+        programme=d.get("programme", ""),
+        footprint=d["footprint"],
+        population=d.get("population", ""),
+        lead=d["lead"],
+        summary=d.get("summary", ""),
+        risks=d.get("risks", ""),
+        sponsors=list(d.get("sponsors") or []),
+        indicators=list(d.get("indicators") or []),
+        money=[actions.MoneyIn(o, y, c, s) for o, y, c, s in form.money_rows()],
+    )
+
+
+def _money_fields() -> dict[str, str]:
+    out = {}
+    for n in range(forms.MONEY_ROWS):
+        for k in ("organisation", "year", "cost", "saving"):
+            out[f"money[{n}].{k}"] = f"money_{n + 1}_{k}"
+    return out
+
+
+@GET_POST
+def new(request: HttpRequest, slug: str) -> HttpResponse:
+    system = _system(slug)
+    form = _proposal_form(request, system)
+    if request.method != "POST" and not any(_may(request, o) for o in _leads(system)):
+        raise NotPermitted(f"You may not create proposals in {system.name}.")
+    if request.method == "POST":
+        if form.is_valid():
+            done = _attempt(
+                form,
+                lambda: actions.create(Actor.from_user(request.user), system, _proposal_in(form)),
+                _money_fields(),
+            )
+            if done is not None:
+                messages.info(request, f"Created {done.reference}.")
+                return HttpResponseRedirect(reverse("proposal", args=[slug, done.number]))
+        elif not any(_may(request, o) for o in _leads(system)):
+            raise NotPermitted("You may not create proposals in this system.")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "proposals/edit.jinja",
+        {"system": system, "form": form, "proposal": None, "money_rows": forms.MONEY_ROWS},
+        status=status,
+    )
+
+
+@GET_POST
+def edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    system = _system(slug)
+    p = _proposal(system, number)
+    snapshot = actions._snapshot(p)
+    initial: dict[str, Any] = {k: v for k, v in snapshot.items() if k != "money"}
+    for n, (org, year, cost, saving) in enumerate(snapshot["money"][: forms.MONEY_ROWS], start=1):
+        initial.update(
+            {
+                f"money_{n}_organisation": org,
+                f"money_{n}_year": year,
+                f"money_{n}_cost": f"{cost / 100:.2f}",
+                f"money_{n}_saving": f"{saving / 100:.2f}",
+            }
+        )
+    form = _proposal_form(request, system, initial)
+    if request.method == "POST":
+        if form.is_valid():
+            done = _attempt(
+                form,
+                lambda: actions.revise(Actor.from_user(request.user), p, _proposal_in(form)),
+                _money_fields(),
+            )
+            if done is not None:
+                messages.info(request, f"Saved {p.reference}.")
+                return HttpResponseRedirect(reverse("proposal", args=[slug, number]))
+        elif not _may(request, p.lead):
+            raise NotPermitted(f"Only {p.lead.name} changes {p.reference}.")
+    elif not _may(request, p.lead):
+        raise NotPermitted(f"Only {p.lead.name} changes {p.reference}.")
+    status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "proposals/edit.jinja",
+        {"system": system, "form": form, "proposal": p, "money_rows": forms.MONEY_ROWS},
+        status=status,
+    )
+
+
+# A proposal ---------------------------------------------------------------------------------
+
+
+def proposal_page(
+    request: HttpRequest,
+    slug: str,
+    number: int,
+    public: bool,
+    bound: dict[str, Form] | None = None,
+) -> HttpResponse:
+    system = _system(slug)
+    p = _proposal(system, number, public)
+    view = presenters.view(p, public=public)
+    may = not public and _may(request, p.lead)
+    bound = bound or {}
+    document_form = bound.get("document") or forms.DocumentForm()
+    document_form.set_choices("kind", list(view.document_kinds), "Choose")
+    context = {
+        "system": system,
+        "v": view,
+        "p": p,
+        "public": public,
+        "names": _names(public),
+        "may": may,
+        "document_form": document_form,
+        "forward_form": bound.get("forward") or forms.ForwardForm(),
+        "approval_form": bound.get("approval") or forms.ApprovalForm(),
+        "advance_form": bound.get("advance") or forms.AdvanceForm(),
+        "failed": next(iter(bound), ""),
+    }
+    status = 400 if bound else 200
+    return render(request, "proposals/proposal.jinja", context, status=status)
+
+
+@require_safe
+def proposal(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    return proposal_page(request, slug, number, public=False)
+
+
+def _post(
+    request: HttpRequest,
+    slug: str,
+    number: int,
+    name: str,
+    form: Form,
+    do: Callable[[Proposal, Actor], str],
+) -> HttpResponse:
+    system = _system(slug)
+    p = _proposal(system, number)
+    if request.method != "POST":
+        return HttpResponseRedirect(reverse("proposal", args=[slug, number]))
+    if form.is_valid():
+        said = _attempt(form, lambda: do(p, Actor.from_user(request.user)))
+        if said is not None:
+            messages.info(request, said)
+            return HttpResponseRedirect(reverse("proposal", args=[slug, number]))
+    elif not _may(request, p.lead):
+        raise NotPermitted(f"Only {p.lead.name} moves {p.reference} on.")
+    return proposal_page(request, slug, number, False, {name: form})
+
+
+@GET_POST
+def advance(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    form = forms.AdvanceForm(request.POST if request.method == "POST" else None)
+
+    def do(p: Proposal, actor: Actor) -> str:
+        passage = actions.advance(
+            actor, p, form.cleaned_data["transition"], note=form.cleaned_data.get("note", "")
+        )
+        return f"{p.reference}: {passage.name}."
+
+    return _post(request, slug, number, "advance", form, do)
+
+
+@GET_POST
+def forward(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    form = forms.ForwardForm(request.POST if request.method == "POST" else None)
+
+    def do(p: Proposal, actor: Actor) -> str:
+        made = actions.put_forward(
+            actor, p, form.cleaned_data["transition"], due=form.cleaned_data.get("due")
+        )
+        return (
+            f"{p.reference} is on the forward plan of "
+            + ", ".join(i.body.name for i in made if i.body)
+            + "."
+        )
+
+    return _post(request, slug, number, "forward", form, do)
+
+
+@GET_POST
+def approval(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    form = forms.ApprovalForm(request.POST if request.method == "POST" else None)
+
+    def do(p: Proposal, actor: Actor) -> str:
+        a = actions.seek_approval(
+            actor,
+            p,
+            form.cleaned_data["transition"],
+            decision_type=form.cleaned_data["decision_type"],
+            due=form.cleaned_data.get("due"),
+        )
+        return f"The route to approve {p.reference} has {len(a.steps)} steps, each on its forward plan."
+
+    return _post(request, slug, number, "approval", form, do)
+
+
+@GET_POST
+def document(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    system = _system(slug)
+    p = _proposal(system, number)
+    form = forms.DocumentForm(
+        request.POST if request.method == "POST" else None, request.FILES or None
+    )
+    form.set_choices("kind", list(p.workflow.compiled["names"]["documents"].items()), "Choose")
+
+    def do(p: Proposal, actor: Actor) -> str:
+        upload = form.cleaned_data["file"]
+        kept = actions.keep_document(
+            actor,
+            p,
+            form.cleaned_data["kind"],
+            upload.name or "document",
+            upload.read(),
+            title=form.cleaned_data.get("title", ""),
+        )
+        return f"Added '{kept.title}' to {p.reference}."
+
+    return _post(request, slug, number, "document", form, do)
+
+
+@require_safe
+def document_file(request: HttpRequest, slug: str, number: int, pk: int) -> FileResponse:
+    system = _system(slug)
+    p = _proposal(system, number)
+    found = get_object_or_404(Document, proposal=p, pk=pk)
+    response = FileResponse(
+        found.file.open("rb"),
+        as_attachment=True,
+        filename=found.filename,
+        content_type=CONTENT_TYPES.get(found.format, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Work plans ---------------------------------------------------------------------------------
+
+
+def programme_page(request: HttpRequest, slug: str, code: str, public: bool) -> HttpResponse:
+    system = _system(slug)
+    programme = get_object_or_404(Programme, system=system, code=code)
+    lines = presenters.programme_plan(programme)
+    if public:
+        lines = tuple(line for line in lines if line.proposal.public)
+    return render(
+        request,
+        "proposals/programme.jinja",
+        {
+            "system": system,
+            "programme": programme,
+            "lines": lines,
+            "public": public,
+            "names": _names(public),
+        },
+    )
+
+
+@require_safe
+def programme(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    return programme_page(request, slug, code, public=False)
+
+
+@require_safe
+def work_plan(request: HttpRequest, slug: str) -> HttpResponse:
+    system = _system(slug)
+    setup = Setup.objects.filter(system=system).first()
+    default = (setup.bodies.get("strategy-group") or [""])[0] if setup else ""
+    code = request.GET.get("body", default)[:60]
+    body = Body.objects.filter(system=system, code=code).first()
+    if body is None:
+        if code:
+            return error_page(
+                request,
+                400,
+                "There is a problem with the request",
+                f"body: {system.name} has no body '{code}'.",
+            )
+        raise Http404(f"{system.name} names no executive for its proposals")
+    return render(
+        request,
+        "proposals/work_plan.jinja",
+        {
+            "system": system,
+            "body": body,
+            "bodies": Body.objects.filter(system=system).order_by("name"),
+            "sittings": presenters.work_plan(system, body),
+        },
+    )
