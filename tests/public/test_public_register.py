@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 MARK = "zqmk"
 APPS = (
     "core", "registry", "governance", "meetings", "decisions", "interests", "finance", "public",
-    "auth",
+    "proposals", "auth",
 )  # fmt: skip
 # Where a visitor may be sent from the public register without signing in.
 PUBLIC_PREFIXES = ("/public/", "/accounts/login/", "/api/docs", "/static/", "/assets/")
@@ -115,9 +115,39 @@ def crawl(client: Any, start: str = "/public/") -> tuple[int, list[str]]:
     return len(seen), problems
 
 
+def _a_public_proposal() -> None:
+    """A Devon proposal at stage 4 (so public), with a passage and its route asked."""
+    from datetime import date, timedelta
+
+    from commonweal.core.actions import Actor
+    from commonweal.proposals import actions as proposals
+    from commonweal.proposals.models import Proposal
+    from commonweal.registry.actions import example_path
+
+    cl = Actor.command_line()
+    setup = proposals.read_setup(cl, example_path("devon-2019-proposals"))
+    p = proposals.create(
+        cl,
+        setup.system,
+        proposals.ProposalIn(
+            title="Stroke services",
+            service="Stroke",
+            footprint="wider-devon",
+            lead="15N",
+            programme="specialist-services",
+            risks="Not for the public",
+        ),
+    )
+    proposals.advance(cl, p, "start", note="A note")
+    Proposal.objects.filter(pk=p.pk).update(state="stage-4", stage=4, public=True)
+    later = date.today() + timedelta(days=40)
+    proposals.seek_approval(cl, p, "approve", decision_type="policy", due=later)
+
+
 def test_the_public_register_shows_only_its_allow_list(client, universe):
     from commonweal.registry.models import Area, System
 
+    _a_public_proposal()
     expected = 1 + 2 * System.objects.count() + Area.objects.count()
     assert plant_markers() > 40
     pages, problems = crawl(client)

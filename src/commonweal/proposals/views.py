@@ -438,7 +438,11 @@ def programme(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 def work_plan(request: HttpRequest, slug: str) -> HttpResponse:
     system = _system(slug)
     setup = Setup.objects.filter(system=system).first()
-    default = (setup.bodies.get("strategy-group") or [""])[0] if setup else ""
+    # The executive the workflow names (its sign-off body), or else the first body it maps.
+    mapped: list[str] = (
+        (setup.bodies.get("strategy-group") or sum(setup.bodies.values(), [])) if setup else []
+    )
+    default = mapped[0] if mapped else ""
     code = request.GET.get("body", default)[:60]
     body = Body.objects.filter(system=system, code=code).first()
     if body is None:

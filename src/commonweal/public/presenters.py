@@ -97,6 +97,32 @@ PUBLISHED: dict[str, tuple[str, ...]] = {
     ),
     # A decision's public form (public/decisions.py): on exempt business, its title, deciders
     # and authority only. Its parts, deciders and events as the decision page shows them.
+    # Proposals (issue 18) are published once they reach a state their workflow makes public:
+    # what they are, where they stand and their route; not money, risks, documents or notes.
+    "proposals.Proposal": (
+        "system",
+        "number",
+        "title",
+        "summary",
+        "service",
+        "care_group",
+        "programme",
+        "footprint",
+        "population",
+        "lead",
+        "sponsors",
+        "workflow",
+        "state",
+        "stage",
+        "public",
+        "decision_type",
+    ),
+    "proposals.Programme": ("system", "code", "name", "remit", "workflow", "position"),
+    # Workflows are the platform's published documents.
+    "proposals.Workflow": ("code", "version", "name", "source", "document", "compiled"),
+    "proposals.Setup": ("system", "workflow"),
+    "proposals.Passage": ("proposal", "transition", "name", "source", "target", "evidence", "at"),
+    "proposals.Approval": ("proposal", "transition", "decision_type", "on", "route", "steps"),
     "decisions.Decision": (
         "system",
         "outcome",

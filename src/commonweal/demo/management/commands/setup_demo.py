@@ -15,6 +15,9 @@ from commonweal.registry import importers
 from commonweal.registry.actions import EXAMPLES_DIR as EXAMPLES
 from commonweal.registry.actions import add_pcns, example_path, load_system
 
+# Devon and South East London (seeds 000-002, 004), and seed 003's two small examples.
+EXAMPLE_SYSTEMS = ("devon-2019", "south-east-london-2020", "nenc-2019", "wyh-2019")
+
 
 class Command(Base):
     help = (
@@ -35,7 +38,7 @@ class Command(Base):
                 self.stdout.write(r.describe())
         else:
             self.stdout.write("no data directory: the examples load from the seeds alone")
-        for name in ("devon-2019", "south-east-london-2020"):
+        for name in EXAMPLE_SYSTEMS:
             path = example_path(name)
             assert path is not None
             result = load_system(actor, path)
@@ -58,7 +61,7 @@ class Command(Base):
         from commonweal.governance.actions import load_governance, load_scheme
         from commonweal.registry.actions import EXAMPLES_DIR
 
-        for name in ("devon-2019", "south-east-london-2020"):
+        for name in EXAMPLE_SYSTEMS:
             governance = load_governance(actor, EXAMPLES_DIR / f"{name}-governance.yaml")
             schemes = sorted(EXAMPLES_DIR.glob(f"{name}-scheme-*.yaml"))
             for path in schemes:
@@ -149,6 +152,10 @@ class Command(Base):
         from commonweal.demo.assurance import add_assurance
 
         for line in add_assurance(actor):
+            self.stdout.write(line)
+        from commonweal.demo.proposals import add_proposals
+
+        for line in add_proposals(actor):
             self.stdout.write(line)
         demo = Person.objects.filter(account__username="demo").first()
         if demo is not None and not demo.role_assignments.filter(role=Role.ANALYST).exists():
