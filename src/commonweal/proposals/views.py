@@ -439,9 +439,11 @@ def work_plan(request: HttpRequest, slug: str) -> HttpResponse:
     system = _system(slug)
     setup = Setup.objects.filter(system=system).first()
     # The executive the workflow names (its sign-off body), or else the first body it maps.
-    mapped: list[str] = (
-        (setup.bodies.get("strategy-group") or sum(setup.bodies.values(), [])) if setup else []
-    )
+    mapped: list[str] = []
+    if setup is not None:
+        mapped = setup.bodies.get("strategy-group") or [
+            c for cs in setup.bodies.values() for c in cs
+        ]
     default = mapped[0] if mapped else ""
     code = request.GET.get("body", default)[:60]
     body = Body.objects.filter(system=system, code=code).first()
