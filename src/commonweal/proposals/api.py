@@ -153,7 +153,10 @@ def pipeline(request: HttpRequest, slug: str, q: Query[Filters]) -> dict[str, An
     system = _system(slug)
     f = presenters.Filters(q.programme, q.place, q.organisation)
     rows = presenters.filtered(system, f)
-    by_state = {r["state"]: r["n"] for r in rows.order_by().values("state").annotate(n=Count("id"))}
+    by_state = {
+        r["state"]: r["n"]
+        for r in rows.order_by().values("state").annotate(n=Count("id", distinct=True))
+    }
     if q.state:
         rows = rows.filter(state=q.state)
     page = rows.select_related("programme", "footprint", "lead").order_by("-number")[

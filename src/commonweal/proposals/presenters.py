@@ -72,9 +72,9 @@ def filtered(system: System, f: Filters, *, public: bool = False) -> QuerySet[Pr
     if f.place:
         rows = rows.filter(Q(footprint__code=f.place) | Q(footprint__parent__code=f.place))
     if f.organisation:
-        rows = rows.filter(
-            Q(lead__code=f.organisation) | Q(sponsors__code=f.organisation)
-        ).distinct()
+        # Led or sponsored; sponsors by a subquery, so that no proposal is counted twice.
+        sponsored = Proposal.sponsors.through.objects.filter(organisation__code=f.organisation)
+        rows = rows.filter(Q(lead__code=f.organisation) | Q(pk__in=sponsored.values("proposal_id")))
     return rows
 
 
@@ -88,7 +88,7 @@ def board(system: System, f: Filters, *, public: bool = False) -> Board:
     rows = filtered(system, f, public=public)
     counts = {
         (r["workflow"], r["state"]): r["n"]
-        for r in rows.order_by().values("workflow", "state").annotate(n=Count("id"))
+        for r in rows.order_by().values("workflow", "state").annotate(n=Count("id", distinct=True))
     }
     workflows = {w for w, _ in counts}
     if setup is not None:
