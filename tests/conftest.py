@@ -1,8 +1,14 @@
 import pytest
+from django.conf import settings
 
 from commonweal.core.actions import Actor
 
 from .factories import Universe, build_universe, data_dir, universe_present
+
+# Passwords hashed quickly in the tests: the production hasher (PBKDF2, a million iterations)
+# costs half a second a password, each time the universe is built and at every sign-in. The
+# servers the tests start (`served`) keep the production hashers; they take API tokens.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
