@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 
 from commonweal.core.models import AuditEvent, Organisation
@@ -18,7 +19,7 @@ from commonweal.meetings.models import ForwardPlanItem, Meeting
 from commonweal.registry.models import Area, System
 
 from . import actions, rules
-from .models import Item, Programme, Proposal, Setup
+from .models import Item, Programme, Proposal, Setup, Workflow
 
 CARDS = 50  # cards shown in each column of the board; the count says how many there are
 
@@ -78,25 +79,29 @@ def filtered(system: System, f: Filters, *, public: bool = False) -> QuerySet[Pr
     return rows
 
 
-def _href(system: System, p: Proposal, public: bool) -> str:
-    name = "public-proposal" if public else "proposal"
-    return reverse(name, args=[system.slug, p.number])
-
-
-def board(system: System, f: Filters, *, public: bool = False) -> Board:
-    setup = Setup.objects.filter(system=system).select_related("workflow").first()
+def board(system: System, f: Filters, *, public: bool = False, setup: Setup | None = None) -> Board:
+    setup = setup or Setup.objects.filter(system=system).select_related("workflow").first()
     rows = filtered(system, f, public=public)
-    counts = {
-        (r["workflow"], r["state"]): r["n"]
-        for r in rows.order_by().values("workflow", "state").annotate(n=Count("id", distinct=True))
-    }
-    workflows = {w for w, _ in counts}
-    if setup is not None:
-        workflows.add(setup.workflow_id)
+    counts: dict[str, int] = {}
+    workflows: set[int] = {setup.workflow_id} if setup is not None else set()
+    for r in rows.order_by().values("workflow", "state").annotate(n=Count("id")):
+        counts[r["state"]] = counts.get(r["state"], 0) + r["n"]
+        workflows.add(r["workflow"])
+    # Each column's newest cards in one query: numbered within their state, newest first.
+    ranked = rows.annotate(
+        rank=Window(RowNumber(), partition_by=[F("state")], order_by=F("number").desc())
+    ).filter(rank__lte=CARDS)
+    prefix = reverse("public-proposals" if public else "proposals", args=[system.slug])
+    cards: dict[str, list[Card]] = {}
+    for code, number, title, programme, footprint, lead in ranked.order_by(
+        "state", "-number"
+    ).values_list("state", "number", "title", "programme__name", "footprint__name", "lead__name"):
+        cards.setdefault(code, []).append(
+            Card(f"P{number:05d}", title, programme or "", footprint, lead, f"{prefix}{number}/")
+        )
     # One column per state, in the order of the system's workflow; states of the programmes'
-    # own workflows follow, by stage.
-    from .models import Workflow
-
+    # own workflows follow. The public see the states their workflow makes public, and any
+    # other holding a proposal once published (one withdrawn at formal approval, say).
     columns: list[Column] = []
     seen: set[str] = set()
     ordered = sorted(
@@ -106,40 +111,17 @@ def board(system: System, f: Filters, *, public: bool = False) -> Board:
     for w in ordered:
         for state in rules.path(actions.graph(w)):
             key = state.code
-            if key in seen or (public and not state.public):
+            n = counts.get(key, 0)
+            if key in seen or (public and not state.public and not n):
                 continue
             seen.add(key)
-            n = sum(c for (wid, code), c in counts.items() if code == key)
-            cards = (
-                rows.filter(state=key)
-                .select_related("programme", "footprint", "lead")
-                .order_by("-number")[:CARDS]
-                if n
-                else []
-            )
-            columns.append(
-                Column(
-                    key,
-                    state.name,
-                    state.stage,
-                    n,
-                    tuple(
-                        Card(
-                            p.reference,
-                            p.title,
-                            p.programme.name if p.programme else "",
-                            p.footprint.name,
-                            p.lead.name,
-                            _href(system, p, public),
-                        )
-                        for p in cards
-                    ),
-                )
-            )
+            columns.append(Column(key, state.name, state.stage, n, tuple(cards.get(key, ()))))
     places = Area.objects.filter(system=system, level="place").order_by("name")
-    leads = Organisation.objects.filter(
-        pk__in=Proposal.objects.filter(system=system).values("lead")
-    ).order_by("name")
+    # The leads the filter offers: of the proposals this reader may see.
+    visible = Proposal.objects.filter(system=system)
+    if public:
+        visible = visible.filter(public=True)
+    leads = Organisation.objects.filter(pk__in=visible.values("lead")).order_by("name")
     return Board(
         system,
         tuple(columns),

@@ -96,7 +96,8 @@ def board_page(request: HttpRequest, slug: str, public: bool) -> HttpResponse:
                 "There is a problem with the request",
                 f"{name}: {system.name} has no {name} '{value}'.",
             )
-    view = presenters.board(system, f, public=public)
+    setup = Setup.objects.filter(system=system).select_related("workflow").first()
+    view = presenters.board(system, f, public=public, setup=setup)
     actor = Actor.from_user(request.user)
     may_create = not public and any(
         actor.holds(Permission.MANAGE_PROPOSALS, o) for o in _leads(system)
@@ -110,7 +111,7 @@ def board_page(request: HttpRequest, slug: str, public: bool) -> HttpResponse:
             "public": public,
             "names": _names(public),
             "may_create": may_create,
-            "setup": Setup.objects.filter(system=system).select_related("workflow").first(),
+            "setup": setup,
         },
     )
 
