@@ -192,3 +192,19 @@ def test_the_command_line_loads_a_workflow_and_refuses_a_bad_one(tmp_path):
     out = io.StringIO()
     call_command("load_workflow", "four-stages", stdout=out)
     assert out.getvalue().strip() == "four-stages: version 1 loaded"
+
+
+def test_the_kept_board_shows_a_proposal_moved_on_at_once(client, universe, proposal, commissioner):
+    """The board is kept per data stamp: a proposal created or moved shows at once."""
+    client.force_login(universe.accounts["analyst-15n"])
+
+    def column_of(title: str) -> str:
+        page = client.get(BOARD).content.decode()
+        at = page.index(title)
+        return page[page.rindex('<h2 id="state-', 0, at) :].split('"')[1]
+
+    assert column_of(proposal.title) == "state-draft"
+    actions.advance(commissioner, proposal, "start")
+    assert column_of(proposal.title) == "state-stage-1"
+    other = actions.create(commissioner, proposal.system, review(title="Community beds"))
+    assert column_of(other.title) == "state-draft"

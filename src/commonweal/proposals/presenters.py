@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, F, Max, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
@@ -77,6 +77,19 @@ def filtered(system: System, f: Filters, *, public: bool = False) -> QuerySet[Pr
         sponsored = Proposal.sponsors.through.objects.filter(organisation__code=f.organisation)
         rows = rows.filter(Q(lead__code=f.organisation) | Q(pk__in=sponsored.values("proposal_id")))
     return rows
+
+
+def board_stamp(system: System, setup: Setup) -> str:
+    """What a system's board is drawn from: any proposal created, moved or changed (each save
+    stamps `changed`), the set-up and its programmes reloaded."""
+    found = Proposal.objects.filter(system=system).aggregate(
+        n=Count("id"), last=Max("changed"), top=Max("id")
+    )
+    programmes = Programme.objects.filter(system=system).aggregate(n=Count("id"), top=Max("id"))
+    return (
+        f"{found['n']}-{found['top']}-{found['last']}-{setup.loaded}-{setup.workflow_id}-"
+        f"{programmes['n']}-{programmes['top']}"
+    )
 
 
 def board(system: System, f: Filters, *, public: bool = False, setup: Setup | None = None) -> Board:

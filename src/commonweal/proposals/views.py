@@ -12,10 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
+from markupsafe import Markup
 
 from commonweal.core.actions import Actor
 from commonweal.core.errors import NotPermitted, Refused
@@ -32,6 +35,8 @@ from . import actions, forms, presenters
 from .models import Document, Programme, Proposal, Setup
 
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
+# How long a drawn board is kept at most (a renamed programme or area shows within this).
+BOARD_SECONDS = 300
 
 
 def _system(slug: str) -> System:
@@ -97,23 +102,31 @@ def board_page(request: HttpRequest, slug: str, public: bool) -> HttpResponse:
                 f"{name}: {system.name} has no {name} '{value}'.",
             )
     setup = Setup.objects.filter(system=system).select_related("workflow").first()
-    view = presenters.board(system, f, public=public, setup=setup)
     actor = Actor.from_user(request.user)
     may_create = not public and any(
         actor.holds(Permission.MANAGE_PROPOSALS, o) for o in _leads(system)
     )
-    return render(
-        request,
-        "proposals/board.jinja",
-        {
-            "system": system,
-            "b": view,
-            "public": public,
-            "names": _names(public),
-            "may_create": may_create,
-            "setup": setup,
-        },
-    )
+    context: dict[str, Any] = {
+        "system": system,
+        "public": public,
+        "names": _names(public),
+        "may_create": may_create,
+        "setup": setup,
+    }
+    if setup is not None:
+        # The filters and columns are the same for every reader of the same register (the
+        # public's or the signed-in) until a proposal changes: kept per data stamp.
+        key = "proposals-board:" + ":".join(
+            [str(system.pk), str(public), f.programme, f.place, f.organisation]
+        )
+        stamp = presenters.board_stamp(system, setup)
+        kept = cache.get(key)
+        if kept is None or kept[0] != stamp:
+            view = presenters.board(system, f, public=public, setup=setup)
+            kept = (stamp, render_to_string("proposals/_board.jinja", {**context, "b": view}))
+            cache.set(key, kept, timeout=BOARD_SECONDS)
+        context["body"] = Markup(kept[1])
+    return render(request, "proposals/board.jinja", context)
 
 
 @require_safe
