@@ -674,7 +674,9 @@ PAGE_WRITES |= {
     "proposal-approval",
     "proposal-document",
 }
-PROPOSERS_ONLY = {"proposal-new", "proposal-edit"}
+# The edit pages are the lead's; a proposal's documents its partners' (a role in the lead or a
+# sponsor).
+PROPOSERS_ONLY = {"proposal-new", "proposal-edit", "proposal-document-file"}
 NOT_PROPOSERS = ("nobody", "admin-sel", "analyst-15n", "jo-evans", "clerk-ice")
 
 

@@ -61,6 +61,9 @@ def test_the_public_register_shows_a_proposal_once_it_reaches_stage_4(client, pr
     )
     page = client.get(public).content.decode()
     assert proposal.title in page and "Route to approval" in page
+    # The route's steps by who takes them, not the engine's sentences with the amounts.
+    assert "Integrated Commissioning Executive recommends" in page
+    assert "1,200,000" not in page and "£" not in page
     assert "Travel times" not in page  # its risks
     assert "Money" not in page and "Documents" not in page and "History of changes" not in page
     board = client.get("/public/systems/devon-2019/proposals/").content.decode()
@@ -208,3 +211,44 @@ def test_the_kept_board_shows_a_proposal_moved_on_at_once(client, universe, prop
     assert column_of(proposal.title) == "state-stage-1"
     other = actions.create(commissioner, proposal.system, review(title="Community beds"))
     assert column_of(other.title) == "state-draft"
+
+
+def test_the_api_refuses_dates_out_of_range_and_organisations_outside_the_system(
+    client, universe, proposal
+):
+    Proposal.objects.filter(pk=proposal.pk).update(state="stage-4", stage=4)
+    base = f"/api/systems/devon-2019/proposals/{proposal.number}"
+    headers = universe.headers("commissioner-15n")
+    for due in ("0001-01-01", "9999-12-31", (date.today() - timedelta(days=1)).isoformat()):
+        response = client.post(
+            base + "/approval",
+            {"transition": "approve", "decision_type": "policy", "due": due},
+            content_type="application/json",
+            headers=headers,
+        )
+        assert response.status_code in (400, 422), (due, response.content)
+        assert "due" in response.content.decode()
+    assert not proposal.approvals.exists()
+    made = client.post(
+        "/api/systems/devon-2019/proposals",
+        {"title": "T", "service": "S", "footprint": "north", "lead": "72Q", "sponsors": ["15N"]},
+        content_type="application/json",
+        headers=universe.headers("admin-sel"),
+    )
+    assert made.status_code in (403, 422), made.content
+    assert Proposal.objects.count() == 1
+
+
+def test_documents_are_for_the_partners(client, universe, proposal, commissioner):
+    from ..meetings.papers import pdf
+
+    kept = actions.keep_document(commissioner, proposal, "business-case", "case.pdf", pdf())
+    address = f"{BOARD}{proposal.number}/documents/{kept.pk}/"
+    client.force_login(universe.accounts["analyst-15n"])  # a role in the lead: a partner
+    assert client.get(address).status_code == 200
+    page = client.get(f"{BOARD}{proposal.number}/").content.decode()
+    assert "case.pdf" in page
+    client.force_login(universe.accounts["admin-sel"])
+    assert client.get(address).status_code == 403
+    page = client.get(f"{BOARD}{proposal.number}/").content.decode()
+    assert f"/documents/{kept.pk}/" not in page and "for the people of NHS Devon CCG" in page

@@ -87,13 +87,15 @@ def test_unknown_states_bodies_and_documents_are_named_where_written():
 
 
 STEPS = [
-    ("15N.R1.recommend", "recommend", "15N"),
-    ("joint.jc.decide_jointly", "decide_jointly", "A+B"),
+    ("15N.R1.recommend", "recommend", "15N", "ice"),
+    ("joint.jc.decide_jointly", "decide_jointly", "A+B", "jc"),
 ]
+TAKERS = {"15N.R1.recommend": "ice", "joint.jc.decide_jointly": "jc"}
 
 
-def answer(step, outcome, binds=(), **more):
-    return Answer(f"D1 {outcome}", outcome, step, "", tuple(binds), **more)
+def answer(step, outcome, binds=(), body=None, **more):
+    taker = TAKERS[step] if body is None else body
+    return Answer(f"D1 {outcome}", outcome, step, taker, tuple(binds), **more)
 
 
 def test_each_step_is_answered_only_by_its_own_outcome_unchanged_and_binding():
@@ -125,3 +127,12 @@ def test_each_step_is_answered_only_by_its_own_outcome_unchanged_and_binding():
         ],
     )
     assert all(s.answered_by and not s.missing for s in good)
+    # Only the body the step names answers it: not another body, nor an officer.
+    elsewhere = rules.route_state(
+        STEPS,
+        [
+            answer("15N.R1.recommend", "recommendation", body="governing-body"),
+            answer("joint.jc.decide_jointly", "decision", ["A", "B"], body=""),
+        ],
+    )
+    assert [s.missing for s in elsewhere] == ["only ice answers it", "only jc answers it"]

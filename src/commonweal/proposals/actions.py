@@ -11,14 +11,14 @@ the command line.
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from commonweal.core.actions import Actor, action
@@ -180,7 +180,11 @@ def load_setup(actor: Actor, located: Located, text: str) -> Setup:
             workflows[where] = w
     bodies = {b.code: b for b in Body.objects.filter(system=system)}
     needed: dict[str, str] = {}
-    for w in workflows.values():
+    # The bodies of the workflows named, and of those its proposals already run.
+    in_use = Workflow.objects.filter(
+        pk__in=Proposal.objects.filter(system=system).values("workflow")
+    )
+    for w in [*workflows.values(), *in_use]:
         needed.update(w.compiled["names"]["bodies"])
     for slot, codes in doc.bodies.items():
         if slot not in needed:
@@ -272,6 +276,19 @@ class ProposalIn:
     money: list[MoneyIn] = field(default_factory=list)
 
 
+def organisations_for(system: System) -> list[Organisation]:
+    """Who may lead or sponsor a system's proposal: its NHS commissioners and councils (those
+    responsible for its areas)."""
+    return list(
+        Organisation.objects.filter(
+            responsibilities__area__system=system,
+            responsibilities__role__in=("nhs_commissioner", "local_authority"),
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
 @dataclass(frozen=True)
 class Checked:
     footprint: Area
@@ -290,9 +307,14 @@ def _check(system: System, p: ProposalIn) -> Checked:
     footprint = Area.objects.filter(system=system, code=p.footprint).first()
     if footprint is None:
         problems.append(Problem("footprint", f"{system.name} has no area '{p.footprint[:40]}'"))
-    lead = Organisation.objects.filter(code=p.lead).first()
+    members = {o.code: o for o in organisations_for(system)}
+    lead = members.get(p.lead)
     if lead is None:
-        problems.append(Problem("lead", f"No organisation has the code '{p.lead[:20]}'"))
+        problems.append(
+            Problem(
+                "lead", f"'{p.lead[:20]}' is not an NHS commissioner or council of {system.name}"
+            )
+        )
     programme = None
     if p.programme:
         programme = Programme.objects.filter(system=system, code=p.programme).first()
@@ -300,9 +322,13 @@ def _check(system: System, p: ProposalIn) -> Checked:
             problems.append(
                 Problem("programme", f"{system.name} has no programme '{p.programme[:60]}'")
             )
-    sponsors = list(Organisation.objects.filter(code__in=p.sponsors))
-    for code in sorted(set(p.sponsors) - {o.code for o in sponsors}):
-        problems.append(Problem("sponsors", f"No organisation has the code '{code[:20]}'"))
+    sponsors = [members[c] for c in dict.fromkeys(p.sponsors) if c in members]
+    for code in sorted(set(p.sponsors) - set(members)):
+        problems.append(
+            Problem(
+                "sponsors", f"'{code[:20]}' is not an NHS commissioner or council of {system.name}"
+            )
+        )
     indicators = list(Indicator.objects.filter(code__in=p.indicators))
     for code in sorted(set(p.indicators) - {i.code for i in indicators}):
         problems.append(Problem("indicators", f"No indicator has the code '{code[:60]}'"))
@@ -471,6 +497,8 @@ def keep_document(
 ) -> Document:
     """A document for the proposal (PDF, Word or Excel, checked as meetings check papers)."""
     actor.require(proposal.lead, because=f"{proposal.reference}, led by {proposal.lead.name}")
+    if graph(proposal.workflow).state(proposal.state).final:
+        raise Conflict(f"{proposal.reference} is finished: its documents no longer change")
     names = proposal.workflow.compiled["names"]["documents"]
     if kind not in names:
         raise Refused.at(
@@ -510,6 +538,25 @@ def keep_document(
 
 
 # Forward plans -----------------------------------------------------------------------------------
+
+
+def _check_due(due: date | None) -> None:
+    """A date the business is due: from today, and not years ahead (the schemes in force on it
+    give the route)."""
+    if due is None:
+        return
+    today = date.today()
+    if due < today:
+        raise Refused.at("due", "The date it is due must be today or later")
+    if due > today + timedelta(days=5 * 365):
+        raise Refused.at("due", "The date it is due must be within five years")
+
+
+def entered(proposal: Proposal) -> Any:
+    """When the proposal reached its present state: outcomes recorded before then answered an
+    earlier pass (a workflow may loop back)."""
+    last = proposal.passages.order_by("-at", "-id").first()
+    return last.at if last is not None else proposal.created
 
 
 def bodies_for(proposal: Proposal, slot: str) -> list[Body]:
@@ -578,6 +625,8 @@ def put_forward(
     t = _transition(proposal, transition)
     if not t.bodies:
         raise Refused.at("transition", f"'{t.name}' is not made at a body's meeting")
+    _check_due(due)
+    since = entered(proposal)
     names = proposal.workflow.compiled["names"]["bodies"]
     made = []
     for slot in t.bodies:
@@ -588,6 +637,7 @@ def put_forward(
             proposal=proposal,
             transition=t.code,
             workflow_body=slot,
+            created__gte=since,
             plan_item__status__in=("planned", "on_agenda", "taken"),
         ).exists():
             continue
@@ -659,9 +709,11 @@ def seek_approval(
         raise Refused.at("transition", f"'{t.name}' is not made by the governance route")
     if decision_type not in {d.value for d in DecisionType}:
         raise Refused.at("decision_type", f"Not a kind of decision: '{decision_type[:40]}'")
+    _check_due(due)
     open_items = Item.objects.filter(
         proposal=proposal,
         approval__isnull=False,
+        created__gte=entered(proposal),
         plan_item__status__in=("planned", "on_agenda"),
     )
     if open_items.exists():
@@ -690,14 +742,27 @@ def seek_approval(
             f"{o.organisation}: {o.reason}" for o in route.organisations if o.reason
         )
         raise Refused.at("decision_type", f"No one may decide this: {reasons}")
+    described = describe_route(route, gov)
+    takers = {
+        d["id"]: d["taker"].get("name", "")
+        for d in [
+            *(d for o in described["organisations"] for d in o["steps"]),
+            *described.get("joint", []),
+        ]
+    }
     approval = Approval.objects.create(
         proposal=proposal,
         transition=t.code,
         decision_type=decision_type,
         on=on,
         commitments=[{"organisation": o.code, "amount": pence} for o, pence in money],
-        route=describe_route(route, gov),
-        steps=[[s.id, s.kind.value, s.organisation] for s in route.steps],
+        route=described,
+        # Each step: id, kind, organisation, the body that takes it ("" for an officer), and
+        # who takes it by name (the public see this, not the route's sentences with amounts).
+        steps=[
+            [s.id, s.kind.value, s.organisation, s.taker.body or "", takers.get(s.id, "")]
+            for s in route.steps
+        ],
         asked_by=actor.label[:150],
     )
     proposal.decision_type = decision_type
@@ -803,8 +868,16 @@ def _decision_label(d: Decision) -> str:
     return f"{d.reference} {d.get_outcome_display().lower()} by {where} on {d.on:%-d %B %Y}"
 
 
+def _questioned(system: System) -> set[int]:
+    """Decisions the latest completed revalidation found no longer valid."""
+    latest = Revalidation.objects.filter(system=system, status=Revalidation.Status.DONE).first()
+    if latest is None:
+        return set()
+    return set(Finding.objects.filter(run=latest).values_list("decision_id", flat=True))
+
+
 def route_answers(proposal: Proposal, approval: Approval) -> list[rules.StepState]:
-    steps = [tuple(s) for s in approval.steps]
+    steps = [(s[0], s[1], s[2], s[3]) for s in approval.steps]
     decisions = (
         Decision.objects.filter(
             plan_item__in=Item.objects.filter(approval=approval).values("plan_item"),
@@ -813,25 +886,21 @@ def route_answers(proposal: Proposal, approval: Approval) -> list[rules.StepStat
         .select_related("body")
         .prefetch_related("changed_by")
     )
-    latest = Revalidation.objects.filter(system=proposal.system).first()
-    questioned = (
-        set(Finding.objects.filter(run=latest).values_list("decision_id", flat=True))
-        if latest is not None
-        else set()
-    )
+    questioned = _questioned(proposal.system)
     answers = [
         rules.Answer(
             reference=_decision_label(d),
             outcome=d.outcome,
             step=d.route_step,
-            organisation="",
+            body=d.body.code if d.body is not None and d.basis != "officer" else "",
             binds=tuple(d.binds or ()),
-            superseded=bool(list(d.changed_by.all())),
+            # A rescission answers nothing; nor does what was later corrected or rescinded.
+            superseded=d.change == "rescission" or bool(list(d.changed_by.all())),
             questioned=d.pk in questioned,
         )
         for d in decisions
     ]
-    return rules.route_state(steps, answers)  # type: ignore[arg-type]
+    return rules.route_state(steps, answers)
 
 
 def evidence(proposal: Proposal, t: rules.Transition) -> Evidence:
@@ -839,6 +908,8 @@ def evidence(proposal: Proposal, t: rules.Transition) -> Evidence:
     missing: list[str] = []
     names = proposal.workflow.compiled["names"]
     held = set(proposal.documents.values_list("kind", flat=True))
+    since = entered(proposal)
+    questioned = _questioned(proposal.system) if t.bodies else set()
     for kind in t.requires:
         if kind in held:
             found.append(f"{names['documents'][kind]} held")
@@ -846,11 +917,21 @@ def evidence(proposal: Proposal, t: rules.Transition) -> Evidence:
             missing.append(f"{names['documents'][kind]}: not yet added")
     if t.bodies:
         for slot in t.bodies:
-            items = Item.objects.filter(proposal=proposal, transition=t.code, workflow_body=slot)
+            items = Item.objects.filter(
+                proposal=proposal, transition=t.code, workflow_body=slot, created__gte=since
+            )
+            # Recorded at a meeting of the body the entry was for, on this pass through the
+            # state; not rescinded, corrected or a rescission.
             recorded = (
                 Decision.objects.filter(
-                    plan_item__in=items.values("plan_item"), outcome__in=t.outcomes
+                    plan_item__in=items.values("plan_item"),
+                    outcome__in=t.outcomes,
+                    basis="meeting",
+                    body=F("plan_item__body"),
+                    recorded__gte=since,
                 )
+                .exclude(change="rescission")
+                .exclude(pk__in=questioned)
                 .filter(changed_by__isnull=True)
                 .select_related("body")
                 .order_by("on", "pk")

@@ -58,7 +58,8 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 SHIPPED = Path(__file__).parent / "workflows"
 
 OUTCOMES = ("recommendation", "sign_off", "consultation", "decision")
-ROLES = ("administrator", "commissioner", "finance", "analyst", "executive", "clerk")
+# The roles that manage proposals (a transition's role is checked as well as the permission).
+ROLES = ("administrator", "commissioner", "executive")
 
 
 class Header(Strict):

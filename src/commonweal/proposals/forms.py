@@ -99,6 +99,10 @@ class DocumentForm(Form):
 
 
 class ForwardForm(Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "forward-%s")  # two forms on a page: their own ids
+        super().__init__(*args, **kwargs)
+
     transition = forms.CharField(widget=forms.HiddenInput)
     due = DateField(
         label="Due date",
@@ -108,6 +112,10 @@ class ForwardForm(Form):
 
 
 class ApprovalForm(Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "approval-%s")
+        super().__init__(*args, **kwargs)
+
     transition = forms.CharField(widget=forms.HiddenInput)
     decision_type = forms.ChoiceField(
         label="Kind of decision",

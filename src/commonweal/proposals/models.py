@@ -165,7 +165,7 @@ class Approval(Immutable):
     on = models.DateField()
     commitments = models.JSONField()  # [{"organisation", "amount"}] in pence
     route = models.JSONField()  # governance.presenters.describe_route
-    steps = models.JSONField()  # [[step id, kind, organisation]]
+    steps = models.JSONField()  # [[step id, kind, organisation, taker body, taker name]]
     asked = models.DateTimeField(auto_now_add=True)
     asked_by = models.CharField(max_length=150)
 
@@ -187,6 +187,7 @@ class Item(models.Model):
         Approval, null=True, blank=True, on_delete=models.PROTECT, related_name="items"
     )
     steps = models.JSONField(default=list)  # the route steps it answers
+    created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["proposal", "id"]

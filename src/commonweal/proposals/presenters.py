@@ -186,6 +186,22 @@ class MoneyYear:
 
 
 @dataclass(frozen=True)
+class RouteStep:
+    id: str
+    kind: str
+    organisation: str
+    taker: str
+
+
+KIND_WORDS = {
+    "consult": "is consulted",
+    "recommend": "recommends",
+    "decide": "decides",
+    "decide_jointly": "decides jointly",
+}
+
+
+@dataclass(frozen=True)
 class View:
     proposal: Proposal
     state: str
@@ -197,6 +213,7 @@ class View:
     document_kinds: tuple[tuple[str, str], ...]
     plan: tuple[PlanEntry, ...]
     approval: Any
+    route: tuple[RouteStep, ...]
     decisions: tuple[Decision, ...]
     money: tuple[MoneyYear, ...]
     cost: int
@@ -242,10 +259,17 @@ def view(proposal: Proposal, *, public: bool = False) -> View:
     )
     nexts = []
     if not public:
+        since = actions.entered(proposal)
         for t in g.leaving(proposal.state):
             ev = actions.evidence(proposal, t)
+            # Entries made on this pass through the state, and not withdrawn.
             planned = (
-                Item.objects.filter(proposal=proposal, transition=t.code).exists()
+                Item.objects.filter(
+                    proposal=proposal,
+                    transition=t.code,
+                    created__gte=since,
+                    plan_item__status__in=("planned", "on_agenda", "taken"),
+                ).exists()
                 if (t.bodies or t.route)
                 else True
             )
@@ -254,6 +278,7 @@ def view(proposal: Proposal, *, public: bool = False) -> View:
                 Next(t.code, t.name, kind, ev.ready, ev.found, ev.missing, planned, ev.steps)
             )
     names = proposal.workflow.compiled["names"]["documents"]
+    approval = proposal.approvals.first()
     money = tuple(
         MoneyYear(
             year_label(m.year), m.organisation.name, m.cost, m.saving, m.year, m.organisation.code
@@ -285,7 +310,11 @@ def view(proposal: Proposal, *, public: bool = False) -> View:
         documents=tuple(proposal.documents.all()),
         document_kinds=tuple(names.items()),
         plan=() if public else _plan_entries(proposal),
-        approval=proposal.approvals.first(),
+        approval=approval,
+        route=tuple(
+            RouteStep(s[0], KIND_WORDS.get(s[1], s[1]), s[2], s[4] if len(s) > 4 else "")
+            for s in (approval.steps if approval is not None else [])
+        ),
         decisions=decisions,
         money=money,
         cost=sum(m.cost for m in proposal.money.all()),

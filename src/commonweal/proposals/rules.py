@@ -197,12 +197,13 @@ ANSWERS = {
 
 @dataclass(frozen=True)
 class Answer:
-    """A recorded outcome offered as an answer to a route step."""
+    """A recorded outcome offered as an answer to a route step: `body` is the code of the body
+    that recorded it ("" for an officer's)."""
 
     reference: str
     outcome: str
     step: str
-    organisation: str
+    body: str
     binds: tuple[str, ...]
     superseded: bool = False
     questioned: bool = False
@@ -218,19 +219,21 @@ class StepState:
 
 
 def route_state(
-    steps: Iterable[tuple[str, str, str]], answers: Iterable[Answer]
+    steps: Iterable[tuple[str, str, str, str]], answers: Iterable[Answer]
 ) -> list[StepState]:
-    """For each step (id, kind, organisation), the recorded outcome that answers it, or why
-    none does. A decision answers a decide step only where it binds the step's organisation
-    (every one of them, for a joint decision: "A+B+C");
+    """For each step (id, kind, organisation, the body that takes it or "" for an officer), the
+    recorded outcome that answers it, or why none does. Only the body the step names answers
+    it (an officer's step: only an officer's record). A decision answers a decide step only
+    where it binds the step's organisation (every one of them, for a joint decision: "A+B+C");
     a corrected or rescinded outcome, or one the latest revalidation questioned, answers
     nothing."""
     by_step: dict[str, list[Answer]] = {}
     for a in answers:
         by_step.setdefault(a.step, []).append(a)
     out = []
-    for step, kind, organisation in steps:
-        found = by_step.get(step, [])
+    for step, kind, organisation, body in steps:
+        found = [a for a in by_step.get(step, []) if a.body == body]
+        elsewhere = [a for a in by_step.get(step, []) if a.body != body]
         good = [
             a
             for a in found
@@ -242,7 +245,9 @@ def route_state(
         if good:
             out.append(StepState(step, kind, organisation, answered_by=good[0].reference))
             continue
-        if not found:
+        if not found and elsewhere:
+            why = (f"only {body}" if body else "only an officer") + " answers it"
+        elif not found:
             why = "nothing is recorded for it yet"
         elif all(a.superseded for a in found):
             why = "what was recorded has been corrected or rescinded"

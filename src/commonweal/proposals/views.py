@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from markupsafe import Markup
 
 from commonweal.core.actions import Actor
-from commonweal.core.errors import NotPermitted, Refused
+from commonweal.core.errors import NotPermitted, Problem, Refused
 from commonweal.core.forms import Form
 from commonweal.core.models import Organisation
 from commonweal.core.permissions import Permission
@@ -62,6 +62,16 @@ def _names(public: bool) -> dict[str, str]:
     }
 
 
+def may_read_documents(request: HttpRequest, p: Proposal) -> bool:
+    """A proposal's documents (business cases, impact assessments) are its partners': people
+    with a role in its lead or a sponsoring organisation."""
+    actor = Actor.from_user(request.user)
+    if actor.internal:
+        return True
+    partners = {p.lead_id, *p.sponsors.values_list("pk", flat=True)}
+    return any(a.organisation_id in partners for a in actor.roles())
+
+
 def _may(request: HttpRequest, organisation: Organisation) -> bool:
     return Actor.from_user(request.user).holds(Permission.MANAGE_PROPOSALS, organisation)
 
@@ -72,7 +82,11 @@ def _attempt(form: Form, do: Callable[[], Any], fields: dict[str, str] | None = 
     except NotPermitted:
         raise
     except Refused as refused:
-        form.refuse(refused, fields)
+        # What the step needs is about the whole form, not its hidden field.
+        problems = [
+            Problem("", p.message) if p.field == "transition" else p for p in refused.problems
+        ]
+        form.refuse(Refused(refused.message, problems), fields)
         if not form.errors:
             form.add_error(None, str(refused))
         return None
@@ -104,7 +118,7 @@ def board_page(request: HttpRequest, slug: str, public: bool) -> HttpResponse:
     setup = Setup.objects.filter(system=system).select_related("workflow").first()
     actor = Actor.from_user(request.user)
     may_create = not public and any(
-        actor.holds(Permission.MANAGE_PROPOSALS, o) for o in _leads(system)
+        actor.holds(Permission.MANAGE_PROPOSALS, o) for o in actions.organisations_for(system)
     )
     context: dict[str, Any] = {
         "system": system,
@@ -134,18 +148,6 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
     return board_page(request, slug, public=False)
 
 
-def _leads(system: System) -> list[Organisation]:
-    """Organisations that may lead a system's proposal: those responsible for its areas."""
-    return list(
-        Organisation.objects.filter(
-            responsibilities__area__system=system,
-            responsibilities__role__in=("nhs_commissioner", "local_authority"),
-        )
-        .distinct()
-        .order_by("name")
-    )
-
-
 # A new proposal, and revising one -----------------------------------------------------------
 
 
@@ -154,7 +156,7 @@ def _proposal_form(
 ) -> forms.ProposalForm:
     form = forms.ProposalForm(request.POST if request.method == "POST" else None, initial=initial)
     actor = Actor.from_user(request.user)
-    leads = _leads(system)
+    leads = actions.organisations_for(system)
     mine = [o for o in leads if actor.holds(Permission.MANAGE_PROPOSALS, o)]
     form.set_choices("lead", [(o.code, o.name) for o in mine or leads], "Choose")
     form.set_choices(
@@ -211,7 +213,9 @@ def _money_fields() -> dict[str, str]:
 def new(request: HttpRequest, slug: str) -> HttpResponse:
     system = _system(slug)
     form = _proposal_form(request, system)
-    if request.method != "POST" and not any(_may(request, o) for o in _leads(system)):
+    if request.method != "POST" and not any(
+        _may(request, o) for o in actions.organisations_for(system)
+    ):
         raise NotPermitted(f"You may not create proposals in {system.name}.")
     if request.method == "POST":
         if form.is_valid():
@@ -223,7 +227,7 @@ def new(request: HttpRequest, slug: str) -> HttpResponse:
             if done is not None:
                 messages.info(request, f"Created {done.reference}.")
                 return HttpResponseRedirect(reverse("proposal", args=[slug, done.number]))
-        elif not any(_may(request, o) for o in _leads(system)):
+        elif not any(_may(request, o) for o in actions.organisations_for(system)):
             raise NotPermitted("You may not create proposals in this system.")
     status = 400 if form.is_bound and form.errors else 200
     return render(
@@ -297,6 +301,7 @@ def proposal_page(
         "public": public,
         "names": _names(public),
         "may": may,
+        "documents": not public and may_read_documents(request, p),
         "document_form": document_form,
         "forward_form": bound.get("forward") or forms.ForwardForm(),
         "approval_form": bound.get("approval") or forms.ApprovalForm(),
@@ -376,7 +381,14 @@ def approval(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             decision_type=form.cleaned_data["decision_type"],
             due=form.cleaned_data.get("due"),
         )
-        return f"The route to approve {p.reference} has {len(a.steps)} steps, each on its forward plan."
+        officers = [s[0] for s in a.steps if not s[3] and s[1] in ("consult", "recommend")]
+        said = f"The route to approve {p.reference} has {len(a.steps)} steps"
+        if officers:
+            return (
+                f"{said}; an officer's {', '.join(officers)} cannot be recorded yet (ADR 18), "
+                "the others are on their forward plans."
+            )
+        return f"{said}, each on its forward plan."
 
     return _post(request, slug, number, "approval", form, do)
 
@@ -409,6 +421,10 @@ def document(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def document_file(request: HttpRequest, slug: str, number: int, pk: int) -> FileResponse:
     system = _system(slug)
     p = _proposal(system, number)
+    if not may_read_documents(request, p):
+        raise NotPermitted(
+            f"{p.reference}'s documents are for the people of {p.lead.name} and its sponsors."
+        )
     found = get_object_or_404(Document, proposal=p, pk=pk)
     response = FileResponse(
         found.file.open("rb"),
