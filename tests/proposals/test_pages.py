@@ -252,3 +252,24 @@ def test_documents_are_for_the_partners(client, universe, proposal, commissioner
     assert client.get(address).status_code == 403
     page = client.get(f"{BOARD}{proposal.number}/").content.decode()
     assert f"/documents/{kept.pk}/" not in page and "for the people of NHS Devon CCG" in page
+
+
+def test_saving_the_edit_page_keeps_every_money_line(client, universe, setup, commissioner):
+    lines = [actions.MoneyIn("15N", 2020 + n, cost=(n + 1) * 1000_00) for n in range(7)]
+    p = actions.create(commissioner, setup.system, review(money=lines))
+    client.force_login(universe.accounts["commissioner-15n"])
+    address = f"{BOARD}{p.number}/edit/"
+    page = client.get(address).content.decode()
+    assert 'name="money_8_year"' in page and 'name="money_9_year"' not in page
+    form = {
+        "title": "Renamed",
+        "service": p.service,
+        "footprint": "wider-devon",
+        "lead": "15N",
+        **{f"money_{n + 1}_organisation": "15N" for n in range(7)},
+        **{f"money_{n + 1}_year": str(2020 + n) for n in range(7)},
+        **{f"money_{n + 1}_cost": f"{(n + 1) * 1000}" for n in range(7)},
+    }
+    assert client.post(address, form).status_code == 302
+    p.refresh_from_db()
+    assert p.title == "Renamed" and p.money.count() == 7

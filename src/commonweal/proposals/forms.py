@@ -45,9 +45,10 @@ class ProposalForm(Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rows: int = MONEY_ROWS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for n in range(1, MONEY_ROWS + 1):
+        self.rows = rows
+        for n in range(1, rows + 1):
             self.fields[f"money_{n}_organisation"] = forms.ChoiceField(
                 label=f"Money line {n}: organisation", required=False
             )
@@ -67,7 +68,7 @@ class ProposalForm(Form):
 
     def money_rows(self) -> list[tuple[str, int, int, int]]:
         out = []
-        for n in range(1, MONEY_ROWS + 1):
+        for n in range(1, self.rows + 1):
             org = self.cleaned_data.get(f"money_{n}_organisation") or ""
             year = self.cleaned_data.get(f"money_{n}_year")
             cost = self.cleaned_data.get(f"money_{n}_cost") or 0
@@ -78,7 +79,7 @@ class ProposalForm(Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        for n in range(1, MONEY_ROWS + 1):
+        for n in range(1, self.rows + 1):
             given = [
                 data.get(f"money_{n}_{k}") not in (None, "", 0)
                 for k in ("organisation", "year", "cost", "saving")

@@ -152,9 +152,14 @@ def board(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _proposal_form(
-    request: HttpRequest, system: System, initial: dict[str, Any] | None = None
+    request: HttpRequest,
+    system: System,
+    initial: dict[str, Any] | None = None,
+    rows: int = forms.MONEY_ROWS,
 ) -> forms.ProposalForm:
-    form = forms.ProposalForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = forms.ProposalForm(
+        request.POST if request.method == "POST" else None, initial=initial, rows=rows
+    )
     actor = Actor.from_user(request.user)
     leads = actions.organisations_for(system)
     mine = [o for o in leads if actor.holds(Permission.MANAGE_PROPOSALS, o)]
@@ -178,7 +183,7 @@ def _proposal_form(
     form.set_choices(
         "indicators", [(i.code, i.name) for _, i, _ in framework_indicators(framework_of(system))]
     )
-    for n in range(1, forms.MONEY_ROWS + 1):
+    for n in range(1, rows + 1):
         form.set_choices(f"money_{n}_organisation", [(o.code, o.name) for o in leads], "None")
     return form
 
@@ -201,9 +206,9 @@ def _proposal_in(form: forms.ProposalForm) -> actions.ProposalIn:
     )
 
 
-def _money_fields() -> dict[str, str]:
+def _money_fields(rows: int = forms.MONEY_ROWS) -> dict[str, str]:
     out = {}
-    for n in range(forms.MONEY_ROWS):
+    for n in range(rows):
         for k in ("organisation", "year", "cost", "saving"):
             out[f"money[{n}].{k}"] = f"money_{n + 1}_{k}"
     return out
@@ -244,7 +249,9 @@ def edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     p = _proposal(system, number)
     snapshot = actions._snapshot(p)
     initial: dict[str, Any] = {k: v for k, v in snapshot.items() if k != "money"}
-    for n, (org, year, cost, saving) in enumerate(snapshot["money"][: forms.MONEY_ROWS], start=1):
+    # Every money line it has, and a spare one: none is lost by saving the page.
+    rows = max(forms.MONEY_ROWS, len(snapshot["money"]) + 1)
+    for n, (org, year, cost, saving) in enumerate(snapshot["money"], start=1):
         initial.update(
             {
                 f"money_{n}_organisation": org,
@@ -253,13 +260,13 @@ def edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 f"money_{n}_saving": f"{saving / 100:.2f}",
             }
         )
-    form = _proposal_form(request, system, initial)
+    form = _proposal_form(request, system, initial, rows)
     if request.method == "POST":
         if form.is_valid():
             done = _attempt(
                 form,
                 lambda: actions.revise(Actor.from_user(request.user), p, _proposal_in(form)),
-                _money_fields(),
+                _money_fields(rows),
             )
             if done is not None:
                 messages.info(request, f"Saved {p.reference}.")
@@ -272,7 +279,7 @@ def edit(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     return render(
         request,
         "proposals/edit.jinja",
-        {"system": system, "form": form, "proposal": p, "money_rows": forms.MONEY_ROWS},
+        {"system": system, "form": form, "proposal": p, "money_rows": rows},
         status=status,
     )
 
