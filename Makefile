@@ -96,6 +96,7 @@ bench: install
 	$(BIN)/python benchmarks/finance_monitoring.py
 	$(BIN)/python benchmarks/pools.py
 	$(BIN)/python benchmarks/outcomes.py
+	$(BIN)/python benchmarks/proposals.py
 
 # Regenerate requirements.lock after changing dependencies in pyproject.toml.
 lock:
