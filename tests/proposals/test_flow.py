@@ -113,6 +113,8 @@ def test_a_devon_proposal_goes_from_draft_to_approved_through_the_four_stages(
     proposal.refresh_from_db()
     assert proposal.state == "approved"
     assert any("15N.R1.decide" in e for e in passage.evidence)
+    # Each stage keeps the figures it was passed on.
+    assert proposal.passages.first().figures == {"cost": 1_200_000_00, "saving": 300_000_00}
     assert [p.target for p in proposal.passages.all()] == [
         "stage-1",
         "stage-2",

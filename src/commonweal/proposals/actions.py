@@ -960,6 +960,11 @@ def evidence(proposal: Proposal, t: rules.Transition) -> Evidence:
     return Evidence(not missing, tuple(found), tuple(missing), tuple(steps))
 
 
+def _figures(proposal: Proposal) -> dict[str, int]:
+    money = list(proposal.money.all())
+    return {"cost": sum(m.cost for m in money), "saving": sum(m.saving for m in money)}
+
+
 def _holds_role(actor: Actor, organisation: Organisation, role: str) -> bool:
     if actor.internal:
         return True
@@ -994,6 +999,8 @@ def advance(actor: Actor, proposal: Proposal, transition: str, *, note: str = ""
         source=proposal.state,
         target=target.code,
         evidence=list(found.found),
+        # The figures the stage was passed on: a later change of money shows against them.
+        figures=_figures(proposal),
         note=note.strip()[:2000],
         by=(actor.person.name if actor.person else actor.label)[:150],
     )

@@ -203,6 +203,7 @@ class Passage(Immutable):
     source = models.SlugField(max_length=60)
     target = models.SlugField(max_length=60)
     evidence = models.JSONField(default=list)  # ["D00012 sign-off at ..."]
+    figures = models.JSONField(default=dict)  # {"cost", "saving"} in pence, when it passed
     note = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)
     by = models.CharField(max_length=150)
