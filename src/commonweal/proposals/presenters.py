@@ -317,8 +317,8 @@ def view(proposal: Proposal, *, public: bool = False) -> View:
         ),
         decisions=decisions,
         money=money,
-        cost=sum(m.cost for m in proposal.money.all()),
-        saving=sum(m.saving for m in proposal.money.all()),
+        cost=sum(m.cost for m in money),
+        saving=sum(m.saving for m in money),
         indicators=tuple(proposal.indicators.order_by("name")),
         history=history,
         sponsors=tuple(o.name for o in proposal.sponsors.order_by("name")),
@@ -409,27 +409,30 @@ class WorkLine:
 
 def programme_plan(programme: Programme) -> tuple[WorkLine, ...]:
     """A programme's proposals with their next step and where it is taken."""
+    proposals = list(programme.proposals.select_related("workflow").order_by("number"))
+    # Each proposal's soonest entry still to be taken: read for them all at once.
+    soonest: dict[int, ForwardPlanItem] = {}
+    for item in (
+        Item.objects.filter(proposal__in=proposals, plan_item__status__in=("planned", "on_agenda"))
+        .select_related("plan_item__meeting__body", "plan_item__body")
+        .order_by("plan_item__due", "pk")
+    ):
+        soonest.setdefault(item.proposal_id, item.plan_item)
+    graphs = {w.pk: actions.graph(w) for w in {p.workflow for p in proposals}}
     out = []
-    for p in programme.proposals.select_related("workflow").order_by("number"):
-        g = actions.graph(p.workflow)
+    for p in proposals:
+        g = graphs[p.workflow_id]
         leaving = [t for t in g.leaving(p.state) if t.code != "withdraw"]
-        plan = (
-            ForwardPlanItem.objects.filter(
-                pk__in=Item.objects.filter(proposal=p).values("plan_item"),
-                status__in=("planned", "on_agenda"),
-            )
-            .select_related("meeting__body", "body")
-            .order_by("due")
-            .first()
-        )
+        plan = soonest.get(p.pk)
+        where = ""
+        if plan is not None:
+            where = str(plan.meeting) if plan.meeting else (plan.body.name if plan.body else "")
         out.append(
             WorkLine(
                 p,
                 g.state(p.state).name,
                 leaving[0].name if leaving else "",
-                str(plan.meeting)
-                if plan and plan.meeting
-                else (plan.body.name if plan and plan.body else ""),
+                where,
                 plan.due if plan else None,
             )
         )
