@@ -37,6 +37,11 @@ OUR_COMMANDS = {
     "export-fingertips": "Write an indicator's values as a Fingertips CSV file",
     "withhold-small-numbers": "Work out again which public figures are withheld (after a new threshold)",
     "assign-pcns": "Assign a system's primary care networks to its places (YAML)",
+    "load-workflow": "Check and load a proposals workflow (YAML)",
+    "load-proposals": "Load a system's proposals set-up: workflow, bodies, programmes, places",
+    "load-level-framework": "Check and load a level-triage tree, scoring framework or catalogue",
+    "triage": "Which level should commission a proposal? (answers YAML in, path and result out)",
+    "score": "Score a proposal: assessors' spread, moderated total, eligibility (YAML in)",
 }
 
 

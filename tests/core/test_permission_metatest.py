@@ -309,7 +309,11 @@ def test_every_page_is_protected_and_only_declared_pages_take_writes(client, uni
     client.force_login(universe.accounts["nobody"])
     for name, args in pages.items():
         url = reverse(name, args=args)
-        if name in MANAGERS_ONLY | KEEPERS_ONLY | PLANNERS_ONLY | ASSURERS_ONLY | PROPOSERS_ONLY:
+        if (
+            name
+            in (MANAGERS_ONLY | KEEPERS_ONLY | PLANNERS_ONLY | ASSURERS_ONLY | PROPOSERS_ONLY)
+            | SUBMITTERS_ONLY
+        ):
             assert client.get(url).status_code == 403, name
             continue
         assert client.get(url).status_code in (200, 302), name
@@ -661,6 +665,12 @@ PAGES |= {
     "proposal-approval": [*PROPOSALS, "{proposal}"],
     "proposal-document": [*PROPOSALS, "{proposal}"],
     "proposal-document-file": [*PROPOSALS, "{proposal}", "{document}"],
+    "proposal-levels": [*PROPOSALS, "{proposal}"],
+    "proposal-triage": [*PROPOSALS, "{proposal}"],
+    "proposal-interest": [*PROPOSALS, "{proposal}"],
+    "proposal-scores": [*PROPOSALS, "{proposal}"],
+    "proposal-moderation": [*PROPOSALS, "{proposal}"],
+    "proposal-scores-csv": [*PROPOSALS, "{proposal}"],
     "public-proposals": PROPOSALS,
     "public-proposals-programme": [*PROPOSALS, "specialist-services"],
     "public-proposal": [*PROPOSALS, "{public_proposal}"],
@@ -673,10 +683,16 @@ PAGE_WRITES |= {
     "proposal-forward",
     "proposal-approval",
     "proposal-document",
+    "proposal-triage",
+    "proposal-interest",
+    "proposal-scores",
+    "proposal-moderation",
 }
 # The edit pages are the lead's; a proposal's documents its partners' (a role in the lead or a
 # sponsor).
 PROPOSERS_ONLY = {"proposal-new", "proposal-edit", "proposal-document-file"}
+# Every assessor's scores: only to assessors who have submitted their own (tests/proposals).
+SUBMITTERS_ONLY = {"proposal-scores-csv"}
 NOT_PROPOSERS = ("nobody", "admin-sel", "analyst-15n", "jo-evans", "clerk-ice")
 
 
@@ -719,6 +735,28 @@ def _proposals() -> dict[str, Any]:
             "Meta stage 4": new("Meta stage 4", "stage-4", 4),
         }
         proposals.keep_document(cl, found["Meta draft"], "business-case", "case.pdf", pdf())
+        # Jo has declared no interest in the stage 1 proposal (so may score it); Torbay's
+        # finance lead has submitted an assessment of the stage 4 one (so may moderate it).
+        from django.contrib.auth import get_user_model
+
+        def person(name: str) -> Actor:
+            return Actor.from_user(get_user_model().objects.get(username=name))
+
+        proposals.declare_interest(person("jo-evans"), found["Meta stage 1"], interest="none")
+        torbay = person("finance-torbay")
+        proposals.declare_interest(torbay, found["Meta stage 4"], interest="none")
+        sheet = {
+            c: 3
+            for c in (
+                "aspirations",
+                "quality-safety",
+                "finance-efficiency",
+                "risk",
+                "delivery-timeline",
+                "contracting-procurement",
+            )
+        }
+        proposals.score(torbay, found["Meta stage 4"], sheet, submit=True)
     draft = found["Meta draft"]
     return {
         "draft": draft,
@@ -738,7 +776,37 @@ PROPOSAL_AT = {
     "/api/systems/{slug}/proposals/{number}/advance": "draft",
     "/api/systems/{slug}/proposals/{number}/forward": "stage1",
     "/api/systems/{slug}/proposals/{number}/approval": "public",
+    "/api/systems/{slug}/proposals/{number}/scores": "stage1",
+    "/api/systems/{slug}/proposals/{number}/moderation": "public",
 }
+NOT_ASSESSORS = ("nobody", "admin-sel", "analyst-15n", "clerk-ice")
+for _path, _body, _allowed, _refused in (
+    (
+        "/api/systems/{slug}/proposals/{number}/triage",
+        lambda u: {"answers": {"national": "Yes", "assessment": "Yes"}},
+        "commissioner-15n",
+        NOT_PROPOSERS,
+    ),
+    (
+        "/api/systems/{slug}/proposals/{number}/interest",
+        lambda u: {"interest": "none"},
+        "jo-evans",
+        NOT_ASSESSORS,
+    ),
+    (
+        "/api/systems/{slug}/proposals/{number}/scores",
+        lambda u: {"scores": {"risk": 4}},
+        "jo-evans",
+        NOT_ASSESSORS,
+    ),
+    (
+        "/api/systems/{slug}/proposals/{number}/moderation",
+        lambda u: {"criterion": "risk", "score": 3, "rationale": "Agreed"},
+        "finance-torbay",
+        (*NOT_ASSESSORS, "jo-evans"),
+    ),
+):
+    API_WRITES[("post", _path)] = Write("post", _path, _body, allowed=_allowed, refused=_refused)
 for _path, _body in (
     ("/api/systems/{slug}/proposals", _proposal_body),
     ("/api/systems/{slug}/proposals/{number}/advance", lambda u: {"transition": "start"}),
@@ -773,6 +841,7 @@ def test_every_api_operation_is_protected(client, universe):
                 "number": str(_proposals()["draft"].number),
                 "period": "2020-21-q4",
                 "place": "north",
+                "pk": "1",
             }
             if path in AREA_CODES:
                 params["code"] = AREA_CODES[path]
@@ -2090,7 +2159,7 @@ def _proposal_cases(u: Any) -> dict[str, Case]:
     from datetime import date, timedelta
 
     from commonweal.proposals import actions as proposals
-    from commonweal.proposals.documents import shipped
+    from commonweal.proposals.documents import shipped, shipped_framework
     from commonweal.registry.actions import example_path
 
     from ..meetings.papers import pdf
@@ -2148,5 +2217,36 @@ def _proposal_cases(u: Any) -> dict[str, Case]:
             lambda a: proposals.advance(a, made["draft"], "start"),
             "commissioner-15n",
             NOT_PROPOSERS,
+        ),
+        "proposals.load_level_framework": Case(
+            lambda a: proposals.read_level_framework(
+                a,
+                "nenc-level.yaml",
+                shipped_framework("nenc-level").read_text().replace("name: Which", "name: Whch"),
+            ),
+            "command line",
+            ("nobody", "admin-15n", "commissioner-15n", "admin-sel"),
+        ),
+        "proposals.triage": Case(
+            lambda a: proposals.triage(a, made["draft"], {"national": "Yes", "assessment": "No"}),
+            "commissioner-15n",
+            NOT_PROPOSERS,
+        ),
+        "proposals.declare_interest": Case(
+            lambda a: proposals.declare_interest(a, made["draft"], interest="none"),
+            "jo-evans",
+            ("nobody", "admin-sel", "analyst-15n", "clerk-ice"),
+        ),
+        "proposals.score": Case(
+            lambda a: proposals.score(a, made["stage1"], {"risk": 2}),
+            "jo-evans",
+            ("nobody", "admin-sel", "analyst-15n", "clerk-ice"),
+        ),
+        "proposals.moderate": Case(
+            lambda a: proposals.moderate(
+                a, made["public"], criterion="risk", score=3, rationale="Agreed"
+            ),
+            "finance-torbay",
+            ("nobody", "admin-sel", "analyst-15n", "clerk-ice", "jo-evans"),
         ),
     }

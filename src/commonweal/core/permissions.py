@@ -58,6 +58,7 @@ class Permission(StrEnum):
     # Proposals: commissioning proposals led by the organisation, their documents, their
     # place on bodies' forward plans and their route to approval (commissioners, executives).
     MANAGE_PROPOSALS = "manage_proposals"
+    ASSESS_PROPOSALS = "assess_proposals"
 
     @property
     def label(self) -> str:
@@ -84,6 +85,7 @@ LABELS = {
     Permission.MANAGE_OUTCOMES: "keep outcomes: frameworks, indicator data and SPC rebase points",
     Permission.MANAGE_ASSURANCE: "run assurance: the framework, assessments, responses to exceptions and quality concerns",
     Permission.MANAGE_PROPOSALS: "manage commissioning proposals: their content, documents, forward plan entries and stages",
+    Permission.ASSESS_PROPOSALS: "assess commissioning proposals against the scoring framework and agree moderated scores",
 }
 
 # What each role grants in the organisation it is held for. Roles with nothing yet gain
@@ -108,6 +110,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_OUTCOMES,
             Permission.MANAGE_ASSURANCE,
             Permission.MANAGE_PROPOSALS,
+            Permission.ASSESS_PROPOSALS,
         }
     ),
     # Commissioners and executives plan the decisions they will bring or take.
@@ -119,9 +122,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_POOLS,
             Permission.MANAGE_ASSURANCE,
             Permission.MANAGE_PROPOSALS,
+            Permission.ASSESS_PROPOSALS,
         }
     ),
-    Role.FINANCE: frozenset({Permission.MANAGE_FINANCE, Permission.MANAGE_POOLS}),
+    # Finance people assess proposals too (the finance and efficiency criterion is theirs).
+    Role.FINANCE: frozenset(
+        {Permission.MANAGE_FINANCE, Permission.MANAGE_POOLS, Permission.ASSESS_PROPOSALS}
+    ),
     Role.ANALYST: frozenset({Permission.MANAGE_OUTCOMES, Permission.MANAGE_ASSURANCE}),
     Role.EXECUTIVE: frozenset(
         {
@@ -130,6 +137,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RECORD_OFFICER_DECISIONS,
             Permission.MANAGE_ASSURANCE,
             Permission.MANAGE_PROPOSALS,
+            Permission.ASSESS_PROPOSALS,
         }
     ),
     # A clerk's role is held for a body: its meetings, and the forward plan of its business.

@@ -25,9 +25,10 @@ from commonweal.core.actions import Actor, action
 from commonweal.core.db import serialise
 from commonweal.core.documents import DocumentError, Located
 from commonweal.core.errors import Conflict, NotPermitted, Problem, Refused
-from commonweal.core.models import Organisation, Role
+from commonweal.core.models import Organisation, Role, in_force
 from commonweal.core.permissions import Permission
 from commonweal.decisions.models import Decision, Finding, Revalidation
+from commonweal.governance.context import governance_for
 from commonweal.governance.documents import DecisionType
 from commonweal.governance.engine.facts import StepKind
 from commonweal.governance.models import Body, Post
@@ -39,10 +40,25 @@ from commonweal.meetings.models import ItemKind, Meeting
 from commonweal.meetings.papers import PaperRefused, inspect
 from commonweal.outcomes.models import Indicator
 from commonweal.registry.actions import stewards
-from commonweal.registry.models import Area, System
+from commonweal.registry.models import Area, AreaResponsibility, System
 
-from . import documents, rules
-from .models import Approval, Document, Item, Money, Passage, Programme, Proposal, Setup, Workflow
+from . import documents, levels, rules, scoring
+from .models import (
+    Approval,
+    Assessment,
+    Document,
+    Framework,
+    Item,
+    Moderation,
+    Money,
+    Passage,
+    PlaceOption,
+    Programme,
+    Proposal,
+    Setup,
+    Triage,
+    Workflow,
+)
 
 MAX_PENCE = 10**14  # a trillion pounds: more than any proposal
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -213,6 +229,22 @@ def load_setup(actor: Actor, located: Located, text: str) -> Setup:
                     f"map the workflow's '{slot}' ({name}) to one or more of {system.name}'s bodies",
                 )
             )
+    frameworks: dict[str, Framework] = {}
+    for kind, code in (
+        (Framework.TRIAGE, doc.triage),
+        (Framework.SCORING, doc.scoring),
+        (Framework.CATALOGUE, doc.catalogue),
+    ):
+        found = _framework_named(actor, kind, code)
+        if found is None:
+            problems.append(
+                located.problem(
+                    ("proposals", kind), f"no {kind} framework '{code}' is loaded or shipped"
+                )
+            )
+        else:
+            frameworks[kind] = found
+    places = _check_places(system, doc, located, bodies, problems)
     if problems:
         raise DocumentError(problems)
     serialise(f"proposals-setup:{system.pk}")
@@ -222,8 +254,25 @@ def load_setup(actor: Actor, located: Located, text: str) -> Setup:
             "workflow": workflows[("proposals", "workflow")],
             "bodies": doc.bodies,
             "document": text,
+            "triage": frameworks[Framework.TRIAGE],
+            "scoring": frameworks[Framework.SCORING],
+            "catalogue": frameworks[Framework.CATALOGUE],
         },
     )
+    PlaceOption.objects.filter(system=system).exclude(
+        area__in=[area for area, *_ in places]
+    ).delete()
+    for area, place_in, board in places:
+        PlaceOption.objects.update_or_create(
+            system=system,
+            area=area,
+            defaults={
+                "option": place_in.option,
+                "board": board,
+                "note": place_in.note,
+                "checked_on": timezone.localdate(),
+            },
+        )
     for i, p in enumerate(doc.programmes):
         Programme.objects.update_or_create(
             system=system,
@@ -242,6 +291,53 @@ def load_setup(actor: Actor, located: Located, text: str) -> Setup:
         f"{setup.workflow.code} version {setup.workflow.version}, {len(doc.programmes)} programmes",
     )
     return setup
+
+
+def partners_of(area: Area, on: date) -> list[Organisation]:
+    """The NHS commissioners and councils responsible for a place on a day: its partners."""
+    return list(
+        Organisation.objects.filter(
+            pk__in=AreaResponsibility.objects.filter(
+                in_force(on), area=area, role__in=("nhs_commissioner", "local_authority")
+            ).values("organisation")
+        ).order_by("code")
+    )
+
+
+def _check_places(
+    system: System,
+    doc: documents.SetupIn,
+    located: Located,
+    bodies: dict[str, Body],
+    problems: list[Problem],
+) -> list[tuple[Area, documents.PlaceIn, Body | None]]:
+    """Each place's option, checked against its partners' schemes in force today: a mismatch is
+    a problem at the place's line, naming it."""
+    if not doc.places:
+        return []
+    today = timezone.localdate()
+    gov = governance_for(system, today)
+    areas = {a.code: a for a in Area.objects.filter(system=system)}
+    out = []
+    for i, p in enumerate(doc.places):
+        where = ("proposals", "places", i)
+        area = areas.get(p.place)
+        if area is None:
+            problems.append(
+                located.problem((*where, "place"), f"{system.name} has no area '{p.place}'")
+            )
+            continue
+        board = bodies.get(p.board) if p.board else None
+        if p.board and board is None:
+            problems.append(
+                located.problem((*where, "board"), f"{system.name} has no body '{p.board}'")
+            )
+            continue
+        partners = [o.code for o in partners_of(area, today)]
+        for message in levels.check_place(gov, p.option, area.code, p.board, partners, today):
+            problems.append(located.problem((*where, "option"), f"{area.name}: {message}"))
+        out.append((area, p, board))
+    return out
 
 
 def read_setup(actor: Actor, source: str | Path, text: str | None = None) -> Setup:
@@ -1023,3 +1119,319 @@ def advance(actor: Actor, proposal: Proposal, transition: str, *, note: str = ""
         after={"state": target.code, "evidence": list(found.found)},
     )
     return passage
+
+
+# Level-triage trees, scoring frameworks and catalogues -----------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadedFramework:
+    framework: Framework
+    unchanged: bool
+
+
+def _store_framework(actor: Actor, located: Located, text: str) -> LoadedFramework:
+    kind, doc, compiled = documents.check_framework(located)
+    header = getattr(doc, {"triage": "tree"}.get(kind, kind))
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    serialise(f"level-framework:{kind}:{header.code}")
+    latest = Framework.objects.filter(kind=kind, code=header.code).order_by("-version").first()
+    if latest is not None and latest.sha256 == sha:
+        return LoadedFramework(latest, True)
+    framework = Framework.objects.create(
+        kind=kind,
+        code=header.code,
+        version=(latest.version + 1) if latest else 1,
+        name=header.name,
+        source=header.source,
+        document=text,
+        sha256=sha,
+        compiled=compiled,
+        loaded_by=actor.label[:150],
+    )
+    actor.record(
+        "level_framework",
+        str(framework.pk),
+        f"Loaded {framework.get_kind_display().lower()} {header.code} as version {framework.version}",
+    )
+    return LoadedFramework(framework, False)
+
+
+@action("proposals.load_level_framework", internal_only=True)
+def load_level_framework(actor: Actor, located: Located, text: str) -> LoadedFramework:
+    """A level-triage tree, scoring framework or catalogue, checked, as a new version (the same
+    text changes nothing). Systems' set-ups take the latest version when loaded."""
+    return _store_framework(actor, located, text)
+
+
+def read_level_framework(
+    actor: Actor, source: str | Path, text: str | None = None
+) -> LoadedFramework:
+    raw = Path(source).read_text(encoding="utf-8") if text is None else text
+    return load_level_framework(actor, documents.read(source, raw), raw)
+
+
+def _framework_named(actor: Actor, kind: str, code: str) -> Framework | None:
+    """The latest loaded version, loading the shipped one if none is."""
+    found = Framework.objects.filter(kind=kind, code=code).order_by("-version").first()
+    if found is not None:
+        return found
+    path = documents.shipped_framework(code)
+    if path is None:
+        return None
+    text = path.read_text(encoding="utf-8")
+    loaded = _store_framework(actor, documents.read(path, text), text).framework
+    return loaded if loaded.kind == kind else None
+
+
+def _setup_framework(proposal: Proposal, kind: str) -> Framework:
+    setup = Setup.objects.filter(system=proposal.system).select_related(kind).first()
+    framework = getattr(setup, kind, None) if setup else None
+    if framework is None:
+        raise Conflict(
+            f"{proposal.system.name}'s proposals set-up names no {kind} framework: "
+            "load the set-up again (commonweal load-proposals)"
+        )
+    return framework
+
+
+def tree(framework: Framework) -> levels.Tree:
+    return documents.compiled_tree(framework.compiled)
+
+
+def framework(framework: Framework) -> scoring.Framework:
+    return documents.compiled_framework(framework.compiled)
+
+
+# Triage -----------------------------------------------------------------------------------------
+
+
+@action("proposals.triage", permission=Permission.MANAGE_PROPOSALS)
+def triage(actor: Actor, proposal: Proposal, answers: dict[str, str], *, note: str = "") -> Triage:
+    """Take the proposal through its system's level-triage tree: the answers on the path are
+    kept with where it ended (system or place level, and the advice). A new triage is a new
+    record; the latest is the proposal's level."""
+    actor.require(proposal.lead, because=f"{proposal.reference}, led by {proposal.lead.name}")
+    fw = _setup_framework(proposal, Framework.TRIAGE)
+    t = tree(fw)
+    answers = {str(k)[:60]: str(v)[:60] for k, v in answers.items()}
+    walked = levels.walk(t, answers)
+    if walked.result is None:
+        q = t.question(walked.problem)
+        assert q is not None
+        offered = " or ".join(f"'{a.answer}'" for a in q.answers)
+        message = (
+            f"Answer {offered}: {q.text}"
+            if walked.missing
+            else f"'{answers.get(q.code, '')}' is not an answer to this question: answer {offered}"
+        )
+        raise Refused.at(("answers", q.code), message)
+    record = Triage.objects.create(
+        proposal=proposal,
+        framework=fw,
+        path=[{"question": s.question, "text": s.text, "answer": s.answer} for s in walked.path],
+        result=walked.result.code,
+        level=walked.result.level,
+        text=walked.result.text,
+        advice=walked.result.advice,
+        note=note.strip()[:2000],
+        by=(actor.person.name if actor.person else actor.label)[:150],
+    )
+    actor.record(
+        "proposal",
+        str(proposal.pk),
+        f"{proposal.reference}: triage by {fw.name} ended at {walked.result.level} level "
+        f"({' → '.join(f'{s.question}: {s.answer}' for s in walked.path)})",
+        after={"triage": record.pk, "result": walked.result.code},
+    )
+    return record
+
+
+# Scoring ----------------------------------------------------------------------------------------
+
+
+def _assessor_name(actor: Actor) -> str:
+    return (actor.person.name if actor.person else actor.label)[:200]
+
+
+def _require_assessor(actor: Actor, proposal: Proposal) -> None:
+    actor.require_any(
+        organisations_for(proposal.system),
+        because=f"assessing {proposal.system.name}'s proposals",
+    )
+    if actor.user is None:
+        raise NotPermitted("Only a person signed in may assess a proposal")
+
+
+def assessment_of(actor: Actor, proposal: Proposal) -> Assessment | None:
+    if actor.user is None:
+        return None
+    fw = Setup.objects.filter(system=proposal.system).values_list("scoring", flat=True).first()
+    return Assessment.objects.filter(proposal=proposal, framework=fw, assessor=actor.user).first()
+
+
+@action("proposals.declare_interest", permission=Permission.ASSESS_PROPOSALS)
+def declare_interest(
+    actor: Actor, proposal: Proposal, *, interest: str, detail: str = ""
+) -> Assessment:
+    """An assessor's declaration of interests in the proposal, made before scoring. Any interest
+    means the assessor cannot score it. It may be changed until the assessment is submitted;
+    declaring an interest then sets aside any scores already saved."""
+    _require_assessor(actor, proposal)
+    if interest not in dict(Assessment.INTERESTS):
+        raise Refused.at(
+            "interest", f"Choose one of: {', '.join(dict(Assessment.INTERESTS).values())}"
+        )
+    if interest != "none" and not detail.strip():
+        raise Refused.at("detail", "Say what the interest is")
+    fw = _setup_framework(proposal, Framework.SCORING)
+    serialise(f"assessment:{proposal.pk}:{actor.user.pk}")  # type: ignore[union-attr]
+    found = Assessment.objects.filter(proposal=proposal, framework=fw, assessor=actor.user).first()
+    if found is not None and found.submitted:
+        raise Conflict("Your assessment is submitted: it no longer changes")
+    if found is None:
+        found = Assessment(proposal=proposal, framework=fw, assessor=actor.user)
+    before = {"interest": found.interest, "scores": dict(found.scores)} if found.pk else None
+    found.name = _assessor_name(actor)
+    found.interest = interest
+    found.interest_detail = detail.strip()[:2000]
+    if interest != "none":
+        found.scores, found.comments = {}, {}
+    found.save()
+    actor.record(
+        "assessment",
+        str(found.pk),
+        f"{proposal.reference}: {found.name} declared "
+        f"{found.get_interest_display().lower()}"
+        + (" and cannot score it" if interest != "none" else ""),
+        before=before,
+        after={"interest": interest},
+    )
+    return found
+
+
+@action("proposals.score", permission=Permission.ASSESS_PROPOSALS)
+def score(
+    actor: Actor,
+    proposal: Proposal,
+    scores: dict[str, Any],
+    *,
+    comments: dict[str, str] | None = None,
+    submit: bool = False,
+) -> Assessment:
+    """Save an assessor's scores (some may be left for later); submitting needs every
+    criterion scored, and then the assessment no longer changes."""
+    _require_assessor(actor, proposal)
+    fw = _setup_framework(proposal, Framework.SCORING)
+    spec = framework(fw)
+    a = (
+        Assessment.objects.select_for_update()
+        .filter(proposal=proposal, framework=fw, assessor=actor.user)
+        .first()
+    )
+    if a is None:
+        raise Refused.at("interest", "Declare your interests in this proposal before scoring it")
+    if a.conflicted:
+        raise NotPermitted(
+            f"You declared a {a.get_interest_display().lower()} in {proposal.reference}: "
+            "a conflicted assessor cannot score it"
+        )
+    if a.submitted:
+        raise Conflict("Your assessment is submitted: it no longer changes")
+    problems = scoring.score_problems(spec, scores)
+    if problems:
+        raise Refused(
+            "The scores were refused; nothing was saved.",
+            [Problem(f"scores.{code}"[:80], message) for code, message in problems],
+        )
+    merged = {**a.scores}
+    for code, value in scores.items():
+        if value is None:
+            merged.pop(code, None)
+        else:
+            merged[code] = value
+    notes = {**a.comments}
+    for code, text in (comments or {}).items():
+        if spec.criterion(code) is None:
+            raise Refused.at(("comments", code[:60]), f"no criterion '{code[:60]}'")
+        if text.strip():
+            notes[code] = text.strip()[:2000]
+        else:
+            notes.pop(code, None)
+    before = dict(a.scores)
+    a.scores, a.comments = merged, notes
+    if submit:
+        missing = [c.name for c in spec.criteria if c.code not in merged]
+        if missing:
+            raise Refused(
+                "Score every criterion before submitting; your scores were not saved.",
+                [
+                    Problem(f"scores.{c.code}", f"no score for '{c.name}'")
+                    for c in spec.criteria
+                    if c.code not in merged
+                ],
+            )
+        a.submitted = timezone.now()
+    a.name = _assessor_name(actor)
+    a.save()
+    actor.record(
+        "assessment",
+        str(a.pk),
+        f"{proposal.reference}: {a.name} {'submitted' if submit else 'saved'} scores "
+        f"({len(merged)} of {len(spec.criteria)} criteria)",
+        before={"scores": before},
+        after={"scores": merged, "submitted": bool(a.submitted)},
+    )
+    return a
+
+
+@action("proposals.moderate", permission=Permission.ASSESS_PROPOSALS)
+def moderate(
+    actor: Actor, proposal: Proposal, *, criterion: str, score: int, rationale: str
+) -> Moderation:
+    """The moderated score for one criterion, agreed with a rationale, by an assessor who has
+    submitted (and so may see the others' scores). The total is derived from these."""
+    _require_assessor(actor, proposal)
+    fw = _setup_framework(proposal, Framework.SCORING)
+    spec = framework(fw)
+    mine = Assessment.objects.filter(proposal=proposal, framework=fw, assessor=actor.user).first()
+    if mine is None or mine.submitted is None or mine.conflicted:
+        raise NotPermitted(
+            "Moderation is by assessors who have submitted their own assessment of "
+            f"{proposal.reference} and declared no interest in it"
+        )
+    c = spec.criterion(criterion)
+    if c is None:
+        raise Refused.at(
+            "criterion",
+            f"no criterion '{criterion[:60]}'; the criteria are "
+            + ", ".join(x.code for x in spec.criteria),
+        )
+    problems = scoring.score_problems(spec, {criterion: score})
+    if problems:
+        raise Refused.at("score", problems[0][1])
+    if not rationale.strip():
+        raise Refused.at("rationale", "Give the rationale for the moderated score")
+    m = Moderation.objects.create(
+        proposal=proposal,
+        framework=fw,
+        criterion=c.code,
+        score=score,
+        rationale=rationale.strip()[:4000],
+        by=_assessor_name(actor)[:150],
+    )
+    actor.record(
+        "proposal",
+        str(proposal.pk),
+        f"{proposal.reference}: moderated '{c.name}' at {score}",
+        after={"moderation": m.pk, "criterion": c.code, "score": score},
+    )
+    return m
+
+
+def moderated(proposal: Proposal, fw: Framework) -> dict[str, Moderation]:
+    """The latest moderation of each criterion."""
+    latest: dict[str, Moderation] = {}
+    for m in Moderation.objects.filter(proposal=proposal, framework=fw).order_by("-at", "-id"):
+        latest.setdefault(m.criterion, m)
+    return latest

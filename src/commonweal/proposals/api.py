@@ -8,15 +8,16 @@ from typing import Any
 from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from pydantic import StrictInt
 
 from commonweal.core.actions import Actor
 from commonweal.core.documents import Strict
-from commonweal.core.errors import NotFound
+from commonweal.core.errors import NotFound, NotPermitted
 from commonweal.core.money import Pounds
 from commonweal.registry.models import System
 
-from . import actions, presenters
-from .models import Proposal
+from . import actions, assessing, presenters
+from .models import Assessment, Proposal
 
 router = Router(tags=["proposals"])
 MAX_NUMBER = 2**31 - 1
@@ -248,3 +249,134 @@ def approval(request: HttpRequest, slug: str, number: int, body: ApprovalIn) -> 
     )
     p.refresh_from_db()
     return 201, _out(p)
+
+
+# The right level, and scoring ------------------------------------------------------------------
+
+
+class TriageIn(Strict):
+    answers: dict[str, str] = Field(max_length=50)
+    note: str = Field(default="", max_length=2000)
+
+
+class InterestIn(Strict):
+    interest: str = Field(
+        max_length=40,
+        description="none, financial, non_financial_professional, non_financial_personal or indirect",
+    )
+    detail: str = Field(default="", max_length=2000)
+
+
+class ScoresIn(Strict):
+    scores: dict[str, StrictInt | None] = Field(default_factory=dict, max_length=50)
+    comments: dict[str, str] = Field(default_factory=dict, max_length=50)
+    submit: bool = False
+
+
+class ModerationIn(Strict):
+    criterion: str = Field(min_length=1, max_length=60)
+    score: StrictInt
+    rationale: str = Field(min_length=1, max_length=4000)
+
+
+def _levels(request: HttpRequest, p: Proposal) -> dict[str, Any]:
+    return assessing.as_json(assessing.levels_view(p, Actor.from_user(request.user)))
+
+
+@router.get(
+    "/systems/{slug}/proposals/{number}/levels",
+    response=dict[str, Any],
+    summary="A proposal's level triage, its place's option and its scoring (blind)",
+    description="Other assessors' scores, the spread and the moderated scores are withheld "
+    "(null) until you have submitted your own assessment, or every criterion is moderated.",
+)
+def levels_of(request: HttpRequest, slug: str, number: int) -> dict[str, Any]:
+    return _levels(request, _proposal(slug, number))
+
+
+@router.post(
+    "/systems/{slug}/proposals/{number}/triage",
+    response={201: dict[str, Any]},
+    summary="Take the proposal through its system's level-triage tree",
+    description="Answers by question code; 422 names the first question on the path without a "
+    "valid answer. Needs manage_proposals in the lead organisation.",
+)
+def triage(request: HttpRequest, slug: str, number: int, body: TriageIn) -> Any:
+    p = _proposal(slug, number)
+    actions.triage(Actor.from_user(request.user), p, body.answers, note=body.note)
+    return 201, _levels(request, p)
+
+
+@router.post(
+    "/systems/{slug}/proposals/{number}/interest",
+    response={201: dict[str, Any]},
+    summary="Declare your interests in the proposal before scoring it",
+    description="Any interest means you cannot score it. Needs assess_proposals in one of the "
+    "system's organisations.",
+)
+def interest(request: HttpRequest, slug: str, number: int, body: InterestIn) -> Any:
+    p = _proposal(slug, number)
+    actions.declare_interest(
+        Actor.from_user(request.user), p, interest=body.interest, detail=body.detail
+    )
+    return 201, _levels(request, p)
+
+
+@router.post(
+    "/systems/{slug}/proposals/{number}/scores",
+    response={201: dict[str, Any]},
+    summary="Save your scores (incomplete if you like); submit when every criterion is scored",
+)
+def scores(request: HttpRequest, slug: str, number: int, body: ScoresIn) -> Any:
+    p = _proposal(slug, number)
+    actions.score(
+        Actor.from_user(request.user),
+        p,
+        body.scores,
+        comments=body.comments,
+        submit=body.submit,
+    )
+    return 201, _levels(request, p)
+
+
+@router.post(
+    "/systems/{slug}/proposals/{number}/moderation",
+    response={201: dict[str, Any]},
+    summary="Agree the moderated score for a criterion, with the rationale",
+    description="Only assessors who have submitted and declared no interest moderate.",
+)
+def moderation(request: HttpRequest, slug: str, number: int, body: ModerationIn) -> Any:
+    p = _proposal(slug, number)
+    actions.moderate(
+        Actor.from_user(request.user),
+        p,
+        criterion=body.criterion,
+        score=body.score,
+        rationale=body.rationale,
+    )
+    return 201, _levels(request, p)
+
+
+@router.get(
+    "/systems/{slug}/proposals/{number}/assessments/{pk}",
+    response=dict[str, Any],
+    summary="One assessment: yours, or another's once yours is submitted",
+    description="403 for another assessor's scores until you have submitted your own.",
+)
+def assessment(request: HttpRequest, slug: str, number: int, pk: int) -> dict[str, Any]:
+    p = _proposal(slug, number)
+    a = Assessment.objects.filter(proposal=p, pk=pk).first() if 0 < pk <= MAX_NUMBER else None
+    if a is None:
+        raise NotFound.at("pk", f"{p.reference} has no assessment {pk}")
+    if not assessing.may_see_assessment(Actor.from_user(request.user), a):
+        raise NotPermitted(
+            "Another assessor's scores are shown only to assessors who have submitted their own"
+        )
+    return {
+        "id": a.pk,
+        "assessor": a.name,
+        "interest": a.interest,
+        "scores": a.scores,
+        "comments": a.comments,
+        "submitted": a.submitted.isoformat() if a.submitted else None,
+    }

@@ -10,7 +10,10 @@ class ProposalsConfig(AppConfig):
     def ready(self) -> None:
         import commonweal.proposals.actions  # noqa: F401
         from commonweal.meetings.presenters import PLAN_ITEM_LINKS
+        from commonweal.registry.presenters import AREA_SECTIONS
 
+        from .assessing import place_section
         from .presenters import plan_links
 
         PLAN_ITEM_LINKS.append(plan_links)
+        AREA_SECTIONS.append(place_section)

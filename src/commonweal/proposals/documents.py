@@ -37,8 +37,9 @@ clinical programmes (each may run a workflow of its own).
         - {code: specialist-services, name: Specialist services, remit: [...], workflow: ...}
 """
 
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -51,11 +52,13 @@ from commonweal.core.documents import (
 )
 from commonweal.core.errors import Problem
 
-from . import rules
+from . import levels, rules, scoring
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 SHIPPED = Path(__file__).parent / "workflows"
+FRAMEWORKS = Path(__file__).parent / "frameworks"
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 OUTCOMES = ("recommendation", "sign_off", "consultation", "decision")
 # The roles that manage proposals (a transition's role is checked as well as the permission).
@@ -171,11 +174,31 @@ class ProgrammeIn(Strict):
     workflow: Slug | None = None
 
 
+# South East London's options for how far council and NHS decide together at a place (seed 004).
+OPTIONS = {
+    "greater_involvement": "Greater involvement: separate plans, separate budgets",
+    "aligned_commissioning": "Aligned commissioning: aligned plans, separate budgets",
+    "joint_commissioning": "Joint commissioning: aligned plan, aligned or delegated budget",
+}
+
+
+class PlaceIn(Strict):
+    place: Slug
+    option: Literal[tuple(OPTIONS)]  # type: ignore[valid-type]
+    board: Slug | None = None  # the place based board
+    note: Annotated[str, Field(max_length=1000)] = ""
+
+
 class SetupIn(Strict):
     system: Slug
     workflow: Slug
     bodies: dict[Slug, list[Slug]] = Field(default_factory=dict)
     programmes: list[ProgrammeIn] = Field(default_factory=list, max_length=50)
+    # The level-triage tree, scoring framework and catalogue of functions (shipped codes).
+    triage: Slug = "nenc-level"
+    scoring: Slug = "nenc-scoring"
+    catalogue: Slug = "lsc-functions"
+    places: list[PlaceIn] = Field(default_factory=list, max_length=100)
 
 
 class SetupDocument(Strict):
@@ -192,6 +215,22 @@ def check_setup(located: Located) -> SetupIn:
                 located.problem(("proposals", "programmes", i, "code"), f"'{p.code}' appears twice")
             )
         seen.add(p.code)
+    places: set[str] = set()
+    for i, place in enumerate(doc.places):
+        if place.place in places:
+            problems.append(
+                located.problem(
+                    ("proposals", "places", i, "place"), f"'{place.place}' appears twice"
+                )
+            )
+        places.add(place.place)
+        if place.option == "joint_commissioning" and not place.board:
+            problems.append(
+                located.problem(
+                    ("proposals", "places", i, "board"),
+                    "joint commissioning needs the place based board that decides for the partners",
+                )
+            )
     if problems:
         raise DocumentError(problems)
     return doc
@@ -199,3 +238,232 @@ def check_setup(located: Located) -> SetupIn:
 
 def read(source: str | Path, text: str | bytes | None = None) -> Located:
     return read_yaml(source, text)
+
+
+# Level-triage trees, scoring frameworks and catalogues of functions ---------------------------
+
+
+class FrameworkHeader(Strict):
+    code: Slug
+    name: Name
+    source: str = ""
+
+
+class TreeHeader(FrameworkHeader):
+    start: Slug
+
+
+class AnswerIn(Strict):
+    answer: Annotated[str, Field(min_length=1, max_length=60)]
+    next: Slug
+
+
+class QuestionIn(Strict):
+    code: Slug
+    text: Text
+    help: Annotated[str, Field(max_length=2000)] = ""
+    answers: list[AnswerIn] = Field(default_factory=list, max_length=10)
+
+
+class ResultIn(Strict):
+    code: Slug
+    level: Literal[levels.LEVELS]  # type: ignore[valid-type]
+    text: Text
+    advice: Annotated[str, Field(max_length=2000)] = ""
+
+
+class TreeDocument(Strict):
+    tree: TreeHeader
+    questions: list[QuestionIn] = Field(min_length=1, max_length=50)
+    results: list[ResultIn] = Field(min_length=1, max_length=50)
+
+
+def tree_of(doc: TreeDocument) -> levels.Tree:
+    return levels.Tree(
+        start=doc.tree.start,
+        questions=tuple(
+            levels.Question(
+                q.code, q.text, tuple(levels.Answer(a.answer, a.next) for a in q.answers), q.help
+            )
+            for q in doc.questions
+        ),
+        results=tuple(levels.Result(r.code, r.level, r.text, r.advice) for r in doc.results),
+    )
+
+
+class ScaleIn(Strict):
+    score: int
+    name: Name
+
+
+class ScoringHeader(FrameworkHeader):
+    minimum: Decimal = Field(ge=0, le=10_000)
+    wording: Annotated[str, Field(max_length=500)] = ""
+    scale: list[ScaleIn] = Field(default_factory=list, max_length=5)
+
+
+class DescriptorIn(Strict):
+    score: int
+    text: Text
+
+
+class CriterionIn(Strict):
+    code: Slug
+    name: Name
+    weight: Decimal = Field(default=Decimal(1), ge=0, le=100)
+    descriptors: list[DescriptorIn] = Field(default_factory=list, max_length=10)
+
+
+class ScoringDocument(Strict):
+    scoring: ScoringHeader
+    criteria: list[CriterionIn] = Field(min_length=1, max_length=30)
+
+
+def framework_of(doc: ScoringDocument) -> scoring.Framework:
+    return scoring.Framework(
+        criteria=tuple(
+            scoring.Criterion(
+                c.code, c.name, tuple((d.score, d.text) for d in c.descriptors), c.weight
+            )
+            for c in doc.criteria
+        ),
+        minimum=doc.scoring.minimum,
+        wording=doc.scoring.wording,
+    )
+
+
+class HeadingIn(Strict):
+    code: Slug
+    name: Name
+    level: Literal[levels.LEVELS]  # type: ignore[valid-type]
+
+
+class FunctionIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=500)]
+    heading: Slug
+    terms: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
+class CatalogueHeader(FrameworkHeader):
+    wording: Annotated[str, Field(max_length=500)] = ""
+
+
+class CatalogueDocument(Strict):
+    catalogue: CatalogueHeader
+    headings: list[HeadingIn] = Field(min_length=1, max_length=10)
+    functions: list[FunctionIn] = Field(min_length=1, max_length=200)
+
+
+KINDS = {"tree": "triage", "scoring": "scoring", "catalogue": "catalogue"}
+
+
+def kind_of(located: Located) -> str:
+    """Which kind of framework a document holds, by its first key."""
+    data = located.data if isinstance(located.data, dict) else {}
+    for key, kind in KINDS.items():
+        if key in data:
+            return kind
+    raise DocumentError(
+        [located.problem((), "a framework document starts with tree:, scoring: or catalogue:")]
+    )
+
+
+def check_framework(located: Located) -> tuple[str, Any, dict[str, Any]]:
+    """(kind, document, compiled plain data) for a tree, scoring framework or catalogue, or a
+    DocumentError naming every problem."""
+    kind = kind_of(located)
+    problems: list[Problem] = []
+    doc: Any
+    if kind == "triage":
+        doc = validate(located, TreeDocument)
+        problems += [located.problem(loc, m) for loc, m in levels.check_tree(tree_of(doc))]
+    elif kind == "scoring":
+        doc = validate(located, ScoringDocument)
+        problems += [
+            located.problem(loc, m) for loc, m in scoring.check_framework(framework_of(doc))
+        ]
+        for i, s in enumerate(doc.scoring.scale):
+            if s.score not in range(1, 6):
+                problems.append(
+                    located.problem(
+                        ("scoring", "scale", i, "score"),
+                        f"score {s.score} is outside the scale 1–5",
+                    )
+                )
+    else:
+        doc = validate(located, CatalogueDocument)
+        headings = {h.code for h in doc.headings}
+        for i, f in enumerate(doc.functions):
+            if f.heading not in headings:
+                problems.append(
+                    located.problem(
+                        ("functions", i, "heading"),
+                        f"unknown heading '{f.heading}'; the headings are {', '.join(sorted(headings))}",
+                    )
+                )
+    if problems:
+        raise DocumentError(sorted(problems, key=lambda p: p.line or 0))
+    return kind, doc, doc.model_dump(mode="json", by_alias=True)
+
+
+def shipped_framework(code: str) -> Path | None:
+    path = FRAMEWORKS / f"{code}.yaml"
+    return path if path.is_file() else None
+
+
+def compiled_tree(data: dict[str, Any]) -> levels.Tree:
+    return tree_of(TreeDocument.model_validate(data))
+
+
+def compiled_framework(data: dict[str, Any]) -> scoring.Framework:
+    return framework_of(ScoringDocument.model_validate(data))
+
+
+def compiled_functions(data: dict[str, Any]) -> list[levels.Function]:
+    doc = CatalogueDocument.model_validate(data)
+    return [levels.Function(f.name, f.heading, tuple(f.terms)) for f in doc.functions]
+
+
+# Documents holding one proposal's answers or scores (the command line) ---------------------------
+
+INTERESTS = (
+    "none",
+    "financial",
+    "non_financial_professional",
+    "non_financial_personal",
+    "indirect",
+)
+
+
+class TriageSheet(Strict):
+    proposal: Name
+    tree: Annotated[str, Field(min_length=1, max_length=300)] = "nenc-level"
+    answers: dict[Slug, Annotated[str, Field(max_length=60)]] = Field(default_factory=dict)
+
+
+class TriageSheetDocument(Strict):
+    triage: TriageSheet
+
+
+class AssessorIn(Strict):
+    name: Name
+    interest: Literal[INTERESTS] = "none"  # type: ignore[valid-type]
+    scores: dict[Slug, int | None] = Field(default_factory=dict)
+
+
+class ModeratedIn(Strict):
+    score: int
+    rationale: Text
+
+
+class ScoreSheet(Strict):
+    proposal: Name
+    framework: Annotated[str, Field(min_length=1, max_length=300)] = "nenc-scoring"
+    assessors: list[AssessorIn] = Field(default_factory=list, max_length=50)
+    moderated: dict[Slug, ModeratedIn] = Field(default_factory=dict)
+
+
+class ScoreSheetDocument(Strict):
+    scoring: ScoreSheet

@@ -142,3 +142,115 @@ class AdvanceForm(Form):
         if not value or len(value) > 60:
             raise ValidationError("Choose the step to take")
         return str(value)
+
+
+class TriageForm(Form):
+    """One radio question per question of the tree; only the answers on the path are used."""
+
+    note = forms.CharField(
+        label="Note (optional)",
+        help_text="For example, which body supported the system-level solution",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, questions: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        notes = self.fields.pop("note")
+        for q in questions:
+            self.fields[f"q_{q.code}"] = forms.ChoiceField(
+                label=q.text,
+                help_text=q.help,
+                required=False,
+                choices=[(a.answer, a.answer) for a in q.answers],
+                widget=forms.RadioSelect,
+            )
+        self.fields["note"] = notes
+
+    def answers(self) -> dict[str, str]:
+        return {
+            name[2:]: value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("q_") and value
+        }
+
+
+INTEREST_CHOICES = [
+    ("none", "I have no interest in this proposal"),
+    ("financial", "Financial interest"),
+    ("non_financial_professional", "Non-financial professional interest"),
+    ("non_financial_personal", "Non-financial personal interest"),
+    ("indirect", "Indirect interest (a close family member or business partner has one)"),
+]
+
+
+class InterestForm(Form):
+    interest = forms.ChoiceField(
+        label="Your interests in this proposal",
+        choices=INTEREST_CHOICES,
+        widget=forms.RadioSelect,
+        help_text="NHS England's categories. With any interest you cannot score the proposal.",
+    )
+    detail = forms.CharField(
+        label="What is the interest?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class ScoresForm(Form):
+    """A score (optional until submitting) and a comment per criterion."""
+
+    def __init__(self, *args: Any, criteria: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for c in criteria:
+            self.fields[f"s_{c.code}"] = forms.TypedChoiceField(
+                label=c.name,
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[
+                    (
+                        str(n),
+                        f"{n}{f' ({name})' if name else ''}: {text or 'no descriptor in the framework'}",
+                    )
+                    for n, name, text in c.descriptors
+                ],
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"c_{c.code}"] = forms.CharField(
+                label=f"Comment on '{c.name}' (optional)",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                max_length=2000,
+                required=False,
+            )
+
+    def scores(self) -> dict[str, int | None]:
+        return {
+            name[2:]: value for name, value in self.cleaned_data.items() if name.startswith("s_")
+        }
+
+    def comments(self) -> dict[str, str]:
+        return {
+            name[2:]: value or ""
+            for name, value in self.cleaned_data.items()
+            if name.startswith("c_")
+        }
+
+
+class ModerationForm(Form):
+    criterion = forms.ChoiceField(label="Criterion")
+    score = forms.TypedChoiceField(
+        label="Moderated score",
+        coerce=int,
+        choices=[(str(n), str(n)) for n in range(1, 6)],
+        widget=forms.RadioSelect,
+    )
+    rationale = forms.CharField(
+        label="Rationale",
+        help_text="Why the moderators agreed this score",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )

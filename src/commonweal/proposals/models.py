@@ -3,6 +3,7 @@ clinical programmes, the proposals themselves, their money by year, documents, t
 that take them to bodies' meetings, the governance route asked for stage 4, and the history of
 the stages they passed (a record of what happened: never changed)."""
 
+from django.conf import settings
 from django.db import models
 
 from commonweal.core.models import Immutable, Organisation
@@ -36,6 +37,40 @@ class Workflow(Immutable):
         return f"{self.name} (version {self.version})"
 
 
+class Framework(Immutable):
+    """One loaded version of a level-triage tree, a scoring framework or a catalogue of functions.
+    A changed document is a new version; triages and assessments keep the version they used."""
+
+    TRIAGE, SCORING, CATALOGUE = "triage", "scoring", "catalogue"
+    KINDS = [
+        (TRIAGE, "Level-triage tree"),
+        (SCORING, "Scoring framework"),
+        (CATALOGUE, "Catalogue"),
+    ]
+
+    kind = models.CharField(max_length=12, choices=KINDS)
+    code = models.SlugField(max_length=60)
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    source = models.TextField(blank=True)
+    document = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    compiled = models.JSONField()
+    loaded = models.DateTimeField(auto_now_add=True)
+    loaded_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["kind", "code", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "code", "version"], name="one_level_framework_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (version {self.version})"
+
+
 class Setup(models.Model):
     """How a system runs its proposals: the workflow (latest version of that code at loading),
     and its own bodies for the bodies the workflows name."""
@@ -43,8 +78,43 @@ class Setup(models.Model):
     system = models.OneToOneField(System, on_delete=models.PROTECT, related_name="+")
     workflow = models.ForeignKey(Workflow, on_delete=models.PROTECT, related_name="+")
     bodies = models.JSONField(default=dict)  # workflow body code -> [body codes]
+    triage = models.ForeignKey(
+        Framework, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    scoring = models.ForeignKey(
+        Framework, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    catalogue = models.ForeignKey(
+        Framework, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     document = models.TextField()
     loaded = models.DateTimeField(auto_now=True)
+
+
+class PlaceOption(models.Model):
+    """How far council and NHS decide together at a place (South East London's options, seed
+    004), checked against the partners' schemes when the set-up is loaded."""
+
+    GREATER, ALIGNED, JOINT = "greater_involvement", "aligned_commissioning", "joint_commissioning"
+    OPTIONS = [
+        (GREATER, "Greater involvement"),
+        (ALIGNED, "Aligned commissioning"),
+        (JOINT, "Joint commissioning"),
+    ]
+
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    option = models.CharField(max_length=30, choices=OPTIONS)
+    board = models.ForeignKey(
+        Body, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    checked_on = models.DateField()
+    loaded = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["system", "area__name"]
+        constraints = [models.UniqueConstraint(fields=["system", "area"], name="one_place_option")]
 
 
 class Programme(models.Model):
@@ -210,3 +280,78 @@ class Passage(Immutable):
 
     class Meta:
         ordering = ["proposal", "at", "id"]
+
+
+class Triage(Immutable):
+    """A proposal taken through a level-triage tree: the answers on the path, where it ended.
+    Asking again is a new record; the latest is the proposal's current level."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="triages")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
+    path = models.JSONField()  # [{"question", "text", "answer"}]
+    result = models.SlugField(max_length=60)
+    level = models.CharField(max_length=12)
+    text = models.TextField()
+    advice = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["proposal", "-at", "-id"]
+
+
+class Assessment(models.Model):
+    """One assessor's scores for a proposal against a scoring framework. Interests come first;
+    a conflicted assessor scores nothing. Scores may be saved incomplete; once submitted the
+    assessment no longer changes."""
+
+    INTERESTS = [
+        ("none", "No interest"),
+        ("financial", "Financial interest"),
+        ("non_financial_professional", "Non-financial professional interest"),
+        ("non_financial_personal", "Non-financial personal interest"),
+        ("indirect", "Indirect interest"),
+    ]
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="assessments")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    interest = models.CharField(max_length=30, choices=INTERESTS)
+    interest_detail = models.TextField(blank=True)
+    declared = models.DateTimeField(auto_now_add=True)
+    scores = models.JSONField(default=dict)  # {criterion code: score}
+    comments = models.JSONField(default=dict)  # {criterion code: text}
+    submitted = models.DateTimeField(null=True, blank=True)
+    changed = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["proposal", "declared", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "framework", "assessor"], name="one_assessment_each"
+            )
+        ]
+
+    @property
+    def conflicted(self) -> bool:
+        return self.interest != "none"
+
+
+class Moderation(Immutable):
+    """The score the moderators agreed for one criterion, with their rationale. A later
+    moderation of the same criterion replaces it; both stay on record."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="moderations")
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="+")
+    criterion = models.SlugField(max_length=60)
+    score = models.PositiveSmallIntegerField()
+    rationale = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["proposal", "criterion", "-at", "-id"]

@@ -21,3 +21,12 @@ urlpatterns = [
         name="proposal-document-file",
     ),
 ]
+
+urlpatterns += [
+    path(ROOT + "<int:number>/level-and-scoring/", views.levels, name="proposal-levels"),
+    path(ROOT + "<int:number>/triage/", views.triage, name="proposal-triage"),
+    path(ROOT + "<int:number>/interest/", views.interest, name="proposal-interest"),
+    path(ROOT + "<int:number>/scores/", views.scores, name="proposal-scores"),
+    path(ROOT + "<int:number>/moderation/", views.moderation, name="proposal-moderation"),
+    path(ROOT + "<int:number>/scores.csv", views.scores_csv, name="proposal-scores-csv"),
+]

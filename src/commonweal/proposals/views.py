@@ -31,7 +31,7 @@ from commonweal.meetings.views import CONTENT_TYPES
 from commonweal.outcomes.presenters import framework_indicators, framework_of
 from commonweal.registry.models import Area, System
 
-from . import actions, forms, presenters
+from . import actions, assessing, forms, presenters
 from .models import Document, Programme, Proposal, Setup
 
 GET_POST = require_http_methods(["GET", "HEAD", "POST"])
@@ -314,6 +314,8 @@ def proposal_page(
         "approval_form": bound.get("approval") or forms.ApprovalForm(),
         "advance_form": bound.get("advance") or forms.AdvanceForm(),
         "failed": next(iter(bound), ""),
+        "level": None if public else p.triages.first(),
+        "place_option": None if public else assessing.place_option(p),
     }
     status = 400 if bound else 200
     return render(request, "proposals/proposal.jinja", context, status=status)
@@ -503,3 +505,150 @@ def work_plan(request: HttpRequest, slug: str) -> HttpResponse:
             "sittings": presenters.work_plan(system, body),
         },
     )
+
+
+# The right level, and scoring ------------------------------------------------------------------
+
+
+def levels_page(
+    request: HttpRequest, slug: str, number: int, bound: dict[str, Form] | None = None
+) -> HttpResponse:
+    system = _system(slug)
+    p = _proposal(system, number)
+    actor = Actor.from_user(request.user)
+    v = assessing.levels_view(p, actor)
+    bound = bound or {}
+    moderation_form = bound.get("moderation") or forms.ModerationForm()
+    moderation_form.set_choices("criterion", [(c.code, c.name) for c in v.criteria], "Choose")
+    initial_scores: dict[str, Any] = {
+        f"s_{c.code}": c.mine for c in v.criteria if c.mine is not None
+    }
+    initial_scores |= {f"c_{c.code}": c.comment for c in v.criteria if c.comment}
+    context = {
+        "system": system,
+        "p": p,
+        "v": v,
+        "names": _names(False),
+        "triage_form": bound.get("triage") or forms.TriageForm(questions=v.questions),
+        "interest_form": bound.get("interest")
+        or forms.InterestForm(
+            initial={"interest": v.mine.interest, "detail": v.mine.interest_detail}
+            if v.mine
+            else None
+        ),
+        "scores_form": bound.get("scores")
+        or forms.ScoresForm(criteria=v.criteria, initial=initial_scores),
+        "moderation_form": moderation_form,
+        "failed": next(iter(bound), ""),
+    }
+    return render(request, "proposals/levels.jinja", context, status=400 if bound else 200)
+
+
+@require_safe
+def levels(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    return levels_page(request, slug, number)
+
+
+def _levels_post(
+    request: HttpRequest,
+    slug: str,
+    number: int,
+    name: str,
+    make: Callable[[Proposal, Any], Form],
+    do: Callable[[Proposal, Actor, Form], str],
+) -> HttpResponse:
+    system = _system(slug)
+    p = _proposal(system, number)
+    here = reverse("proposal-levels", args=[slug, number])
+    if request.method != "POST":
+        return HttpResponseRedirect(here)
+    actor = Actor.from_user(request.user)
+    form = make(p, request.POST)
+    if form.is_valid():
+        said = _attempt(form, lambda: do(p, actor, form))
+        if said is not None:
+            messages.info(request, said)
+            return HttpResponseRedirect(here + f"#{name}")
+    return levels_page(request, slug, number, {name: form})
+
+
+@GET_POST
+def triage(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    def make(p: Proposal, data: Any) -> Form:
+        return forms.TriageForm(
+            data, questions=assessing.levels_view(p, Actor.from_user(request.user)).questions
+        )
+
+    def do(p: Proposal, actor: Actor, form: Form) -> str:
+        assert isinstance(form, forms.TriageForm)
+        t = actions.triage(actor, p, form.answers(), note=form.cleaned_data.get("note", ""))
+        return f"{p.reference}: {t.level} level. {t.text}"
+
+    return _levels_post(request, slug, number, "triage", make, do)
+
+
+@GET_POST
+def interest(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    def do(p: Proposal, actor: Actor, form: Form) -> str:
+        a = actions.declare_interest(
+            actor, p, interest=form.cleaned_data["interest"], detail=form.cleaned_data["detail"]
+        )
+        if a.conflicted:
+            return f"You declared a {a.get_interest_display().lower()}: you cannot score {p.reference}."
+        return "You declared no interest: you may score the proposal."
+
+    return _levels_post(request, slug, number, "interest", lambda p, d: forms.InterestForm(d), do)
+
+
+@GET_POST
+def scores(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    def make(p: Proposal, data: Any) -> Form:
+        v = assessing.levels_view(p, Actor.from_user(request.user))
+        return forms.ScoresForm(data, criteria=v.criteria)
+
+    def do(p: Proposal, actor: Actor, form: Form) -> str:
+        assert isinstance(form, forms.ScoresForm)
+        submit = "submit" in request.POST
+        a = actions.score(actor, p, form.scores(), comments=form.comments(), submit=submit)
+        return (
+            "Your assessment is submitted: you can now see the other assessors' scores."
+            if submit
+            else f"Your scores are saved ({len(a.scores)} criteria scored); submit when complete."
+        )
+
+    return _levels_post(request, slug, number, "scores", make, do)
+
+
+@GET_POST
+def moderation(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    def make(p: Proposal, data: Any) -> Form:
+        form = forms.ModerationForm(data)
+        v = assessing.levels_view(p, Actor.from_user(request.user))
+        form.set_choices("criterion", [(c.code, c.name) for c in v.criteria], "Choose")
+        return form
+
+    def do(p: Proposal, actor: Actor, form: Form) -> str:
+        m = actions.moderate(
+            actor,
+            p,
+            criterion=form.cleaned_data["criterion"],
+            score=form.cleaned_data["score"],
+            rationale=form.cleaned_data["rationale"],
+        )
+        return f"Moderated score {m.score} agreed for '{m.criterion}'."
+
+    return _levels_post(request, slug, number, "moderation", make, do)
+
+
+@require_safe
+def scores_csv(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    system = _system(slug)
+    p = _proposal(system, number)
+    v = assessing.levels_view(p, Actor.from_user(request.user))
+    if not v.may_see:
+        raise NotPermitted(
+            "The scores are shown to assessors who have submitted their own assessment"
+        )
+    response = HttpResponse(assessing.scores_csv(v), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{p.reference}-scores.csv"'
+    return response

@@ -5,6 +5,7 @@ API's schemas read only these. Areas that had ended by the date are left out.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -330,3 +331,14 @@ def organisation_view(org: Organisation) -> OrganisationView:
         ),
         commissioned=org.commissioned.aggregate(n=Count("id"))["n"],
     )
+
+
+# What capabilities above the registry say about an area on its page (a place's commissioning
+# option, say): each source gives (template, context) or None. Registered in an app's `ready()`,
+# so the registry never imports the capabilities above it.
+AreaSection = Callable[[Area, date], tuple[str, dict[str, object]] | None]
+AREA_SECTIONS: list[AreaSection] = []
+
+
+def area_sections(area: Area, on: date) -> list[tuple[str, dict[str, object]]]:
+    return [found for source in AREA_SECTIONS if (found := source(area, on)) is not None]

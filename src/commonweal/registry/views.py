@@ -137,6 +137,7 @@ def area(request: HttpRequest, slug: str, code: str, on: date | None, as_on: AsO
             "on": view.on,
             "as_on": as_on,
             "crumbs": _crumbs(s),
+            "sections": presenters.area_sections(a, view.on),
         },
     )
 

@@ -1,0 +1,37 @@
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from commonweal.core.commands import Command as Base
+from commonweal.core.errors import Refused
+
+from ... import documents, sheets
+
+
+class Command(Base):
+    help = (
+        "Which level should commission this proposal? Follow a level-triage tree (YAML: "
+        "triage: {proposal, tree (a shipped code such as nenc-level, or a file), answers: "
+        "{question: answer}}) and print the path taken and the result with its advice."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise Refused(f"{path}: no such file")
+        out = sheets.triage(documents.read(path, path.read_text(encoding="utf-8")))
+        if options["json"]:
+            self.stdout.write(json.dumps(out, indent=2))
+            return
+        self.stdout.write(f"{out['proposal']} ({out['tree']})")
+        for n, step in enumerate(out["path"], 1):
+            self.stdout.write(f"  {n}. {step['text']} {step['answer']}")
+        self.stdout.write(f"Result: {out['level']} level. {out['text']}")
+        if out["advice"]:
+            self.stdout.write(f"Advice: {out['advice']}")
