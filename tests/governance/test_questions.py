@@ -329,3 +329,50 @@ def test_an_inquorate_governing_body_names_every_shortfall(devon_gov):
     [reason] = result.reasons
     assert reason.code.value == "inquorate"
     assert "5" in reason.sentence and "lay" in reason.sentence, reason.sentence
+
+
+def test_southwark_decides_jointly_and_bexley_separately(sel_gov):
+    """Seed 004's options, as the example illustrates them: in Southwark (joint commissioning)
+    the place based board is a committee in common with the council, so commitments from both
+    within their delegations to it are one joint decision; in Bexley (greater involvement) each
+    decides separately and the place based board takes no decision."""
+    data = {
+        "system": "south-east-london-2020",
+        "on": "2020-10-01",
+        "decision_type": "revenue_commitment",
+    }
+    southwark, _ = route_proposal(
+        ProposalIn.model_validate(
+            {
+                **data,
+                "footprint": "southwark",
+                "commitments": [
+                    {"organisation": "72Q", "amount": 400000},
+                    {"organisation": "E09000028", "amount": 300000},
+                ],
+            }
+        )
+    )
+    assert southwark.decidable
+    [joint] = southwark.joint
+    assert joint.kind.value == "decide_jointly" and joint.taker.body == "pbb-southwark"
+    assert joint.blocks == ("72Q", "E09000028")
+    assert [s.kind.value for s in southwark.steps] == ["decide_jointly"]
+
+    bexley, _ = route_proposal(
+        ProposalIn.model_validate(
+            {
+                **data,
+                "footprint": "bexley",
+                "commitments": [
+                    {"organisation": "72Q", "amount": 400000},
+                    {"organisation": "E09000004", "amount": 300000},
+                ],
+            }
+        )
+    )
+    assert bexley.decidable and bexley.joint == ()
+    assert all(s.taker.body != "pbb-bexley" for s in bexley.steps)
+    last = {o.organisation: o.steps[-1] for o in bexley.organisations}
+    assert last["72Q"].taker.post == "72Q/place-director-bexley"
+    assert last["E09000004"].taker.body == "bexley-cabinet"

@@ -2,7 +2,9 @@
 start of their journey, so the board, a proposal's page and the work programmes have something
 to show. Devon's specialist clinical services review (seed 000 names the ICE's role in it) is at
 stage 1, on the forward plans of its clinical cabinet and finance working group; North East and
-North Cumbria has a proposal at stage 1; West Yorkshire and Harrogate has a proposal for each
+North Cumbria has a proposal at stage 1, triaged to system level by its flowchart; South East
+London has a Southwark proposal, which its joint commissioning routes through the place based
+board; West Yorkshire and Harrogate has a proposal for each
 item of its joint committee's 2018/19 work programme, the stroke programme's submitted with its
 outline business case and on the joint committee's forward plan.
 
@@ -22,7 +24,12 @@ from commonweal.proposals.models import Programme, Proposal
 from commonweal.registry.actions import example_path
 from commonweal.registry.models import System
 
-SETUPS = ("devon-2019-proposals", "nenc-2019-proposals", "wyh-2019-proposals")
+SETUPS = (
+    "devon-2019-proposals",
+    "nenc-2019-proposals",
+    "wyh-2019-proposals",
+    "south-east-london-2020-proposals",
+)
 
 
 def _meeting(system: System, code: str, days: int) -> None:
@@ -99,7 +106,37 @@ def add_proposals(actor: Actor) -> list[str]:
             ),
         )
         actions.advance(actor, stroke, "start")
-        said.append(f"North East and North Cumbria: {stroke.reference} at stage 1")
+        # The flowchart: not described nationally, but a vulnerability across more than one
+        # ICP; the clinical leadership group supported a system-level solution.
+        actions.triage(
+            actor,
+            stroke,
+            {"national": "No", "vulnerability": "Yes", "assessment": "Yes"},
+            note="Supported by the Clinical Leadership Group after the assessment exercise.",
+        )
+        said.append(f"North East and North Cumbria: {stroke.reference} at stage 1, system level")
+    sel = System.objects.filter(slug="south-east-london-2020").first()
+    if sel is not None and not Proposal.objects.filter(system=sel).exists():
+        year = date.today().year
+        p = actions.create(
+            actor,
+            sel,
+            actions.ProposalIn(
+                title="Intermediate care at home in Southwark",
+                service="Intermediate care",
+                care_group="Older people",
+                footprint="southwark",
+                lead="72Q",
+                sponsors=["E09000028"],
+                summary="Step-up and step-down care at home, commissioned jointly at place.",
+                money=[
+                    actions.MoneyIn("72Q", year, cost=400_000_00),
+                    actions.MoneyIn("E09000028", year, cost=300_000_00),
+                ],
+            ),
+        )
+        actions.advance(actor, p, "prepare")
+        said.append(f"South East London: {p.reference}, prepared, in Southwark")
     wyh = System.objects.filter(slug="wyh-2019").first()
     if wyh is not None and not Proposal.objects.filter(system=wyh).exists():
         _meeting(wyh, "joint-committee", 21)

@@ -103,7 +103,7 @@ def score_problems(fw: Framework, scores: Mapping[str, object]) -> list[tuple[st
     for code, value in scores.items():
         if fw.criterion(code) is None:
             known = ", ".join(c.code for c in fw.criteria)
-            problems.append((code, f"no criterion '{code}'; the criteria are {known}"))
+            problems.append((code[:60], f"no criterion '{code[:60]}'; the criteria are {known}"))
         elif value is None:
             continue
         elif isinstance(value, bool) or not isinstance(value, int) or value not in fw.scores:

@@ -1,11 +1,11 @@
 import json
-from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandParser
 
 from commonweal.core.commands import Command as Base
-from commonweal.core.errors import Refused
+from commonweal.core.commands import document_path
+from commonweal.registry.actions import example_path
 
 from ... import documents, sheets
 
@@ -22,9 +22,7 @@ class Command(Base):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise Refused(f"{path}: no such file")
+        path = document_path(options["file"], lambda n: example_path(n.removesuffix(".yaml")))
         out = sheets.triage(documents.read(path, path.read_text(encoding="utf-8")))
         if options["json"]:
             self.stdout.write(json.dumps(out, indent=2))
