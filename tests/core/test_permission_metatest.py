@@ -757,6 +757,9 @@ def _proposals() -> dict[str, Any]:
             )
         }
         proposals.score(torbay, found["Meta stage 4"], sheet, submit=True)
+        alex = person("alex-morgan")
+        proposals.declare_interest(alex, found["Meta stage 4"], interest="none")
+        proposals.score(alex, found["Meta stage 4"], sheet, submit=True)
     draft = found["Meta draft"]
     return {
         "draft": draft,

@@ -311,3 +311,38 @@ def test_the_command_line_triages_and_scores(tmp_path):
     assert scored["total"] == "18" and scored["eligible"]
     refused = [a for a in scored["assessors"] if a["refused"]]
     assert [a["name"] for a in refused] == ["Assessor D"]
+
+
+def test_moderation_waits_for_every_assessor_and_never_shows_in_the_history(
+    client, universe, proposal, setup
+):
+    actors = {who: Actor.from_user(universe.accounts[who]) for who in SHEETS}
+    for who, a in actors.items():
+        actions.declare_interest(a, proposal, interest="none")
+    actions.score(actors["jo-evans"], proposal, SHEETS["jo-evans"], submit=True)
+    with pytest.raises(Conflict, match="waits for"):
+        actions.moderate(actors["jo-evans"], proposal, criterion="risk", score=4, rationale="r")
+    for who in ("alex-morgan", "finance-torbay"):
+        actions.score(actors[who], proposal, SHEETS[who], submit=True)
+    actions.moderate(actors["jo-evans"], proposal, criterion="risk", score=5, rationale="r")
+    # Nobody new joins once moderation has begun.
+    late = Actor.from_user(universe.accounts["finance-devon"])
+    with pytest.raises(Conflict, match="has begun"):
+        actions.declare_interest(late, proposal, interest="none")
+    # The proposal's history (shown to anyone signed in) says nothing of scores.
+    client.force_login(universe.accounts["analyst-15n"])
+    page = client.get(f"/systems/devon-2019/proposals/{proposal.number}/").content.decode()
+    assert "moderated" not in page
+    api = client.get(f"/api/systems/devon-2019/proposals/{proposal.number}/levels").json()
+    assert api["scoring"]["assessors"] == [] and api["scoring"]["total"] is None
+
+
+def test_a_withdrawn_proposal_is_no_longer_triaged_or_assessed(proposal, commissioner, universe):
+    actions.advance(commissioner, proposal, "withdraw")
+    proposal.refresh_from_db()
+    with pytest.raises(Conflict, match="no longer assessed"):
+        actions.triage(commissioner, proposal, SYSTEM)
+    with pytest.raises(Conflict):
+        actions.declare_interest(
+            Actor.from_user(universe.accounts["jo-evans"]), proposal, interest="none"
+        )

@@ -56,7 +56,7 @@ def test_changing_a_boroughs_option_without_the_schemes_is_refused(sel_setup):
         "places[5].option: Southwark place: under greater involvement each organisation decides "
         "separately, but"
         in p
-        and "delegates revenue commitment to Southwark Place Based Board" in p
+        and "gives revenue commitment to Southwark Place Based Board" in p
         for p in problems
     ), problems
     joint = text.replace(
@@ -131,3 +131,27 @@ def test_a_proposal_at_a_place_shows_its_option(sel_setup, client, universe):
     page = client.get(base + "level-and-scoring/").content.decode()
     assert "Commissioning together: joint commissioning" in page
     assert "Southwark Place Based Board" in page
+
+
+def test_a_joint_board_anywhere_the_place_lies_is_caught(sel_setup):
+    """A delegation with no footprint (it applies everywhere) to a joint board, and an option
+    set on an area that is not a place, are refused too."""
+    from commonweal.governance.actions import load_scheme
+
+    scheme = example_path("south-east-london-2020-scheme-E09000004")
+    text = (
+        scheme.read_text()
+        .replace('version: "2020-04"', 'version: "2026-01"')
+        .replace("in_force_from: 2020-04-01", "in_force_from: 2026-01-01")
+    )
+    changed = text.replace("decider: {body: bexley-cabinet}", "decider: {body: lcp-bexley}", 1)
+    assert changed != text
+    load_scheme(Actor.command_line(), "bexley.yaml", changed)
+    problems = _refused(SETUP.read_text())
+    assert any(
+        "Bexley place: under greater involvement" in p
+        and "Bexley Local Care Partnership Board, a joint board" in p
+        for p in problems
+    ), problems
+    wrong_area = SETUP.read_text().replace("- {place: bromley,", "- {place: bromley-council,")
+    assert any("Bromley is not a place" in p for p in _refused(wrong_area))

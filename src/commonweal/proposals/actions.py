@@ -293,6 +293,16 @@ def load_setup(actor: Actor, located: Located, text: str) -> Setup:
     return setup
 
 
+def footprint_path(area: Area) -> list[str]:
+    """The area's code and those of the areas it lies in, nearest first."""
+    codes, seen = [], 0
+    node: Area | None = area
+    while node is not None and seen < 20:
+        codes.append(node.code)
+        node, seen = node.parent, seen + 1
+    return codes
+
+
 def partners_of(area: Area, on: date) -> list[Organisation]:
     """The NHS commissioners and councils responsible for a place on a day: its partners."""
     return list(
@@ -333,8 +343,27 @@ def _check_places(
                 located.problem((*where, "board"), f"{system.name} has no body '{p.board}'")
             )
             continue
-        partners = [o.code for o in partners_of(area, today)]
-        for message in levels.check_place(gov, p.option, area.code, p.board, partners, today):
+        if area.level != "place":
+            problems.append(
+                located.problem(
+                    (*where, "place"),
+                    f"{area.name} is not a place (it is a {area.level.replace('_', ' ')})",
+                )
+            )
+            continue
+        found = partners_of(area, today)
+        partners = [o.code for o in found]
+        councils = [
+            o.code
+            for o in found
+            if AreaResponsibility.objects.filter(
+                in_force(today), area=area, organisation=o, role="local_authority"
+            ).exists()
+        ]
+        footprints = footprint_path(area)
+        for message in levels.check_place(
+            gov, p.option, footprints, p.board, partners, councils, today
+        ):
             problems.append(located.problem((*where, "option"), f"{area.name}: {message}"))
         out.append((area, p, board))
     return out
@@ -1212,6 +1241,7 @@ def triage(actor: Actor, proposal: Proposal, answers: dict[str, str], *, note: s
     kept with where it ended (system or place level, and the advice). A new triage is a new
     record; the latest is the proposal's level."""
     actor.require(proposal.lead, because=f"{proposal.reference}, led by {proposal.lead.name}")
+    _not_final(proposal)
     fw = _setup_framework(proposal, Framework.TRIAGE)
     t = tree(fw)
     answers = {str(k)[:60]: str(v)[:60] for k, v in answers.items()}
@@ -1261,6 +1291,17 @@ def _require_assessor(actor: Actor, proposal: Proposal) -> None:
     )
     if actor.user is None:
         raise NotPermitted("Only a person signed in may assess a proposal")
+    _not_final(proposal)
+
+
+def _not_final(proposal: Proposal) -> None:
+    state = graph(proposal.workflow).state(proposal.state)
+    if state.final:
+        raise Conflict(f"{proposal.reference} is {state.name.lower()}: it is no longer assessed")
+
+
+def _moderation_begun(proposal: Proposal, fw: Framework) -> bool:
+    return Moderation.objects.filter(proposal=proposal, framework=fw).exists()
 
 
 def assessment_of(actor: Actor, proposal: Proposal) -> Assessment | None:
@@ -1289,6 +1330,8 @@ def declare_interest(
     found = Assessment.objects.filter(proposal=proposal, framework=fw, assessor=actor.user).first()
     if found is not None and found.submitted:
         raise Conflict("Your assessment is submitted: it no longer changes")
+    if found is None and _moderation_begun(proposal, fw):
+        raise Conflict(f"Moderation of {proposal.reference} has begun: it takes no new assessors")
     if found is None:
         found = Assessment(proposal=proposal, framework=fw, assessor=actor.user)
     before = {"interest": found.interest, "scores": dict(found.scores)} if found.pk else None
@@ -1394,12 +1437,20 @@ def moderate(
     _require_assessor(actor, proposal)
     fw = _setup_framework(proposal, Framework.SCORING)
     spec = framework(fw)
-    mine = Assessment.objects.filter(proposal=proposal, framework=fw, assessor=actor.user).first()
+    sheets = list(Assessment.objects.filter(proposal=proposal, framework=fw))
+    mine = next((a for a in sheets if a.assessor_id == actor.user.pk), None)  # type: ignore[union-attr]
     if mine is None or mine.submitted is None or mine.conflicted:
         raise NotPermitted(
             "Moderation is by assessors who have submitted their own assessment of "
             f"{proposal.reference} and declared no interest in it"
         )
+    # Blind to the end: moderation waits for every assessor without an interest, and needs
+    # two at least (one person's scores are not a moderation).
+    waiting = [a.name for a in sheets if not a.conflicted and a.submitted is None]
+    if waiting:
+        raise Conflict(f"Moderation waits for {', '.join(waiting)} to submit")
+    if sum(1 for a in sheets if a.submitted and not a.conflicted) < 2:
+        raise Conflict("Moderation needs at least two submitted assessments")
     c = spec.criterion(criterion)
     if c is None:
         raise Refused.at(
@@ -1420,11 +1471,13 @@ def moderate(
         rationale=rationale.strip()[:4000],
         by=_assessor_name(actor)[:150],
     )
+    # Recorded under the moderation, not the proposal: the proposal's history is shown to
+    # people who may not yet see scores.
     actor.record(
-        "proposal",
-        str(proposal.pk),
+        "moderation",
+        str(m.pk),
         f"{proposal.reference}: moderated '{c.name}' at {score}",
-        after={"moderation": m.pk, "criterion": c.code, "score": score},
+        after={"proposal": proposal.pk, "criterion": c.code, "score": score},
     )
     return m
 

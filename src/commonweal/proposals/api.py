@@ -3,12 +3,12 @@ stages, what its next steps need, its route and recorded outcomes; creating one,
 on (onto the forward plans, asking the route to approval, taking a transition)."""
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import Count
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from pydantic import StrictInt
+from pydantic import StrictBool, StrictInt
 
 from commonweal.core.actions import Actor
 from commonweal.core.documents import Strict
@@ -269,8 +269,10 @@ class InterestIn(Strict):
 
 class ScoresIn(Strict):
     scores: dict[str, StrictInt | None] = Field(default_factory=dict, max_length=50)
-    comments: dict[str, str] = Field(default_factory=dict, max_length=50)
-    submit: bool = False
+    comments: dict[str, Annotated[str, Field(max_length=2000)]] = Field(
+        default_factory=dict, max_length=50
+    )
+    submit: StrictBool = False
 
 
 class ModerationIn(Strict):

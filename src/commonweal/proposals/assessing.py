@@ -80,7 +80,9 @@ def place_view(option: PlaceOption, on: date | None = None) -> PlaceView:
                 "taker": gov.name(d.taker),
                 "joint": "yes" if d.joint else "",
             }
-            for d in levels.delegated_at(gov, option.area.code, board, partners, on)
+            for d in levels.delegated_at(
+                gov, actions.footprint_path(option.area), board, partners, on
+            )
         ),
         checked_on=option.checked_on,
     )
@@ -222,7 +224,12 @@ def _scoring(v: LevelsView, fw: Framework, actor: Actor) -> None:
     v.decided = result.complete
     # Blind: scores, spread and moderation only once your own assessment is in (or the
     # moderated result is complete, and so the proposal's).
-    mine_in = v.mine is not None and v.mine.submitted is not None and not v.mine.conflicted
+    mine_in = (
+        v.may_assess
+        and v.mine is not None
+        and v.mine.submitted is not None
+        and not v.mine.conflicted
+    )
     v.may_see = mine_in
     show_moderated = mine_in or (v.decided and (v.may_assess or v.may_triage))
     counted = [a for a in sheets if a.submitted and not a.conflicted]
@@ -275,6 +282,9 @@ def _scoring(v: LevelsView, fw: Framework, actor: Actor) -> None:
 def may_see_assessment(actor: Actor, a: Assessment) -> bool:
     """Your own assessment, or another's once yours is submitted (and it is too)."""
     if actor.user is None:
+        return False
+    proposal = Proposal.objects.select_related("system").get(pk=a.proposal_id)
+    if not may_assess(actor, proposal):
         return False
     if a.assessor_id == actor.user.pk:
         return True
@@ -422,6 +432,7 @@ def as_json(v: LevelsView) -> dict[str, Any]:
                 if v.mine
                 else None
             ),
+            # Who is assessing is for those who assess or lead it, as on the page.
             "assessors": [
                 {
                     "id": a.pk,
@@ -431,7 +442,9 @@ def as_json(v: LevelsView) -> dict[str, Any]:
                     "total": a.total,
                 }
                 for a in v.assessors
-            ],
+            ]
+            if v.may_assess or v.may_triage
+            else [],
             "total": str(v.total.total) if v.total else None,
             "complete": v.total.complete if v.total else False,
             "eligible": v.total.eligible if v.total else None,

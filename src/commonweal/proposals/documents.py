@@ -37,11 +37,12 @@ clinical programmes (each may run a workflow of its own).
         - {code: specialist-services, name: Specialist services, remit: [...], workflow: ...}
 """
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from commonweal.core.documents import (
     DocumentError,
@@ -292,7 +293,7 @@ def tree_of(doc: TreeDocument) -> levels.Tree:
 
 
 class ScaleIn(Strict):
-    score: int
+    score: StrictInt
     name: Name
 
 
@@ -303,7 +304,7 @@ class ScoringHeader(FrameworkHeader):
 
 
 class DescriptorIn(Strict):
-    score: int
+    score: StrictInt
     text: Text
 
 
@@ -409,6 +410,8 @@ def check_framework(located: Located) -> tuple[str, Any, dict[str, Any]]:
 
 
 def shipped_framework(code: str) -> Path | None:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,59}", code):
+        return None
     path = FRAMEWORKS / f"{code}.yaml"
     return path if path.is_file() else None
 
@@ -439,7 +442,7 @@ INTERESTS = (
 
 class TriageSheet(Strict):
     proposal: Name
-    tree: Annotated[str, Field(min_length=1, max_length=300)] = "nenc-level"
+    tree: Annotated[str, Field(min_length=1, max_length=100)] = "nenc-level"
     answers: dict[Slug, Annotated[str, Field(max_length=60)]] = Field(default_factory=dict)
 
 
@@ -450,17 +453,17 @@ class TriageSheetDocument(Strict):
 class AssessorIn(Strict):
     name: Name
     interest: Literal[INTERESTS] = "none"  # type: ignore[valid-type]
-    scores: dict[Slug, int | None] = Field(default_factory=dict)
+    scores: dict[Slug, StrictInt | None] = Field(default_factory=dict)
 
 
 class ModeratedIn(Strict):
-    score: int
+    score: StrictInt
     rationale: Text
 
 
 class ScoreSheet(Strict):
     proposal: Name
-    framework: Annotated[str, Field(min_length=1, max_length=300)] = "nenc-scoring"
+    framework: Annotated[str, Field(min_length=1, max_length=100)] = "nenc-scoring"
     assessors: list[AssessorIn] = Field(default_factory=list, max_length=50)
     moderated: dict[Slug, ModeratedIn] = Field(default_factory=dict)
 

@@ -250,57 +250,95 @@ class Delegated:
 
 
 def delegated_at(
-    gov: engine.Governance, place: str, board: str | None, partners: Iterable[str], on: date
+    gov: engine.Governance,
+    footprints: Sequence[str],
+    board: str | None,
+    partners: Iterable[str],
+    on: date,
 ) -> list[Delegated]:
-    """Each partner's delegations for the place's footprint, and any to its board."""
+    """What each partner's scheme gives for a place: delegations and reservations that apply
+    there (no footprint, the place's own, or an area it lies in: `footprints`, the place first),
+    and any to its board."""
     found: list[Delegated] = []
     for org in partners:
         scheme = gov.scheme_on(org, on)
         if scheme is None:
             continue
         for d in scheme.delegations:
+            applies = d.footprint is None or d.footprint in footprints
             for band, clause in zip(d.bands, d.band_clauses, strict=True):
-                taker = band.decider.body or band.decider.post or ""
-                if d.footprint != place and not (board and band.decider.body == board):
+                if not applies and not (board and band.decider.body == board):
                     continue
-                fact = gov.bodies.get(band.decider.body or "")
                 found.append(
-                    Delegated(
+                    _delegated(
+                        gov,
                         org,
                         clause,
                         d.decision_type,
                         band.lower,
                         band.upper,
-                        taker,
-                        band.decider.body is not None,
-                        fact is not None and len(fact.owners) > 1,
+                        band.decider.body,
+                        band.decider.post,
                     )
                 )
+        for r in scheme.reservations:
+            for kind in sorted(r.decision_types):
+                found.append(_delegated(gov, org, r.clause, kind, r.over or 0, None, r.body, None))
     return found
+
+
+def _delegated(
+    gov: engine.Governance,
+    org: str,
+    clause: str,
+    kind: str,
+    lower: int,
+    upper: int | None,
+    body: str | None,
+    post: str | None,
+) -> Delegated:
+    fact = gov.bodies.get(body or "")
+    return Delegated(
+        org,
+        clause,
+        kind,
+        lower,
+        upper,
+        body or post or "",
+        body is not None,
+        fact is not None and len(fact.owners) > 1,
+    )
 
 
 def check_place(
     gov: engine.Governance,
     option: str,
-    place: str,
+    footprints: Sequence[str],
     board: str | None,
     partners: Sequence[str],
+    councils: Sequence[str],
     on: date,
 ) -> list[str]:
-    """Why the option does not match the schemes: joint commissioning needs every partner's
-    scheme to delegate to the place's board (a board of them all); greater involvement and
-    aligned commissioning mean each organisation decides separately, so no scheme may delegate
-    at the place to a joint board."""
+    """Why the option does not match the schemes: joint commissioning needs a board of the NHS
+    and council partners together, to which every partner's scheme delegates at the place;
+    greater involvement and aligned commissioning mean each organisation decides separately,
+    so nothing that applies at the place may go to a joint board."""
     problems: list[str] = []
-    delegated = delegated_at(gov, place, board, partners, on)
+    delegated = delegated_at(gov, footprints, board, partners, on)
     if option == JOINT:
         fact = gov.bodies.get(board or "")
         if fact is None:
             return [f"the system has no body '{board}' to be the place based board"]
-        missing = [o for o in partners if o not in fact.owners]
-        if missing:
+        nhs = [o for o in partners if o not in councils]
+        if not nhs or not councils:
             problems.append(
-                f"{gov.name(fact.code)} is not a body of {_and(gov.name(o) for o in missing)}: "
+                "joint commissioning is the NHS and the council deciding together: the place "
+                f"needs both among its partners (it has {_and(gov.name(o) for o in partners) or 'none'})"
+            )
+        missing = [o for o in partners if o not in fact.owners]
+        if missing or len(fact.owners) < 2:
+            problems.append(
+                f"{gov.name(fact.code)} is not a body of {_and(gov.name(o) for o in missing or partners)}: "
                 "under joint commissioning the place based board is the partners' joint board "
                 "(a committee in common or similar)"
             )
@@ -311,11 +349,14 @@ def check_place(
                     f"{gov.name(org)} has no scheme of delegation in force on "
                     f"{on:%-d %B %Y}, so delegates nothing to {gov.name(fact.code)}"
                 )
-            elif not any(d.organisation == org and d.taker == fact.code for d in delegated):
+            elif not any(
+                d.organisation == org and d.taker == fact.code
+                for d in delegated_at(gov, footprints, None, [org], on)
+            ):
                 problems.append(
                     f"{gov.name(org)}'s scheme ({scheme.version}) delegates nothing to "
-                    f"{gov.name(fact.code)}: under joint commissioning each partner's scheme "
-                    "delegates to the place based board"
+                    f"{gov.name(fact.code)} at this place: under joint commissioning each "
+                    "partner's scheme delegates to the place based board"
                 )
     else:
         label = "greater involvement" if option == GREATER else "aligned commissioning"
@@ -323,7 +364,7 @@ def check_place(
             if d.joint:
                 problems.append(
                     f"under {label} each organisation decides separately, but "
-                    f"{gov.name(d.organisation)}'s scheme clause {d.clause} delegates "
+                    f"{gov.name(d.organisation)}'s scheme clause {d.clause} gives "
                     f"{d.decision_type.replace('_', ' ')} to {gov.name(d.taker)}, a joint board"
                 )
     return problems

@@ -16,13 +16,20 @@ def _framework(located: Located, where: tuple[str, ...], name: str, kind: str) -
     """The compiled framework a sheet names: a shipped code, or a file relative to the sheet."""
     path = documents.shipped_framework(name)
     if path is None:
-        candidate = (Path(located.file).parent / name).resolve()
-        path = candidate if candidate.is_file() else None
+        # A shipped code, or a file beside the sheet (never elsewhere).
+        here = Path(located.file).parent.resolve()
+        candidate = (here / name).resolve()
+        path = candidate if candidate.parent == here and candidate.is_file() else None
     if path is None:
         raise DocumentError(
             [located.problem(where, f"no shipped {kind} '{name}' and no such file beside this one")]
         )
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocumentError(
+            [located.problem(where, f"'{name}' cannot be read: {exc.__class__.__name__}")]
+        ) from None
     found, _, compiled = documents.check_framework(documents.read(path, text))
     if found != kind:
         raise DocumentError([located.problem(where, f"'{name}' is a {found} document, not {kind}")])

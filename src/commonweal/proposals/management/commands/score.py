@@ -5,6 +5,7 @@ from django.core.management.base import CommandParser
 
 from commonweal.core.commands import Command as Base
 from commonweal.core.commands import document_path
+from commonweal.core.errors import Refused
 from commonweal.registry.actions import example_path
 
 from ... import documents, sheets
@@ -25,7 +26,11 @@ class Command(Base):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = document_path(options["file"], lambda n: example_path(n.removesuffix(".yaml")))
-        out = sheets.score(documents.read(path, path.read_text(encoding="utf-8")))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Refused(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+        out = sheets.score(documents.read(path, text))
         if options["json"]:
             self.stdout.write(json.dumps(out, indent=2))
         else:
