@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export COMMONWEAL_HOME := $(CURDIR)
 
-.PHONY: help install pdflibs assets browser demo serve test suite lint typecheck bench clean lock
+.PHONY: help install pdflibs assets browser java demo serve test suite lint typecheck bench clean lock
 
 help:
 	@echo "make demo   install everything, build a SQLite database with the example systems, serve it"
@@ -51,6 +51,12 @@ pdflibs:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation fontconfig >/dev/null; \
 	  else echo "Install Pango and a font for the PDFs: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation"; exit 1; fi; fi
 
+# commonweal.stats on Spark (the spark extra) needs a Java runtime, 17 or later: Debian's.
+java:
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "Install Java 17 for the Spark tests (sudo apt-get install openjdk-17-jre-headless)"; exit 1; fi; }
+
 # Page tests drive Debian's Chromium (never a downloaded browser).
 browser:
 	@command -v chromium >/dev/null || { \
@@ -79,16 +85,17 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install assets browser lint typecheck suite
+test: install assets browser java lint typecheck suite
 
 # The tests alone (what `make test` runs after lint and types); CI runs it on PostgreSQL too.
-suite: install assets browser
+suite: install assets browser java
 	$(BIN)/pytest
 
 bench: install
 	$(BIN)/python benchmarks/import_england.py
 	$(BIN)/python benchmarks/route_and_validate.py
 	$(BIN)/python benchmarks/stats_benchmarks.py
+	$(BIN)/python benchmarks/stats_engines.py
 	$(BIN)/python benchmarks/revalidate_decisions.py
 	$(BIN)/python benchmarks/board_pack.py
 	$(BIN)/python benchmarks/public_register.py --allow-sqlite --database-url "$(PUBLIC_REGISTER_DATABASE_URL)"

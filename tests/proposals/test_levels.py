@@ -317,7 +317,7 @@ def test_moderation_waits_for_every_assessor_and_never_shows_in_the_history(
     client, universe, proposal, setup
 ):
     actors = {who: Actor.from_user(universe.accounts[who]) for who in SHEETS}
-    for who, a in actors.items():
+    for a in actors.values():
         actions.declare_interest(a, proposal, interest="none")
     actions.score(actors["jo-evans"], proposal, SHEETS["jo-evans"], submit=True)
     with pytest.raises(Conflict, match="waits for"):

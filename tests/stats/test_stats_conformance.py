@@ -25,6 +25,9 @@ pytestmark = pytest.mark.skipif(
     not PHE.is_dir(), reason=f"reference results not found at {PHE} (set COMMONWEAL_REFERENCE_DIR)"
 )
 
+# Every test runs on each engine: DuckDB, local Spark and PostgreSQL.
+pytestmark = [pytestmark, pytest.mark.usefixtures("on_engine")]
+
 RTOL = 1e-6
 LIMITS = ["lower95_0cl", "upper95_0cl", "lower99_8cl", "upper99_8cl"]
 

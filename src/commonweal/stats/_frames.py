@@ -1,8 +1,10 @@
-"""Data in and out: pandas, Polars or Arrow frames and DuckDB relations.
+"""Data in and out: pandas, Polars or Arrow frames, DuckDB relations, PySpark DataFrames and
+PostgreSQL tables or queries (`from_sql`).
 
-Aggregation runs in DuckDB over whatever holds the data; only the per-group totals come back,
-as a pandas frame, for the interval arithmetic. Bad input is refused with the rows and columns
-at fault, before any arithmetic.
+Aggregation runs where the data is (DuckDB for frames in memory, Spark, PostgreSQL); only the
+per-group totals come back, as a pandas frame, for the interval arithmetic. The SQL is written
+once, in DuckDB's dialect, and translated for the other engines (`_engines`). Bad input is
+refused with the rows and columns at fault, before any arithmetic.
 """
 
 from collections.abc import Sequence
@@ -10,6 +12,11 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+
+from commonweal.stats._engines import SparkTable, SqlTable, is_spark
+
+# A DuckDB relation, or a Spark DataFrame or SQL table offering the same few methods.
+Relation = Any
 
 
 class StatsInputError(ValueError):
@@ -20,9 +27,11 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def relation(data: Any, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyRelation:
-    if isinstance(data, duckdb.DuckDBPyRelation):
+def relation(data: Any, con: duckdb.DuckDBPyConnection | None = None) -> Relation:
+    if isinstance(data, duckdb.DuckDBPyRelation | SparkTable | SqlTable):
         return data
+    if is_spark(data):
+        return SparkTable(data)
     con = con or duckdb.connect()
     if isinstance(data, pd.DataFrame):
         return con.from_df(data)
@@ -32,7 +41,8 @@ def relation(data: Any, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.
     if module.startswith("polars"):
         return con.from_arrow(data.to_arrow())
     raise StatsInputError(
-        f"expected a pandas, Polars or Arrow data frame or a DuckDB relation, not {type(data).__name__}"
+        "expected a pandas, Polars, Arrow or Spark data frame, a DuckDB relation or a table from "
+        f"from_sql(), not {type(data).__name__}"
     )
 
 
@@ -50,7 +60,7 @@ def output_like(result: pd.DataFrame, data: Any) -> Any:
     return result
 
 
-def run(rel: duckdb.DuckDBPyRelation, sql: str) -> duckdb.DuckDBPyRelation:
+def run(rel: Relation, sql: str) -> Relation:
     """Run SQL over a relation, which the SQL calls t."""
     result = rel.query("t", sql)
     if result is None:  # only statements without results return None
@@ -58,11 +68,11 @@ def run(rel: duckdb.DuckDBPyRelation, sql: str) -> duckdb.DuckDBPyRelation:
     return result
 
 
-def _rows(rel: duckdb.DuckDBPyRelation, condition: str, limit: int = 5) -> str:
+def _rows(rel: Relation, condition: str, limit: int = 5) -> str:
     """The first offending rows, numbered from 1 in the order the data arrived."""
     found = run(
         rel,
-        f"SELECT n FROM (SELECT row_number() OVER () AS n, * FROM t) WHERE {condition} ORDER BY n LIMIT {limit + 1}",
+        f"SELECT n FROM (SELECT row_number() OVER () AS n, * FROM t) AS numbered WHERE {condition} ORDER BY n LIMIT {limit + 1}",
     ).fetchall()
     numbers = [str(r[0]) for r in found[:limit]]
     return ", ".join(numbers) + (", ..." if len(found) > limit else "")
@@ -84,7 +94,7 @@ NUMERIC_TYPES = {
 }
 
 
-def check_columns(rel: duckdb.DuckDBPyRelation, columns: Sequence[str]) -> None:
+def check_columns(rel: Relation, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in rel.columns]
     if missing:
         raise StatsInputError(
@@ -93,7 +103,7 @@ def check_columns(rel: duckdb.DuckDBPyRelation, columns: Sequence[str]) -> None:
 
 
 def numeric_tests(
-    rel: duckdb.DuckDBPyRelation,
+    rel: Relation,
     columns: Sequence[str],
     *,
     non_negative: Sequence[str] = (),
@@ -120,7 +130,7 @@ def numeric_tests(
     return tests
 
 
-def raise_problems(rel: duckdb.DuckDBPyRelation, tests: Sequence[tuple[str, str]]) -> None:
+def raise_problems(rel: Relation, tests: Sequence[tuple[str, str]]) -> None:
     """Count each kind of bad value and refuse the data, naming columns and rows, if any."""
     if not tests:
         return
@@ -136,8 +146,8 @@ def raise_problems(rel: duckdb.DuckDBPyRelation, tests: Sequence[tuple[str, str]
 
 
 def as_numbers(
-    rel: duckdb.DuckDBPyRelation, columns: Sequence[str], tests: list[tuple[str, str]]
-) -> tuple[duckdb.DuckDBPyRelation, list[tuple[str, str]]]:
+    rel: Relation, columns: Sequence[str], tests: list[tuple[str, str]]
+) -> tuple[Relation, list[tuple[str, str]]]:
     """Columns held as text are checked now, then read as numbers; numeric columns pass
     through and their tests are left to run inside the aggregation."""
     types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
@@ -145,12 +155,20 @@ def as_numbers(
     if not text:
         return rel, tests
     raise_problems(rel, tests)
-    casts = ", ".join(f"TRY_CAST({_quote(c)} AS DOUBLE) AS {_quote(c)}" for c in text)
-    return run(rel, f"SELECT * REPLACE ({casts}) FROM t"), []
+    return replace(rel, {c: f"TRY_CAST({_quote(c)} AS DOUBLE)" for c in text}), []
+
+
+def replace(rel: Relation, columns: dict[str, str]) -> Relation:
+    """The data with some columns replaced by expressions (DuckDB's SELECT * REPLACE, written
+    out so that every engine reads it)."""
+    select = ", ".join(
+        f"{columns[c]} AS {_quote(c)}" if c in columns else _quote(c) for c in rel.columns
+    )
+    return run(rel, f"SELECT {select} FROM t")
 
 
 def check_numeric(
-    rel: duckdb.DuckDBPyRelation,
+    rel: Relation,
     columns: Sequence[str],
     *,
     non_negative: Sequence[str] = (),
@@ -167,7 +185,7 @@ def check_numeric(
 
 
 def aggregate(
-    rel: duckdb.DuckDBPyRelation,
+    rel: Relation,
     group_by: Sequence[str],
     sums: dict[str, str],
     tests: Sequence[tuple[str, str]] = (),
@@ -200,11 +218,14 @@ def aggregate(
                 1 << (len(group_by) - 1 - i) for i, g in enumerate(group_by) if g not in members
             )
 
+        # grouping() of one column at a time: Spark's takes only one.
+        bits = " + ".join(
+            f"grouping({_quote(g)}) * {1 << (len(group_by) - 1 - i)}"
+            for i, g in enumerate(group_by)
+        )
         label = (
             "CASE "
-            + " ".join(
-                f"WHEN grouping({groups}) = {mask(m)} THEN '{'/'.join(m) or 'all'}'" for m in sets
-            )
+            + " ".join(f"WHEN {bits} = {mask(m)} THEN '{'/'.join(m) or 'all'}'" for m in sets)
             + " END"
         )
         spec = ", ".join("(" + ", ".join(_quote(g) for g in m) + ")" for m in sets)

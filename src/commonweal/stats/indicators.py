@@ -25,6 +25,7 @@ from commonweal.stats._frames import (
     q,
     raise_problems,
     relation,
+    replace,
     run,
 )
 
@@ -241,6 +242,11 @@ def mean(
     return _finish(out, levels, type, "mean", "Student's t-distribution", data)
 
 
+def _double(value: float) -> str:
+    # A literal such as 5000.0 is a DECIMAL in SQL; Spark would divide in decimals.
+    return f"CAST({float(value)!r} AS DOUBLE)"
+
+
 def _standard_population(
     rel: Any, groups: list[str], stdpop: str | Sequence[float] | None
 ) -> tuple[Any, str]:
@@ -254,7 +260,7 @@ def _standard_population(
     partition = f"PARTITION BY {', '.join(q(g) for g in groups)}" if groups else ""
     numbered = run(
         rel,
-        f"SELECT *, row_number() OVER ({partition} ORDER BY __order) AS __band FROM (SELECT *, row_number() OVER () AS __order FROM t)",
+        f"SELECT *, row_number() OVER ({partition} ORDER BY __order) AS __band FROM (SELECT *, row_number() OVER () AS __order FROM t) AS ordered",
     )
     sizes = run(
         numbered,
@@ -270,7 +276,7 @@ def _standard_population(
         )
     weights = (
         "CASE __band "
-        + " ".join(f"WHEN {i + 1} THEN {float(w)!r}" for i, w in enumerate(vector))
+        + " ".join(f"WHEN {i + 1} THEN {_double(w)}" for i, w in enumerate(vector))
         + " END"
     )
     return numbered, weights
@@ -299,6 +305,12 @@ def dsr(
     the row had, `x` is the events (people times frequency), `ageband` names the band. The
     variance then counts each person's events together, which widens the interval.
 
+    Without `eventfreq`, `ageband` says the rows are parts of bands (record-level data: one row
+    per small area and band, say): counts and populations are summed into each group's bands
+    where the data is, then standardised. With a standard population by position, bands are
+    taken in the order they first arrive; a `stdpop` column needs no order (and suits Spark
+    and PostgreSQL, whose rows have none).
+
     >>> import pandas as pd
     >>> df = pd.DataFrame({"band": range(19), "deaths": [10] * 19, "people": [1000] * 19})
     >>> round(float(dsr(df, "deaths", "people", confidence=0.95)["value"].iloc[0]), 6)
@@ -313,6 +325,7 @@ def dsr(
     if isinstance(stdpop, str):
         tests += numeric_tests(rel, [stdpop], non_negative=[stdpop])
     rel, tests = as_numbers(rel, [x, n] + ([stdpop] if isinstance(stdpop, str) else []), tests)
+    original = rel
     if eventfreq:
         raise_problems(rel, tests)
         tests = []
@@ -324,12 +337,13 @@ def dsr(
         check_numeric(rel, [eventfreq], positive=[eventfreq])
         check_columns(rel, [ageband])
         keys = ", ".join(q(c) for c in [*groups, ageband])
-        std = f", any_value({q(stdpop)}) AS {q(stdpop)}" if isinstance(stdpop, str) else ""
+        std = f", min({q(stdpop)}) AS {q(stdpop)}" if isinstance(stdpop, str) else ""
         banded = run(
             rel,
             f"SELECT {keys}, sum({q(x)}) AS {q(x)}, min({q(n)}) AS {q(n)}, max({q(n)}) AS __nmax, "
             f"sum({q(x)} * {q(eventfreq)}) AS __xf{std} "
-            f"FROM (SELECT *, row_number() OVER () AS __o FROM t) GROUP BY {keys} ORDER BY min(__o)",
+            f"FROM (SELECT *, row_number() OVER () AS __o FROM t) AS ordered GROUP BY {keys} "
+            "ORDER BY min(__o)",
         )
         uneven = run(banded, f"SELECT count(*) FROM t WHERE {q(n)} <> __nmax").fetchall()[0]
         if uneven and uneven[0]:
@@ -337,23 +351,44 @@ def dsr(
                 f"column '{n}' differs between the rows of one age band in {uneven[0]} band(s)"
             )
         rel, x2 = banded, "__xf"
+    elif ageband:
+        # Rows that are parts of bands (a small area's band, say): summed into each group's
+        # bands in the engine, the values checked in the same pass. Only a standard population
+        # given by position needs the bands in the order they first arrive.
+        check_columns(rel, [ageband])
+        keys = ", ".join(q(c) for c in [*groups, ageband])
+        std = f", min({q(stdpop)}) AS {q(stdpop)}" if isinstance(stdpop, str) else ""
+        bad = " OR ".join(f"({c})" for c, _ in tests) or "false"
+        by_position = not isinstance(stdpop, str)
+        source = "(SELECT *, row_number() OVER () AS __o FROM t) AS ordered" if by_position else "t"
+        rel = run(
+            rel,
+            f"SELECT {keys}, sum({q(x)}) AS {q(x)}, sum({q(n)}) AS {q(n)}{std}, "
+            f"count(*) FILTER (WHERE {bad}) AS __bad_rows FROM {source} GROUP BY {keys}"
+            + (" ORDER BY min(__o)" if by_position else ""),
+        )
+        x2 = q(x)
     else:
         x2 = q(x)
     rel, w = _standard_population(rel, groups, stdpop)
     # Each row's weight per head of population, worked out once.
-    rel = run(rel, f"SELECT *, {w} / {q(n)} AS __r, {w} AS __wt FROM t")
-    out = aggregate(
-        rel,
-        groups,
-        {
-            "total_count": f"sum({q(x)})",
-            "total_pop": f"sum({q(n)})",
-            "__w": "sum(__wt)",
-            "__s1": f"sum({q(x)} * __r)",
-            "__s2": f"sum({x2} * __r * __r)",
-        },
-        tests,
-    )
+    # NULLIF: a zero population is refused by the checks in the same pass; PostgreSQL would
+    # stop at the division first.
+    rel = run(rel, f"SELECT *, {w} / NULLIF({q(n)}, 0) AS __r, {w} AS __wt FROM t")
+    sums = {
+        "total_count": f"sum({q(x)})",
+        "total_pop": f"sum({q(n)})",
+        "__w": "sum(__wt)",
+        "__s1": f"sum({q(x)} * __r)",
+        "__s2": f"sum({x2} * __r * __r)",
+    }
+    if ageband and not eventfreq:
+        out = aggregate(rel, groups, {**sums, "__bad_rows": "sum(__bad_rows)"})
+        if out["__bad_rows"].sum():
+            raise_problems(original, tests)
+        out = out.drop(columns="__bad_rows")
+    else:
+        out = aggregate(rel, groups, sums, tests)
     o = out["total_count"].to_numpy(float)
     value = out["__s1"].to_numpy(float) / out["__w"].to_numpy(float)
     var = out["__s2"].to_numpy(float) / out["__w"].to_numpy(float) ** 2
@@ -400,10 +435,7 @@ def _isr(
     if isinstance(x_ref, str):
         check_numeric(rel, [x_ref], non_negative=[x_ref], allow_missing=zeros)
     rel, _ = as_numbers(rel, zeros, [])
-    rel = run(
-        rel,
-        f"SELECT * REPLACE ({', '.join(f'coalesce({q(c)}, 0) AS {q(c)}' for c in zeros)}) FROM t",
-    )
+    rel = replace(rel, {c: f"coalesce({q(c)}, 0)" for c in zeros})
     if isinstance(x_ref, str) and isinstance(n_ref, str):
         check_numeric(rel, [n_ref], positive=[n_ref])
         xr, nr = q(x_ref), q(n_ref)
@@ -414,7 +446,7 @@ def _isr(
         rel, xr = _standard_population(rel, groups, xs)
         nr = (
             "CASE __band "
-            + " ".join(f"WHEN {i + 1} THEN {float(v)!r}" for i, v in enumerate(ns))
+            + " ".join(f"WHEN {i + 1} THEN {_double(v)}" for i, v in enumerate(ns))
             + " END"
         )
     out = aggregate(
@@ -422,7 +454,7 @@ def _isr(
         groups,
         {
             "observed": f"sum({q(x)})",
-            "expected": f"sum({q(n)} * {xr} / {nr})",
+            "expected": f"sum({q(n)} * {xr} / NULLIF({nr}, 0))",
             "__xr": f"sum({xr})",
             "__nr": f"sum({nr})",
         },
