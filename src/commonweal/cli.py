@@ -37,6 +37,7 @@ OUR_COMMANDS = {
     "export-fingertips": "Write an indicator's values as a Fingertips CSV file",
     "withhold-small-numbers": "Work out again which public figures are withheld (after a new threshold)",
     "assign-pcns": "Assign a system's primary care networks to its places (YAML)",
+    "recompute-outcomes": "A system's place values again from stored practice values, in the database",
     "load-workflow": "Check and load a proposals workflow (YAML)",
     "load-proposals": "Load a system's proposals set-up: workflow, bodies, programmes, places",
     "load-level-framework": "Check and load a level-triage tree, scoring framework or catalogue",

@@ -2143,6 +2143,9 @@ def _outcome_cases(u: Any, tmp: Path) -> dict[str, Case]:
         "outcomes.compute_qof": Case(
             lambda a: outcomes.compute_qof(a, data_dir), "command line", internal
         ),
+        "outcomes.recompute_system_values": Case(
+            _recompute, "analyst-15n", ("nobody", "admin-sel", "commissioner-15n", "jo-evans")
+        ),
         "outcomes.import_population": Case(
             lambda a: national.import_population(a, population), "command line", internal
         ),
@@ -2156,6 +2159,17 @@ def _outcome_cases(u: Any, tmp: Path) -> dict[str, Case]:
             lambda a: suppression.withhold_small_numbers(a), "command line", internal
         ),
     }
+
+
+def _recompute(a: Actor) -> None:
+    from commonweal.core.errors import Conflict
+    from commonweal.outcomes import actions as outcomes
+
+    try:
+        outcomes.recompute_system_values(a, registry_system("devon-2019"))
+    except Conflict as exc:
+        # Past the permission check: the universe holds no QOF values to sum.
+        assert "no QOF practice values" in str(exc)
 
 
 def _proposal_cases(u: Any) -> dict[str, Case]:

@@ -300,3 +300,27 @@ def test_a_network_across_ccgs_sits_in_the_ccg_of_most_of_its_practices_and_u_is
             "parent_code", flat=True
         )
     ) == {""}
+
+
+def test_a_systems_areas_worked_out_again_in_the_database_agree(qof):
+    """The place and system values summed from the stored practice values inside the database
+    (PostgreSQL in CI's second run, SQLite here) are the ones the QOF computation wrote."""
+    devon = System.objects.get(slug="devon-2019")
+    fields = ["value", "lower95", "upper95", "lower998", "upper998", "count", "denominator"]
+    mine = Value.objects.filter(source=SOURCE, area_code__startswith="devon-2019.")
+    before = {
+        (v["indicator_id"], v["area_code"]): v
+        for v in mine.values("indicator_id", "area_code", "compared95", "practices", *fields)
+    }
+    assert len(before) > 20
+    written = actions.recompute_system_values(CL(), devon)
+    after = {
+        (v["indicator_id"], v["area_code"]): v
+        for v in mine.values("indicator_id", "area_code", "compared95", "practices", *fields)
+    }
+    assert written == len(after) and set(after) == set(before)
+    for key, old in before.items():
+        new = after[key]
+        for f in fields:
+            assert math.isclose(new[f], old[f], rel_tol=TOLERANCE), (key, f, new[f], old[f])
+        assert new["compared95"] == old["compared95"] and new["practices"] == old["practices"]

@@ -24,7 +24,7 @@ from django.db.models import Max
 from commonweal.core.actions import Actor, action
 from commonweal.core.db import serialise
 from commonweal.core.documents import DocumentError, Located, read_yaml
-from commonweal.core.errors import NotFound, NotPermitted, Problem, Refused
+from commonweal.core.errors import Conflict, NotFound, NotPermitted, Problem, Refused
 from commonweal.core.formatting import long_date
 from commonweal.core.models import Organisation, in_force
 from commonweal.core.permissions import Permission
@@ -400,6 +400,105 @@ def compute_qof(actor: Actor, data_dir: str | Path) -> Computed:
         f"{len(systems)} systems)",
     )
     return Computed(len(indicators), written, len(systems))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@action("outcomes.recompute_system_values", permission=Permission.MANAGE_OUTCOMES)
+def recompute_system_values(actor: Actor, system: System) -> int:
+    """A system's own areas' QOF values (its places and the system) worked out again from the
+    practice values already stored, where they are stored: the database sums each area's
+    practices (`commonweal.stats.from_sql`) and only the per-area totals come back for the
+    intervals. For after its networks are assigned to other places, without reading the QOF
+    files again."""
+    from django.db import connection
+
+    from commonweal import stats
+
+    actor.require_any(stewards(system), because=f"{system.name}'s outcomes")
+    indicators = list(Indicator.objects.exclude(qof_register=""))
+    practices = Value.objects.filter(source=QOF_SOURCE, area_type="GP practice")
+    if not indicators or not practices.exists():
+        raise Conflict("no QOF practice values are stored yet: run commonweal import-outcomes")
+    areas = {a.key: a for a in system_areas(system)}
+    members = [(key, p) for key, a in areas.items() for p in a.practices]
+    if not members:
+        raise Conflict(f"{system.name} has no places with practices to sum")
+    table = Value._meta.db_table
+    rows = ", ".join(f"({_literal(k)}, {_literal(p)})" for k, p in members)
+    ids = ", ".join(str(i.pk) for i in indicators)
+    # The practices are summed into each area in the database; an area whose register would
+    # exceed its list (a data error) is left for the QOF computation to explain.
+    query = (
+        f"WITH m(area_code, practice) AS (VALUES {rows}) "
+        f'SELECT v.indicator_id AS indicator_id, m.area_code AS area_code, sum(v."count") AS "count", '
+        f"sum(v.denominator) AS denominator FROM {table} v JOIN m ON v.area_code = m.practice "
+        f"WHERE v.source = {_literal(QOF_SOURCE)} AND v.area_type = 'GP practice' "
+        f'AND v.indicator_id IN ({ids}) AND v."count" IS NOT NULL AND v.denominator IS NOT NULL '
+        f"GROUP BY v.indicator_id, m.area_code "
+        f'HAVING sum(v."count") <= sum(v.denominator) AND sum(v.denominator) > 0'
+    )
+    totals = stats.proportion(
+        stats.from_sql(query, connection),
+        "count",
+        "denominator",
+        ["indicator_id", "area_code"],
+        multiplier=100,
+        type="standard",
+    )
+    used = {
+        (i, code)
+        for i, code in practices.filter(
+            area_code__in={p for _, p in members}, count__isnull=False
+        ).values_list("indicator_id", "area_code")
+    }
+    england = dict(
+        Value.objects.filter(source=QOF_SOURCE, area_type="England").values_list(
+            "indicator_id", "value"
+        )
+    )
+    list_types = {i.pk: i.qof_list_type for i in indicators}
+    totals["indicator_id"] = totals["indicator_id"].astype(int)
+    totals["area_type"] = [areas[k].area_type for k in totals["area_code"]]
+    totals = compute._compare(totals, {int(k): float(v or 0) for k, v in england.items()})
+    frame = totals.rename(
+        columns={
+            "lower95_0cl": "lower95",
+            "upper95_0cl": "upper95",
+            "lower99_8cl": "lower998",
+            "upper99_8cl": "upper998",
+        }
+    )
+    frame["area_name"] = [areas[k].name for k in frame["area_code"]]
+    frame["parent_code"] = [areas[k].parent_key for k in frame["area_code"]]
+    frame["parent_name"] = [areas[k].parent_name for k in frame["area_code"]]
+    frame["age"] = [compute.AGES.get(list_types[i], "All ages") for i in frame["indicator_id"]]
+    frame["practices"] = [
+        sorted(p for p in areas[k].practices if (i, p) in used)
+        for i, k in zip(frame["indicator_id"], frame["area_code"], strict=True)
+    ]
+    frame["value_note"] = ""
+    serialise("outcomes:values")
+    written = store.replace_frame(
+        [i.pk for i in indicators],
+        frame.drop(columns=["benchmark"]),
+        {
+            "period": compute.QOF_PERIOD,
+            "period_sortable": compute.QOF_SORTABLE,
+            "source": QOF_SOURCE,
+            "computed_trend": "Cannot be calculated",
+        },
+        where={"source": QOF_SOURCE, "area_code__in": list(areas)},
+    )
+    actor.record(
+        "values",
+        f"{QOF_SOURCE}:{system.slug}",
+        f"Worked out {system.name}'s {len(areas)} areas again from the stored practice values, "
+        f"in the database: {written:,} values",
+    )
+    return written
 
 
 # Fingertips files -------------------------------------------------------------------------------

@@ -146,7 +146,9 @@ class SqlTable:
 
     def query(self, name: str, sql: str) -> "SqlTable":
         return SqlTable(
-            self.connection, f"WITH t AS ({self.source}) {translate(sql, self.dialect)}"
+            self.connection,
+            f"WITH t AS ({self.source}) {translate(sql, self.dialect)}",
+            self.dialect,
         )
 
     def _run(self) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -179,6 +181,8 @@ def from_sql(table_or_query: str, connection: Any) -> SqlTable:
     Where a standard population is given by position (a vector), the rows are numbered in the
     order the query returns them: give the query an ORDER BY.
     """
+    # Django's connection says which database it is; SQLite (the embedded default) works too.
+    dialect = {"sqlite": "sqlite"}.get(getattr(connection, "vendor", ""), "postgres")
     if isinstance(connection, str):
         import psycopg
 
@@ -190,7 +194,7 @@ def from_sql(table_or_query: str, connection: Any) -> SqlTable:
         text = f"SELECT * FROM {'.'.join(exp.to_identifier(p).sql('postgres') for p in text.split('.'))}"
     elif not re.match(r"(?is)^\s*(select|with|values|table)\b", text):
         raise ValueError("give a table's name or a SELECT query")
-    return SqlTable(connection, text)
+    return SqlTable(connection, text, dialect)
 
 
 def is_spark(data: Any) -> bool:
