@@ -346,3 +346,22 @@ def test_a_withdrawn_proposal_is_no_longer_triaged_or_assessed(proposal, commiss
         actions.declare_interest(
             Actor.from_user(universe.accounts["jo-evans"]), proposal, interest="none"
         )
+
+
+def test_a_set_up_from_before_the_frameworks_says_what_to_do(client, universe, proposal, setup):
+    """A database upgraded from before issue 19 holds set-ups naming no tree or framework."""
+    from commonweal.proposals.models import Setup
+
+    Setup.objects.filter(pk=setup.pk).update(triage=None, scoring=None, catalogue=None)
+    client.force_login(universe.accounts["commissioner-15n"])
+    page = client.get(f"/systems/devon-2019/proposals/{proposal.number}/level-and-scoring/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "names no scoring framework yet" in html and "names no level-triage tree yet" in html
+    r = client.post(
+        f"/api/systems/devon-2019/proposals/{proposal.number}/interest",
+        {"interest": "none"},
+        content_type="application/json",
+        headers=universe.headers("jo-evans"),
+    )
+    assert r.status_code == 409 and "load-proposals" in r.content.decode()

@@ -353,13 +353,11 @@ def _check_places(
             continue
         found = partners_of(area, today)
         partners = [o.code for o in found]
-        councils = [
-            o.code
-            for o in found
-            if AreaResponsibility.objects.filter(
-                in_force(today), area=area, organisation=o, role="local_authority"
-            ).exists()
-        ]
+        councils = list(
+            AreaResponsibility.objects.filter(
+                in_force(today), area=area, role="local_authority"
+            ).values_list("organisation__code", flat=True)
+        )
         footprints = footprint_path(area)
         for message in levels.check_place(
             gov, p.option, footprints, p.board, partners, councils, today

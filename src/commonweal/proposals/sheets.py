@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from commonweal.core.documents import DocumentError, Located
+from commonweal.core.errors import Refused
 
 from . import documents, levels, scoring
 
@@ -34,6 +35,15 @@ def _framework(located: Located, where: tuple[str, ...], name: str, kind: str) -
     if found != kind:
         raise DocumentError([located.problem(where, f"'{name}' is a {found} document, not {kind}")])
     return compiled
+
+
+def read(path: Path) -> Located:
+    """A sheet from a file, or a clear refusal (a directory, bytes that are not UTF-8)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Refused(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    return documents.read(path, text)
 
 
 def triage(located: Located) -> dict[str, Any]:

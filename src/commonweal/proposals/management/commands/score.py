@@ -5,10 +5,9 @@ from django.core.management.base import CommandParser
 
 from commonweal.core.commands import Command as Base
 from commonweal.core.commands import document_path
-from commonweal.core.errors import Refused
 from commonweal.registry.actions import example_path
 
-from ... import documents, sheets
+from ... import sheets
 
 
 class Command(Base):
@@ -26,11 +25,7 @@ class Command(Base):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = document_path(options["file"], lambda n: example_path(n.removesuffix(".yaml")))
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise Refused(f"{path}: cannot be read ({exc.__class__.__name__})") from None
-        out = sheets.score(documents.read(path, text))
+        out = sheets.score(sheets.read(path))
         if options["json"]:
             self.stdout.write(json.dumps(out, indent=2))
         else:
